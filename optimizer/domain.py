@@ -1,0 +1,382 @@
+"""Domain values: scenarios in, allocation plans out.
+
+Standard library only. Every value is a frozen dataclass or a StrEnum so that a scenario can be
+hashed, compared and serialised canonically. Money is ``int`` pesos everywhere in this module;
+weights, shares and indicator values are ``float`` (they are data, not money).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+ALL_REGIONS = "*"
+"""Region selector meaning "every region" in floors, caps and cell minimums."""
+
+
+class Direction(StrEnum):
+    """How an indicator relates to need."""
+
+    HIGHER_NEEDS_MORE = "higher_needs_more"
+    HIGHER_NEEDS_LESS = "higher_needs_less"
+
+
+class Normalisation(StrEnum):
+    """How an indicator becomes a share of the fund across regions.
+
+    ``share``: value / national total (inverse values for ``higher_needs_less``); values must be
+    non-negative (positive for ``higher_needs_less``).
+    ``shifted_share``: for indicators that can be negative; values are first shifted so the
+    smallest becomes ``shift`` x (max - min) (default 1 %), then treated as ``share``.
+    """
+
+    SHARE = "share"
+    SHIFTED_SHARE = "shifted_share"
+
+
+class Objective(StrEnum):
+    """What the optimizer minimises within the rules."""
+
+    PROPORTIONAL = "proportional"
+    MIN_TOTAL_DEVIATION = "min_total_deviation"
+    MAX_MIN_COVERAGE = "max_min_coverage"
+
+
+class Language(StrEnum):
+    """Language of justification texts."""
+
+    ES = "es"
+    EN = "en"
+
+
+@dataclass(frozen=True)
+class Fund:
+    """The amount to distribute, in integer pesos, a multiple of ``rounding_unit``."""
+
+    name: str
+    fiscal_year: int
+    total: int
+    currency: str = "MXN"
+    rounding_unit: int = 1
+
+
+@dataclass(frozen=True)
+class Region:
+    """A recipient (a state, by INEGI code such as ``"09"``) and its indicator values."""
+
+    code: str
+    name: str
+    indicators: Mapping[str, float] = field(default_factory=dict)
+    previous: int | None = None
+    """Previous allocation in pesos (needed by bands)."""
+    population: int | None = None
+    """Inhabitants, for pesos per inhabitant in justifications."""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """An indicator with its weight, direction and normalisation."""
+
+    indicator: str
+    weight: float
+    direction: Direction = Direction.HIGHER_NEEDS_MORE
+    normalisation: Normalisation = Normalisation.SHARE
+    shift: float | None = None
+    """For ``shifted_share``: the smallest value becomes ``shift`` x (max - min); default 0.01."""
+    label_es: str = ""
+    label_en: str = ""
+
+    def label(self, language: Language) -> str:
+        """Human label in the given language, falling back to the indicator name."""
+        text = self.label_es if language is Language.ES else self.label_en
+        return text or self.label_es or self.label_en or self.indicator
+
+
+@dataclass(frozen=True)
+class Axis:
+    """An approved spending line (eje / programa) with a fixed share or a share range."""
+
+    id: str
+    name_es: str
+    name_en: str = ""
+    share: float | None = None
+    """Fixed share of the fund; when set, ``share_min`` and ``share_max`` are ignored."""
+    share_min: float | None = None
+    share_max: float | None = None
+    target_share: float | None = None
+    """Share used for the targets; default: ``share``, else the middle of the range."""
+    criteria: tuple[Criterion, ...] = ()
+    """Own criteria distributing this axis among regions; empty: the fund's criteria."""
+    base_weight: float | None = None
+    """Own base-amount weight when ``criteria`` is set."""
+
+    @property
+    def lower_share(self) -> float:
+        """Smallest share of the fund this axis may receive."""
+        if self.share is not None:
+            return self.share
+        return self.share_min if self.share_min is not None else 0.0
+
+    @property
+    def upper_share(self) -> float:
+        """Largest share of the fund this axis may receive."""
+        if self.share is not None:
+            return self.share
+        return self.share_max if self.share_max is not None else 1.0
+
+    def name(self, language: Language) -> str:
+        """Axis name in the given language, falling back to Spanish."""
+        return (self.name_en if language is Language.EN else self.name_es) or self.name_es
+
+
+@dataclass(frozen=True)
+class Band:
+    """Bounds on a region's total relative to its previous allocation.
+
+    ``lower=0.0, upper=0.10`` means: no less than last year, at most 10 % more.
+    """
+
+    lower: float | None = 0.0
+    upper: float | None = None
+
+
+@dataclass(frozen=True)
+class RegionBound:
+    """A floor or cap on a region's total: an absolute amount or a share of the fund."""
+
+    region: str
+    """Region code, or ``"*"`` for every region."""
+    amount: int | None = None
+    share: float | None = None
+
+
+@dataclass(frozen=True)
+class CellMinimum:
+    """A minimum for one axis in one region (a national priority every state must fund).
+
+    ``amount`` in pesos, or ``share`` of the region's final total.
+    """
+
+    axis: str
+    region: str = ALL_REGIONS
+    amount: int | None = None
+    share: float | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Every optional rule family. Empty tuples and ``None`` mean the rule is off."""
+
+    band: Band | None = None
+    region_floors: tuple[RegionBound, ...] = ()
+    region_caps: tuple[RegionBound, ...] = ()
+    cell_minimums: tuple[CellMinimum, ...] = ()
+    absorption_caps: tuple[RegionBound, ...] = ()
+    """What a region can execute: a cap on its total (amounts only)."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A complete, self-contained allocation question.
+
+    ``regions`` are kept sorted by code; ``locations`` maps a field key (for example
+    ``"regions/09/indicators/population"`` or ``"criteria/0/weight"``) to a human location such
+    as ``"data/indicators.csv row 11, column poblacion"`` so checks can point at the source.
+    """
+
+    name: str
+    fund: Fund
+    regions: tuple[Region, ...]
+    criteria: tuple[Criterion, ...]
+    base_weight: float = 0.0
+    """Share of the fund (or of each axis) split equally among regions."""
+    axes: tuple[Axis, ...] = ()
+    rules: Rules = field(default_factory=Rules)
+    objective: Objective = Objective.PROPORTIONAL
+    description: str = ""
+    locations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str, default: str = "") -> str:
+        """Human location of a field, or ``default`` (the key itself) when unknown."""
+        return self.locations.get(key, default or key)
+
+    @property
+    def effective_axes(self) -> tuple[Axis, ...]:
+        """The axes, or a single implicit axis covering the whole fund when none are given."""
+        if self.axes:
+            return self.axes
+        return (Axis(id="total", name_es="Total", name_en="Total", share=1.0),)
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+
+class RuleFamily(StrEnum):
+    """Constraint families of the model; every registered constraint belongs to one."""
+
+    FUND_TOTAL = "fund_total"
+    BAND_FLOOR = "band_floor"
+    BAND_CAP = "band_cap"
+    REGION_FLOOR = "region_floor"
+    REGION_CAP = "region_cap"
+    ABSORPTION_CAP = "absorption_cap"
+    AXIS_MIN = "axis_share_min"
+    AXIS_MAX = "axis_share_max"
+    CELL_MINIMUM = "priority_minimum"
+
+
+class SolveStatus(StrEnum):
+    """Outcome of an allocation run."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    SOLVER_FAILURE = "solver_failure"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Final integer-peso amount for one (region, axis)."""
+
+    region: str
+    axis: str
+    amount: int
+    target: int
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """Pesos of a region's formula target that come from one criterion or the base amount."""
+
+    source: str
+    """Indicator name, or ``"base_amount"``."""
+    label: str
+    weight: float
+    amount: int
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """Why a region's final amount differs from its formula target, and by how many pesos."""
+
+    cause: RuleFamily | str
+    """A rule family, or ``"redistribution"`` for the proportional share of others' adjustments."""
+    amount: int
+
+
+@dataclass(frozen=True)
+class BindingRule:
+    """A rule that holds with equality at the solution, with its marginal value.
+
+    ``marginal_value``: change of the objective per extra peso of the rule's bound (one valid
+    value when the LP is degenerate, not necessarily the only one).
+    """
+
+    family: RuleFamily
+    key: str
+    description: str
+    bound: int
+    marginal_value: float
+
+
+@dataclass(frozen=True)
+class Justification:
+    """Why one region got what it got: structured fields first, texts built from them."""
+
+    region: str
+    target: int
+    amount: int
+    contributions: tuple[Contribution, ...]
+    adjustments: tuple[Adjustment, ...]
+    binding: tuple[BindingRule, ...]
+    previous: int | None
+    change: int | None
+    change_pct: float | None
+    per_capita: float | None
+    """Pesos per inhabitant (rounded to centavos; informative, not money)."""
+    per_capita_rank: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class RegionResult:
+    """Per-region summary row."""
+
+    code: str
+    name: str
+    target: int
+    amount: int
+    previous: int | None
+    lower: int | None
+    upper: int | None
+    main_rule: str
+    """The main binding rule family, or ``""`` when the region sits on the common ratio."""
+
+
+@dataclass(frozen=True)
+class AxisResult:
+    """Per-axis summary row."""
+
+    id: str
+    name: str
+    target: int
+    amount: int
+    lower: int
+    upper: int
+    binding: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SolveStats:
+    """What was solved and how long each stage took."""
+
+    status: SolveStatus
+    objective: Objective
+    objective_value: float
+    lp_solves: int
+    stage_seconds: Mapping[str, float]
+    solver: str
+    versions: Mapping[str, str]
+    input_sha256: str
+
+
+@dataclass(frozen=True)
+class AllocationPlan:
+    """Exact allocation: cells sum to the fund, every rule holds."""
+
+    scenario: str
+    fund: Fund
+    language: Language
+    cells: tuple[Cell, ...]
+    regions: tuple[RegionResult, ...]
+    axes: tuple[AxisResult, ...]
+    justifications: tuple[Justification, ...]
+    stats: SolveStats
+
+    @property
+    def total(self) -> int:
+        """Sum of all cells (equals ``fund.total``)."""
+        return sum(c.amount for c in self.cells)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One rule family that must give way for infeasible criteria, and by how much."""
+
+    family: RuleFamily | str
+    amount: int
+    """Pesos by which the family must be relaxed."""
+    description: str
+
+
+@dataclass(frozen=True)
+class AllocateOptions:
+    """Run options shared by the CLI and the service."""
+
+    language: Language = Language.ES
+    objective: Objective | None = None
+    """Overrides the scenario's objective when set."""
+    time_limit: float | None = None
+    """Seconds for the whole solve; None for no limit."""
