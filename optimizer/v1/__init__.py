@@ -1,0 +1,1 @@
+"""Generated gRPC code for package optimizer.v1 (see scripts/gen_protos.py)."""

@@ -1,0 +1,611 @@
+# Generated from protos/optimizer/v1/allocation.proto by scripts/gen_protos.py -- do not edit by hand;
+# regenerate with `python scripts/gen_protos.py`.
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Direction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DIRECTION_UNSPECIFIED: _ClassVar[Direction]
+    DIRECTION_HIGHER_NEEDS_MORE: _ClassVar[Direction]
+    DIRECTION_HIGHER_NEEDS_LESS: _ClassVar[Direction]
+
+class Normalisation(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NORMALISATION_UNSPECIFIED: _ClassVar[Normalisation]
+    NORMALISATION_SHARE: _ClassVar[Normalisation]
+    NORMALISATION_SHIFTED_SHARE: _ClassVar[Normalisation]
+
+class Objective(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OBJECTIVE_UNSPECIFIED: _ClassVar[Objective]
+    OBJECTIVE_PROPORTIONAL: _ClassVar[Objective]
+    OBJECTIVE_MIN_TOTAL_DEVIATION: _ClassVar[Objective]
+    OBJECTIVE_MAX_MIN_COVERAGE: _ClassVar[Objective]
+
+class Language(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LANGUAGE_UNSPECIFIED: _ClassVar[Language]
+    LANGUAGE_ES: _ClassVar[Language]
+    LANGUAGE_EN: _ClassVar[Language]
+
+class RunStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RUN_STATUS_UNSPECIFIED: _ClassVar[RunStatus]
+    RUN_STATUS_OPTIMAL: _ClassVar[RunStatus]
+    RUN_STATUS_INFEASIBLE: _ClassVar[RunStatus]
+    RUN_STATUS_SOLVER_FAILURE: _ClassVar[RunStatus]
+    RUN_STATUS_DEADLINE_EXCEEDED: _ClassVar[RunStatus]
+
+class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SEVERITY_UNSPECIFIED: _ClassVar[Severity]
+    SEVERITY_ERROR: _ClassVar[Severity]
+    SEVERITY_WARNING: _ClassVar[Severity]
+DIRECTION_UNSPECIFIED: Direction
+DIRECTION_HIGHER_NEEDS_MORE: Direction
+DIRECTION_HIGHER_NEEDS_LESS: Direction
+NORMALISATION_UNSPECIFIED: Normalisation
+NORMALISATION_SHARE: Normalisation
+NORMALISATION_SHIFTED_SHARE: Normalisation
+OBJECTIVE_UNSPECIFIED: Objective
+OBJECTIVE_PROPORTIONAL: Objective
+OBJECTIVE_MIN_TOTAL_DEVIATION: Objective
+OBJECTIVE_MAX_MIN_COVERAGE: Objective
+LANGUAGE_UNSPECIFIED: Language
+LANGUAGE_ES: Language
+LANGUAGE_EN: Language
+RUN_STATUS_UNSPECIFIED: RunStatus
+RUN_STATUS_OPTIMAL: RunStatus
+RUN_STATUS_INFEASIBLE: RunStatus
+RUN_STATUS_SOLVER_FAILURE: RunStatus
+RUN_STATUS_DEADLINE_EXCEEDED: RunStatus
+SEVERITY_UNSPECIFIED: Severity
+SEVERITY_ERROR: Severity
+SEVERITY_WARNING: Severity
+
+class Fund(_message.Message):
+    __slots__ = ("name", "fiscal_year", "total", "currency", "rounding_unit")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    ROUNDING_UNIT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    fiscal_year: int
+    total: int
+    currency: str
+    rounding_unit: int
+    def __init__(self, name: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., total: _Optional[int] = ..., currency: _Optional[str] = ..., rounding_unit: _Optional[int] = ...) -> None: ...
+
+class Region(_message.Message):
+    __slots__ = ("code", "name", "indicators", "previous", "population")
+    class IndicatorsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    INDICATORS_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_FIELD_NUMBER: _ClassVar[int]
+    POPULATION_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    name: str
+    indicators: _containers.ScalarMap[str, float]
+    previous: int
+    population: int
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., indicators: _Optional[_Mapping[str, float]] = ..., previous: _Optional[int] = ..., population: _Optional[int] = ...) -> None: ...
+
+class Criterion(_message.Message):
+    __slots__ = ("indicator", "weight", "direction", "normalisation", "shift", "label_es", "label_en")
+    INDICATOR_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    NORMALISATION_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_FIELD_NUMBER: _ClassVar[int]
+    LABEL_ES_FIELD_NUMBER: _ClassVar[int]
+    LABEL_EN_FIELD_NUMBER: _ClassVar[int]
+    indicator: str
+    weight: float
+    direction: Direction
+    normalisation: Normalisation
+    shift: float
+    label_es: str
+    label_en: str
+    def __init__(self, indicator: _Optional[str] = ..., weight: _Optional[float] = ..., direction: _Optional[_Union[Direction, str]] = ..., normalisation: _Optional[_Union[Normalisation, str]] = ..., shift: _Optional[float] = ..., label_es: _Optional[str] = ..., label_en: _Optional[str] = ...) -> None: ...
+
+class Axis(_message.Message):
+    __slots__ = ("id", "name_es", "name_en", "share", "share_min", "share_max", "target_share", "criteria", "base_weight")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_ES_FIELD_NUMBER: _ClassVar[int]
+    NAME_EN_FIELD_NUMBER: _ClassVar[int]
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    SHARE_MIN_FIELD_NUMBER: _ClassVar[int]
+    SHARE_MAX_FIELD_NUMBER: _ClassVar[int]
+    TARGET_SHARE_FIELD_NUMBER: _ClassVar[int]
+    CRITERIA_FIELD_NUMBER: _ClassVar[int]
+    BASE_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name_es: str
+    name_en: str
+    share: float
+    share_min: float
+    share_max: float
+    target_share: float
+    criteria: _containers.RepeatedCompositeFieldContainer[Criterion]
+    base_weight: float
+    def __init__(self, id: _Optional[str] = ..., name_es: _Optional[str] = ..., name_en: _Optional[str] = ..., share: _Optional[float] = ..., share_min: _Optional[float] = ..., share_max: _Optional[float] = ..., target_share: _Optional[float] = ..., criteria: _Optional[_Iterable[_Union[Criterion, _Mapping]]] = ..., base_weight: _Optional[float] = ...) -> None: ...
+
+class Band(_message.Message):
+    __slots__ = ("lower", "upper")
+    LOWER_FIELD_NUMBER: _ClassVar[int]
+    UPPER_FIELD_NUMBER: _ClassVar[int]
+    lower: float
+    upper: float
+    def __init__(self, lower: _Optional[float] = ..., upper: _Optional[float] = ...) -> None: ...
+
+class RegionBound(_message.Message):
+    __slots__ = ("region", "amount", "share")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    amount: int
+    share: float
+    def __init__(self, region: _Optional[str] = ..., amount: _Optional[int] = ..., share: _Optional[float] = ...) -> None: ...
+
+class CellMinimum(_message.Message):
+    __slots__ = ("axis", "region", "amount", "share")
+    AXIS_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    axis: str
+    region: str
+    amount: int
+    share: float
+    def __init__(self, axis: _Optional[str] = ..., region: _Optional[str] = ..., amount: _Optional[int] = ..., share: _Optional[float] = ...) -> None: ...
+
+class Rules(_message.Message):
+    __slots__ = ("band", "region_floors", "region_caps", "cell_minimums", "absorption_caps")
+    BAND_FIELD_NUMBER: _ClassVar[int]
+    REGION_FLOORS_FIELD_NUMBER: _ClassVar[int]
+    REGION_CAPS_FIELD_NUMBER: _ClassVar[int]
+    CELL_MINIMUMS_FIELD_NUMBER: _ClassVar[int]
+    ABSORPTION_CAPS_FIELD_NUMBER: _ClassVar[int]
+    band: Band
+    region_floors: _containers.RepeatedCompositeFieldContainer[RegionBound]
+    region_caps: _containers.RepeatedCompositeFieldContainer[RegionBound]
+    cell_minimums: _containers.RepeatedCompositeFieldContainer[CellMinimum]
+    absorption_caps: _containers.RepeatedCompositeFieldContainer[RegionBound]
+    def __init__(self, band: _Optional[_Union[Band, _Mapping]] = ..., region_floors: _Optional[_Iterable[_Union[RegionBound, _Mapping]]] = ..., region_caps: _Optional[_Iterable[_Union[RegionBound, _Mapping]]] = ..., cell_minimums: _Optional[_Iterable[_Union[CellMinimum, _Mapping]]] = ..., absorption_caps: _Optional[_Iterable[_Union[RegionBound, _Mapping]]] = ...) -> None: ...
+
+class Scenario(_message.Message):
+    __slots__ = ("name", "description", "fund", "regions", "criteria", "base_weight", "axes", "rules", "objective")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    FUND_FIELD_NUMBER: _ClassVar[int]
+    REGIONS_FIELD_NUMBER: _ClassVar[int]
+    CRITERIA_FIELD_NUMBER: _ClassVar[int]
+    BASE_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    AXES_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    description: str
+    fund: Fund
+    regions: _containers.RepeatedCompositeFieldContainer[Region]
+    criteria: _containers.RepeatedCompositeFieldContainer[Criterion]
+    base_weight: float
+    axes: _containers.RepeatedCompositeFieldContainer[Axis]
+    rules: Rules
+    objective: Objective
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., regions: _Optional[_Iterable[_Union[Region, _Mapping]]] = ..., criteria: _Optional[_Iterable[_Union[Criterion, _Mapping]]] = ..., base_weight: _Optional[float] = ..., axes: _Optional[_Iterable[_Union[Axis, _Mapping]]] = ..., rules: _Optional[_Union[Rules, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ...) -> None: ...
+
+class ScenarioFile(_message.Message):
+    __slots__ = ("name", "content")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    content: bytes
+    def __init__(self, name: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
+
+class ScenarioFiles(_message.Message):
+    __slots__ = ("files", "main")
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    MAIN_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[ScenarioFile]
+    main: str
+    def __init__(self, files: _Optional[_Iterable[_Union[ScenarioFile, _Mapping]]] = ..., main: _Optional[str] = ...) -> None: ...
+
+class Cell(_message.Message):
+    __slots__ = ("region", "axis", "amount", "target")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    AXIS_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    axis: str
+    amount: int
+    target: int
+    def __init__(self, region: _Optional[str] = ..., axis: _Optional[str] = ..., amount: _Optional[int] = ..., target: _Optional[int] = ...) -> None: ...
+
+class RegionSummary(_message.Message):
+    __slots__ = ("code", "name", "target", "amount", "previous", "lower", "upper", "main_rule")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_FIELD_NUMBER: _ClassVar[int]
+    LOWER_FIELD_NUMBER: _ClassVar[int]
+    UPPER_FIELD_NUMBER: _ClassVar[int]
+    MAIN_RULE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    name: str
+    target: int
+    amount: int
+    previous: int
+    lower: int
+    upper: int
+    main_rule: str
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., target: _Optional[int] = ..., amount: _Optional[int] = ..., previous: _Optional[int] = ..., lower: _Optional[int] = ..., upper: _Optional[int] = ..., main_rule: _Optional[str] = ...) -> None: ...
+
+class AxisSummary(_message.Message):
+    __slots__ = ("id", "name", "target", "amount", "lower", "upper", "binding")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    LOWER_FIELD_NUMBER: _ClassVar[int]
+    UPPER_FIELD_NUMBER: _ClassVar[int]
+    BINDING_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    target: int
+    amount: int
+    lower: int
+    upper: int
+    binding: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., target: _Optional[int] = ..., amount: _Optional[int] = ..., lower: _Optional[int] = ..., upper: _Optional[int] = ..., binding: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Contribution(_message.Message):
+    __slots__ = ("source", "label", "weight", "amount")
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    source: str
+    label: str
+    weight: float
+    amount: int
+    def __init__(self, source: _Optional[str] = ..., label: _Optional[str] = ..., weight: _Optional[float] = ..., amount: _Optional[int] = ...) -> None: ...
+
+class Adjustment(_message.Message):
+    __slots__ = ("cause", "amount")
+    CAUSE_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    cause: str
+    amount: int
+    def __init__(self, cause: _Optional[str] = ..., amount: _Optional[int] = ...) -> None: ...
+
+class BindingRule(_message.Message):
+    __slots__ = ("family", "key", "description", "bound", "marginal_value")
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    BOUND_FIELD_NUMBER: _ClassVar[int]
+    MARGINAL_VALUE_FIELD_NUMBER: _ClassVar[int]
+    family: str
+    key: str
+    description: str
+    bound: int
+    marginal_value: float
+    def __init__(self, family: _Optional[str] = ..., key: _Optional[str] = ..., description: _Optional[str] = ..., bound: _Optional[int] = ..., marginal_value: _Optional[float] = ...) -> None: ...
+
+class Justification(_message.Message):
+    __slots__ = ("region", "target", "amount", "contributions", "adjustments", "binding", "previous", "change", "change_pct", "per_capita", "per_capita_rank", "text")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
+    ADJUSTMENTS_FIELD_NUMBER: _ClassVar[int]
+    BINDING_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_PCT_FIELD_NUMBER: _ClassVar[int]
+    PER_CAPITA_FIELD_NUMBER: _ClassVar[int]
+    PER_CAPITA_RANK_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    target: int
+    amount: int
+    contributions: _containers.RepeatedCompositeFieldContainer[Contribution]
+    adjustments: _containers.RepeatedCompositeFieldContainer[Adjustment]
+    binding: _containers.RepeatedCompositeFieldContainer[BindingRule]
+    previous: int
+    change: int
+    change_pct: float
+    per_capita: float
+    per_capita_rank: int
+    text: str
+    def __init__(self, region: _Optional[str] = ..., target: _Optional[int] = ..., amount: _Optional[int] = ..., contributions: _Optional[_Iterable[_Union[Contribution, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., binding: _Optional[_Iterable[_Union[BindingRule, _Mapping]]] = ..., previous: _Optional[int] = ..., change: _Optional[int] = ..., change_pct: _Optional[float] = ..., per_capita: _Optional[float] = ..., per_capita_rank: _Optional[int] = ..., text: _Optional[str] = ...) -> None: ...
+
+class SolveStats(_message.Message):
+    __slots__ = ("status", "objective", "objective_value", "lp_solves", "stage_seconds", "solver", "versions", "input_sha256")
+    class StageSecondsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class VersionsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVE_VALUE_FIELD_NUMBER: _ClassVar[int]
+    LP_SOLVES_FIELD_NUMBER: _ClassVar[int]
+    STAGE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    SOLVER_FIELD_NUMBER: _ClassVar[int]
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    INPUT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    objective: Objective
+    objective_value: float
+    lp_solves: int
+    stage_seconds: _containers.ScalarMap[str, float]
+    solver: str
+    versions: _containers.ScalarMap[str, str]
+    input_sha256: str
+    def __init__(self, status: _Optional[str] = ..., objective: _Optional[_Union[Objective, str]] = ..., objective_value: _Optional[float] = ..., lp_solves: _Optional[int] = ..., stage_seconds: _Optional[_Mapping[str, float]] = ..., solver: _Optional[str] = ..., versions: _Optional[_Mapping[str, str]] = ..., input_sha256: _Optional[str] = ...) -> None: ...
+
+class Conflict(_message.Message):
+    __slots__ = ("family", "amount", "description")
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    family: str
+    amount: int
+    description: str
+    def __init__(self, family: _Optional[str] = ..., amount: _Optional[int] = ..., description: _Optional[str] = ...) -> None: ...
+
+class Allocation(_message.Message):
+    __slots__ = ("run_id", "request_id", "created_at", "status", "scenario", "fund", "language", "cells", "regions", "axes", "justifications", "stats", "input_sha256", "caller_role", "conflicts", "error", "timings")
+    class TimingsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SCENARIO_FIELD_NUMBER: _ClassVar[int]
+    FUND_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    CELLS_FIELD_NUMBER: _ClassVar[int]
+    REGIONS_FIELD_NUMBER: _ClassVar[int]
+    AXES_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    INPUT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    CALLER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    CONFLICTS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    TIMINGS_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    request_id: str
+    created_at: _timestamp_pb2.Timestamp
+    status: RunStatus
+    scenario: str
+    fund: Fund
+    language: Language
+    cells: _containers.RepeatedCompositeFieldContainer[Cell]
+    regions: _containers.RepeatedCompositeFieldContainer[RegionSummary]
+    axes: _containers.RepeatedCompositeFieldContainer[AxisSummary]
+    justifications: _containers.RepeatedCompositeFieldContainer[Justification]
+    stats: SolveStats
+    input_sha256: str
+    caller_role: str
+    conflicts: _containers.RepeatedCompositeFieldContainer[Conflict]
+    error: str
+    timings: _containers.ScalarMap[str, float]
+    def __init__(self, run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RunStatus, str]] = ..., scenario: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., language: _Optional[_Union[Language, str]] = ..., cells: _Optional[_Iterable[_Union[Cell, _Mapping]]] = ..., regions: _Optional[_Iterable[_Union[RegionSummary, _Mapping]]] = ..., axes: _Optional[_Iterable[_Union[AxisSummary, _Mapping]]] = ..., justifications: _Optional[_Iterable[_Union[Justification, _Mapping]]] = ..., stats: _Optional[_Union[SolveStats, _Mapping]] = ..., input_sha256: _Optional[str] = ..., caller_role: _Optional[str] = ..., conflicts: _Optional[_Iterable[_Union[Conflict, _Mapping]]] = ..., error: _Optional[str] = ..., timings: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
+class AllocateRequest(_message.Message):
+    __slots__ = ("scenario", "files", "request_id", "language", "objective")
+    SCENARIO_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    scenario: Scenario
+    files: ScenarioFiles
+    request_id: str
+    language: Language
+    objective: Objective
+    def __init__(self, scenario: _Optional[_Union[Scenario, _Mapping]] = ..., files: _Optional[_Union[ScenarioFiles, _Mapping]] = ..., request_id: _Optional[str] = ..., language: _Optional[_Union[Language, str]] = ..., objective: _Optional[_Union[Objective, str]] = ...) -> None: ...
+
+class AllocateResponse(_message.Message):
+    __slots__ = ("allocation", "replayed")
+    ALLOCATION_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    allocation: Allocation
+    replayed: bool
+    def __init__(self, allocation: _Optional[_Union[Allocation, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class ValidateScenarioRequest(_message.Message):
+    __slots__ = ("scenario", "files")
+    SCENARIO_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    scenario: Scenario
+    files: ScenarioFiles
+    def __init__(self, scenario: _Optional[_Union[Scenario, _Mapping]] = ..., files: _Optional[_Union[ScenarioFiles, _Mapping]] = ...) -> None: ...
+
+class Problem(_message.Message):
+    __slots__ = ("location", "message", "field", "severity")
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    location: str
+    message: str
+    field: str
+    severity: Severity
+    def __init__(self, location: _Optional[str] = ..., message: _Optional[str] = ..., field: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ...) -> None: ...
+
+class ValidateScenarioResponse(_message.Message):
+    __slots__ = ("valid", "problems", "scenario", "fund", "region_count", "axis_count")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    SCENARIO_FIELD_NUMBER: _ClassVar[int]
+    FUND_FIELD_NUMBER: _ClassVar[int]
+    REGION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    AXIS_COUNT_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    problems: _containers.RepeatedCompositeFieldContainer[Problem]
+    scenario: str
+    fund: Fund
+    region_count: int
+    axis_count: int
+    def __init__(self, valid: _Optional[bool] = ..., problems: _Optional[_Iterable[_Union[Problem, _Mapping]]] = ..., scenario: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., region_count: _Optional[int] = ..., axis_count: _Optional[int] = ...) -> None: ...
+
+class GetAllocationRequest(_message.Message):
+    __slots__ = ("run_id",)
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    def __init__(self, run_id: _Optional[str] = ...) -> None: ...
+
+class GetAllocationResponse(_message.Message):
+    __slots__ = ("allocation",)
+    ALLOCATION_FIELD_NUMBER: _ClassVar[int]
+    allocation: Allocation
+    def __init__(self, allocation: _Optional[_Union[Allocation, _Mapping]] = ...) -> None: ...
+
+class ListAllocationsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "fiscal_year")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    fiscal_year: int
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., fiscal_year: _Optional[int] = ...) -> None: ...
+
+class AllocationSummary(_message.Message):
+    __slots__ = ("run_id", "request_id", "created_at", "status", "scenario", "fiscal_year", "fund_total", "input_sha256", "caller_role")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SCENARIO_FIELD_NUMBER: _ClassVar[int]
+    FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
+    FUND_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    INPUT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    CALLER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    request_id: str
+    created_at: _timestamp_pb2.Timestamp
+    status: RunStatus
+    scenario: str
+    fiscal_year: int
+    fund_total: int
+    input_sha256: str
+    caller_role: str
+    def __init__(self, run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RunStatus, str]] = ..., scenario: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., fund_total: _Optional[int] = ..., input_sha256: _Optional[str] = ..., caller_role: _Optional[str] = ...) -> None: ...
+
+class ListAllocationsResponse(_message.Message):
+    __slots__ = ("allocations", "next_page_token")
+    ALLOCATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    allocations: _containers.RepeatedCompositeFieldContainer[AllocationSummary]
+    next_page_token: str
+    def __init__(self, allocations: _Optional[_Iterable[_Union[AllocationSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CompareAllocationsRequest(_message.Message):
+    __slots__ = ("base_run_id", "other_run_id")
+    BASE_RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    OTHER_RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    base_run_id: str
+    other_run_id: str
+    def __init__(self, base_run_id: _Optional[str] = ..., other_run_id: _Optional[str] = ...) -> None: ...
+
+class RegionDelta(_message.Message):
+    __slots__ = ("code", "name", "base_amount", "other_amount", "change", "change_pct", "base_main_rule", "other_main_rule")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    BASE_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    OTHER_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_PCT_FIELD_NUMBER: _ClassVar[int]
+    BASE_MAIN_RULE_FIELD_NUMBER: _ClassVar[int]
+    OTHER_MAIN_RULE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    name: str
+    base_amount: int
+    other_amount: int
+    change: int
+    change_pct: float
+    base_main_rule: str
+    other_main_rule: str
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., base_amount: _Optional[int] = ..., other_amount: _Optional[int] = ..., change: _Optional[int] = ..., change_pct: _Optional[float] = ..., base_main_rule: _Optional[str] = ..., other_main_rule: _Optional[str] = ...) -> None: ...
+
+class AxisDelta(_message.Message):
+    __slots__ = ("id", "name", "base_amount", "other_amount", "change")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    BASE_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    OTHER_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    base_amount: int
+    other_amount: int
+    change: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., base_amount: _Optional[int] = ..., other_amount: _Optional[int] = ..., change: _Optional[int] = ...) -> None: ...
+
+class RuleRef(_message.Message):
+    __slots__ = ("family", "key", "description")
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    family: str
+    key: str
+    description: str
+    def __init__(self, family: _Optional[str] = ..., key: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class CompareAllocationsResponse(_message.Message):
+    __slots__ = ("base", "other", "regions", "axes", "started_binding", "stopped_binding", "total_change")
+    BASE_FIELD_NUMBER: _ClassVar[int]
+    OTHER_FIELD_NUMBER: _ClassVar[int]
+    REGIONS_FIELD_NUMBER: _ClassVar[int]
+    AXES_FIELD_NUMBER: _ClassVar[int]
+    STARTED_BINDING_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_BINDING_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    base: AllocationSummary
+    other: AllocationSummary
+    regions: _containers.RepeatedCompositeFieldContainer[RegionDelta]
+    axes: _containers.RepeatedCompositeFieldContainer[AxisDelta]
+    started_binding: _containers.RepeatedCompositeFieldContainer[RuleRef]
+    stopped_binding: _containers.RepeatedCompositeFieldContainer[RuleRef]
+    total_change: int
+    def __init__(self, base: _Optional[_Union[AllocationSummary, _Mapping]] = ..., other: _Optional[_Union[AllocationSummary, _Mapping]] = ..., regions: _Optional[_Iterable[_Union[RegionDelta, _Mapping]]] = ..., axes: _Optional[_Iterable[_Union[AxisDelta, _Mapping]]] = ..., started_binding: _Optional[_Iterable[_Union[RuleRef, _Mapping]]] = ..., stopped_binding: _Optional[_Iterable[_Union[RuleRef, _Mapping]]] = ..., total_change: _Optional[int] = ...) -> None: ...
