@@ -380,3 +380,29 @@ class AllocateOptions:
     """Overrides the scenario's objective when set."""
     time_limit: float | None = None
     """Seconds for the whole solve; None for no limit."""
+
+
+def to_plain(value: object) -> object:
+    """Dataclasses, enums, mappings and tuples as plain JSON-ready values (locations dropped)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: to_plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name != "locations"
+        }
+    if isinstance(value, StrEnum):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in sorted(value.items())}
+    if isinstance(value, tuple | list):
+        return [to_plain(v) for v in value]
+    return value
+
+
+def canonical_json(value: object) -> str:
+    """Canonical JSON text (sorted keys, no spaces): same input, same bytes, same SHA-256."""
+    import json
+
+    return json.dumps(to_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -1,12 +1,69 @@
-"""The one entry point: ``allocate(scenario, options) -> AllocationPlan``."""
+"""The one entry point: ``allocate(scenario, options) -> AllocationPlan``.
+
+check -> formula targets -> build LP -> solve (HiGHS) -> verify -> round -> verify -> justify.
+"""
 
 from __future__ import annotations
 
-from optimizer.domain import AllocateOptions, AllocationPlan, Scenario
+import hashlib
+import logging
+import time
+from dataclasses import replace
+from importlib.metadata import PackageNotFoundError, version
+
+from optimizer.checks import check_scenario
+from optimizer.domain import (
+    AllocateOptions,
+    AllocationPlan,
+    Cell,
+    Scenario,
+    SolveStats,
+    SolveStatus,
+    canonical_json,
+)
+from optimizer.errors import InfeasibleError, ScenarioError, SolverError
+from optimizer.explain import diagnose, justify, pesos, precheck_conflicts
+from optimizer.formula import compute_targets
+from optimizer.model import build_model_data, violations
+from optimizer.objectives import RulesInfeasible, optimise
+from optimizer.rounding import round_cells
+from optimizer.solve import solver_version
+
+logger = logging.getLogger(__name__)
+
+PACKAGES = ("fund-allocation-optimizer", "pulp", "highspy", "numpy", "pandas")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of this package and of the numerical stack, for the audit trail."""
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
+def input_sha256(scenario: Scenario) -> str:
+    """SHA-256 of the scenario's canonical JSON."""
+    return hashlib.sha256(canonical_json(scenario).encode("utf-8")).hexdigest()
 
 
 def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> AllocationPlan:
-    """Allocate the fund of ``scenario``.
+    """Allocate the fund of ``scenario`` exactly, honouring every rule, with justifications.
+
+    Parameters
+    ----------
+    scenario
+        The allocation question (from a scenario file or the service).
+    options
+        Language of the texts, objective override, time limit.
+
+    Returns
+    -------
+    AllocationPlan
+        Integer-peso cells that sum to the fund; every rule re-checked by us.
 
     Raises
     ------
@@ -15,6 +72,76 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     InfeasibleError
         The rules cannot hold together; carries the diagnosis in pesos.
     SolverError
-        The solver failed or its plan failed our own re-check.
+        The solver failed, the time limit ran out (``DeadlineExceededError``) or the plan failed
+        our own re-check.
     """
-    raise NotImplementedError("the engine is being written")
+    options = options or AllocateOptions()
+    objective = options.objective or scenario.objective
+    stages: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stages[stage] = round(now - clock, 6)
+        clock = now
+
+    problems = check_scenario(scenario)
+    if any(p.severity == "error" for p in problems):
+        raise ScenarioError(problems)
+    lap("checks")
+    targets = compute_targets(scenario)
+    data = build_model_data(scenario, targets)
+    lap("targets")
+    conflicts = precheck_conflicts(data)
+    if conflicts:
+        raise InfeasibleError("the rules cannot all hold: " + conflicts[0].description, conflicts)
+    try:
+        optimum = optimise(data, objective, options.time_limit)
+    except RulesInfeasible:
+        conflicts = diagnose(data, options.time_limit)
+        total = sum(c.amount for c in conflicts)
+        raise InfeasibleError(
+            f"the rules cannot all hold; they must give way by {pesos(total)} in total", conflicts
+        ) from None
+    lap("solve")
+    float_cells = [[float(v) for v in row] for row in optimum.cells]
+    broken = violations(float_cells, data, tol=max(1.0, 1e-6 * data.fund / 1e4) * data.unit)
+    if broken:
+        raise SolverError("the solver's plan fails our re-check: " + "; ".join(broken[:5]))
+    cells = round_cells(optimum.cells, data)
+    broken = violations(cells, data)
+    if broken:
+        raise SolverError("the rounded plan fails our re-check: " + "; ".join(broken[:5]))
+    lap("round")
+    regions, axes, justifications, flat_targets = justify(
+        scenario, data, cells, optimum.duals, optimum.registry, options.language
+    )
+    lap("justify")
+    m = data.m
+    plan_cells = tuple(
+        Cell(region=data.regions[r], axis=data.axes[a], amount=cells[r][a], target=flat_targets[r * m + a])
+        for r in range(data.n)
+        for a in range(m)
+    )
+    stats = SolveStats(
+        status=SolveStatus.OPTIMAL,
+        objective=objective,
+        objective_value=round(optimum.objective_value, 12),
+        lp_solves=optimum.lp_solves,
+        stage_seconds=stages,
+        solver=solver_version(),
+        versions=package_versions(),
+        input_sha256=input_sha256(scenario),
+    )
+    logger.info("allocated %s in %d LP solve(s)", scenario.name, optimum.lp_solves)
+    return AllocationPlan(
+        scenario=scenario.name,
+        fund=scenario.fund,
+        language=options.language,
+        cells=plan_cells,
+        regions=regions,
+        axes=axes,
+        justifications=justifications,
+        stats=replace(stats),
+    )

@@ -1,0 +1,128 @@
+"""Criteria -> formula targets per region and per (region, axis), with peso contributions.
+
+A region's share of an amount ``A`` is ``base_weight / n + sum_c w_c * norm_c(region)``, where
+``norm_c`` is the region's share of the national total of criterion ``c``'s indicator (of the
+inverse indicator for ``higher_needs_less``; shifted first for ``shifted_share``). The shares sum
+to 1, so the targets sum to ``A`` exactly (up to float rounding).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from optimizer.domain import Criterion, Direction, Normalisation, Scenario
+
+BASE_SOURCE = "base_amount"
+DEFAULT_SHIFT = 0.01
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Formula targets in (float) pesos.
+
+    ``cell[r, a]`` is region r's target for axis a; ``contributions[source][r]`` the pesos of
+    region r's target that come from one criterion's indicator (or the base amount).
+    """
+
+    regions: tuple[str, ...]
+    axes: tuple[str, ...]
+    axis_amounts: FloatArray
+    cell: FloatArray
+    contributions: dict[str, FloatArray]
+
+    @property
+    def region(self) -> FloatArray:
+        """Region totals of the targets."""
+        return np.asarray(self.cell.sum(axis=1), dtype=np.float64)
+
+
+def normalise(values: FloatArray, criterion: Criterion) -> FloatArray:
+    """Turn one indicator's values into shares that sum to 1 across regions."""
+    v = np.asarray(values, dtype=np.float64)
+    if criterion.normalisation is Normalisation.SHIFTED_SHARE:
+        span = float(v.max() - v.min())
+        shift = DEFAULT_SHIFT if criterion.shift is None else criterion.shift
+        # Equal values carry no information: every region gets the same share.
+        v = np.ones_like(v) if span == 0.0 else v - v.min() + shift * span
+    if criterion.direction is Direction.HIGHER_NEEDS_LESS:
+        v = 1.0 / v
+    total = float(v.sum())
+    return np.asarray(v / total, dtype=np.float64)
+
+
+def region_shares(
+    scenario: Scenario, criteria: tuple[Criterion, ...], base_weight: float
+) -> tuple[FloatArray, dict[str, FloatArray]]:
+    """Shares of an amount per region, and the part of each share due to each source."""
+    n = len(scenario.regions)
+    parts: dict[str, FloatArray] = {BASE_SOURCE: np.full(n, base_weight / n)}
+    for criterion in criteria:
+        values = np.array(
+            [float(r.indicators[criterion.indicator]) for r in scenario.regions], dtype=np.float64
+        )
+        share = criterion.weight * normalise(values, criterion)
+        parts[criterion.indicator] = parts.get(criterion.indicator, np.zeros(n)) + share
+    total = np.zeros(n)
+    for share in parts.values():
+        total = total + share
+    return total, parts
+
+
+def axis_target_shares(scenario: Scenario) -> FloatArray:
+    """Each axis' share of the fund used for targets, normalised to sum to 1."""
+    raw = []
+    for axis in scenario.effective_axes:
+        if axis.share is not None:
+            raw.append(axis.share)
+        elif axis.target_share is not None:
+            raw.append(axis.target_share)
+        else:
+            raw.append((axis.lower_share + axis.upper_share) / 2.0)
+    shares = np.array(raw, dtype=np.float64)
+    total = float(shares.sum())
+    if total <= 0.0:
+        return np.full(len(raw), 1.0 / len(raw))
+    return np.asarray(shares / total, dtype=np.float64)
+
+
+def compute_targets(scenario: Scenario) -> Targets:
+    """Formula targets per (region, axis) and the peso contribution of every source.
+
+    Parameters
+    ----------
+    scenario
+        A scenario that passed :func:`optimizer.checks.check_scenario`.
+
+    Returns
+    -------
+    Targets
+        ``cell`` sums to the fund; ``contributions`` sum to the region totals.
+    """
+    axes = scenario.effective_axes
+    fund = float(scenario.fund.total)
+    axis_amounts = axis_target_shares(scenario) * fund
+    n, m = len(scenario.regions), len(axes)
+    cell = np.zeros((n, m))
+    contributions: dict[str, FloatArray] = {}
+    default = region_shares(scenario, scenario.criteria, scenario.base_weight)
+    for a, axis in enumerate(axes):
+        if axis.criteria:
+            base = axis.base_weight if axis.base_weight is not None else 0.0
+            shares, parts = region_shares(scenario, axis.criteria, base)
+        else:
+            shares, parts = default
+        cell[:, a] = shares * axis_amounts[a]
+        for source, part in parts.items():
+            contributions[source] = contributions.get(source, np.zeros(n)) + part * axis_amounts[a]
+    return Targets(
+        regions=tuple(r.code for r in scenario.regions),
+        axes=tuple(axis.id for axis in axes),
+        axis_amounts=axis_amounts,
+        cell=cell,
+        contributions=contributions,
+    )

@@ -1,0 +1,444 @@
+"""The linear program: data, variables and one ``add_*`` function per rule family.
+
+Money in the LP is scaled (``ModelData.scale`` pesos per LP unit) so that HiGHS works on numbers
+of order 1..10^4; every bound is first made an integer multiple of the rounding unit (floors
+rounded up, caps down) so that the exact-peso rounding can keep every rule.
+
+Notation (``docs/formulation.md``): regions r, axes a, cells x[r,a] >= 0, region totals
+X[r] = sum_a x[r,a], axis totals Y[a] = sum_r x[r,a], fund F.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+import numpy as np
+import pulp
+
+from optimizer.domain import ALL_REGIONS, RegionBound, RuleFamily, Scenario
+from optimizer.formula import FloatArray, Targets
+
+LOWER_FAMILIES = (RuleFamily.BAND_FLOOR, RuleFamily.REGION_FLOOR)
+UPPER_FAMILIES = (RuleFamily.BAND_CAP, RuleFamily.REGION_CAP, RuleFamily.ABSORPTION_CAP)
+
+
+def _units_floor(value: Decimal, unit: int) -> int:
+    return int((value / unit).to_integral_value(rounding=ROUND_FLOOR)) * unit
+
+
+def _units_ceil(value: Decimal, unit: int) -> int:
+    return int((value / unit).to_integral_value(rounding=ROUND_CEILING)) * unit
+
+
+def _dec(x: float | int) -> Decimal:
+    # repr() keeps the decimal the planner wrote (0.1 stays 0.1, not 0.1000000000000000055...).
+    return Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """Everything the LP needs, with every money bound in integer pesos.
+
+    ``lower[family][r]`` / ``upper[family][r]``: region bounds per rule family (None: off).
+    ``cell_min[r][a]``: minimum pesos per cell; ``cell_min_share[r][a]``: minimum share of the
+    region total per cell.
+    """
+
+    regions: tuple[str, ...]
+    axes: tuple[str, ...]
+    fund: int
+    unit: int
+    scale: float
+    targets: Targets
+    lower: dict[RuleFamily, list[int | None]]
+    upper: dict[RuleFamily, list[int | None]]
+    axis_lower: list[int]
+    axis_upper: list[int]
+    cell_min: list[list[int]]
+    cell_min_share: list[list[float]]
+
+    @property
+    def n(self) -> int:
+        """Number of regions."""
+        return len(self.regions)
+
+    @property
+    def m(self) -> int:
+        """Number of axes."""
+        return len(self.axes)
+
+    def region_box(self, r: int) -> tuple[int, int]:
+        """The tightest [floor, cap] of region r over every family (cell minimums included)."""
+        lows = [v[r] for v in self.lower.values() if v[r] is not None]
+        highs = [v[r] for v in self.upper.values() if v[r] is not None]
+        lo = max([0, sum(self.cell_min[r]), *[x for x in lows if x is not None]])
+        hi = min([self.fund, *[x for x in highs if x is not None]])
+        return lo, hi
+
+
+def _region_bounds(
+    bounds: Sequence[RegionBound], scenario: Scenario, *, upper: bool
+) -> list[int | None]:
+    """Per region, the most restrictive of the bounds that name it (or ``*``)."""
+    unit = scenario.fund.rounding_unit
+    out: list[int | None] = []
+    for region in scenario.regions:
+        values: list[int] = []
+        for b in bounds:
+            if b.region not in (region.code, ALL_REGIONS):
+                continue
+            raw = _dec(b.amount) if b.amount is not None else _dec(b.share or 0.0) * scenario.fund.total
+            values.append(_units_floor(raw, unit) if upper else _units_ceil(raw, unit))
+        out.append((min(values) if upper else max(values)) if values else None)
+    return out
+
+
+def build_model_data(scenario: Scenario, targets: Targets) -> ModelData:
+    """Turn the scenario's rules into integer-peso bounds for the LP."""
+    unit = scenario.fund.rounding_unit
+    fund = scenario.fund.total
+    rules = scenario.rules
+    n = len(scenario.regions)
+    axes = scenario.effective_axes
+    lower: dict[RuleFamily, list[int | None]] = {}
+    upper: dict[RuleFamily, list[int | None]] = {}
+    if rules.band is not None:
+        band = rules.band
+        if band.lower is not None:
+            lower[RuleFamily.BAND_FLOOR] = [
+                _units_ceil(_dec(r.previous or 0) * (1 + _dec(band.lower)), unit)
+                for r in scenario.regions
+            ]
+        if band.upper is not None:
+            upper[RuleFamily.BAND_CAP] = [
+                _units_floor(_dec(r.previous or 0) * (1 + _dec(band.upper)), unit)
+                for r in scenario.regions
+            ]
+    if rules.region_floors:
+        lower[RuleFamily.REGION_FLOOR] = _region_bounds(rules.region_floors, scenario, upper=False)
+    if rules.region_caps:
+        upper[RuleFamily.REGION_CAP] = _region_bounds(rules.region_caps, scenario, upper=True)
+    if rules.absorption_caps:
+        upper[RuleFamily.ABSORPTION_CAP] = _region_bounds(
+            rules.absorption_caps, scenario, upper=True
+        )
+    axis_index = {axis.id: a for a, axis in enumerate(axes)}
+    cell_min = [[0] * len(axes) for _ in range(n)]
+    cell_min_share = [[0.0] * len(axes) for _ in range(n)]
+    for cm in rules.cell_minimums:
+        a = axis_index[cm.axis]
+        for r, region in enumerate(scenario.regions):
+            if cm.region not in (region.code, ALL_REGIONS):
+                continue
+            if cm.amount is not None:
+                cell_min[r][a] = max(cell_min[r][a], _units_ceil(_dec(cm.amount), unit))
+            if cm.share is not None:
+                cell_min_share[r][a] = max(cell_min_share[r][a], cm.share)
+    axis_lower = [_units_ceil(_dec(axis.lower_share) * fund, unit) for axis in axes]
+    axis_upper = [_units_floor(_dec(axis.upper_share) * fund, unit) for axis in axes]
+    # LP numbers of order 1..10^4 keep HiGHS' absolute tolerances far below one peso.
+    scale = float(max(1, 10 ** max(0, math.floor(math.log10(fund)) - 4)))
+    return ModelData(
+        regions=targets.regions,
+        axes=targets.axes,
+        fund=fund,
+        unit=unit,
+        scale=scale,
+        targets=targets,
+        lower=lower,
+        upper=upper,
+        axis_lower=axis_lower,
+        axis_upper=axis_upper,
+        cell_min=cell_min,
+        cell_min_share=cell_min_share,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The LP
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConstraintInfo:
+    """What a generated constraint name stands for (read by ``explain.py``)."""
+
+    family: RuleFamily | str
+    key: str
+    """Region code, axis id, or ``region/axis``."""
+    description: str
+    bound: int
+    """The rule's bound in pesos."""
+
+
+@dataclass
+class LpModel:
+    """A PuLP problem with its cell variables and the registry of its constraints."""
+
+    problem: pulp.LpProblem
+    x: list[list[pulp.LpVariable]]
+    registry: dict[str, ConstraintInfo] = field(default_factory=dict)
+    deviation_rows: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """Unit index -> (name of its 'above target' row, name of its 'below target' row)."""
+    z: pulp.LpVariable | None = None
+
+    def add(self, constraint: pulp.LpConstraint, info: ConstraintInfo) -> str:
+        """Add a constraint under a generated name and register what it means."""
+        name = f"c{len(self.problem.constraints)}"
+        self.problem.addConstraint(constraint, name)
+        self.registry[name] = info
+        return name
+
+    def region_total(self, r: int) -> pulp.LpAffineExpression:
+        """X[r] = sum_a x[r, a]."""
+        return pulp.lpSum(self.x[r])
+
+    def axis_total(self, a: int) -> pulp.LpAffineExpression:
+        """Y[a] = sum_r x[r, a]."""
+        return pulp.lpSum(row[a] for row in self.x)
+
+
+def create_model(data: ModelData, name: str = "allocation") -> LpModel:
+    """The cell variables x[r, a] >= cell minimum amount (scaled), and an empty problem."""
+    problem = pulp.LpProblem(name, pulp.LpMinimize)
+    x = [
+        [
+            pulp.LpVariable(f"x_{r}_{a}", lowBound=data.cell_min[r][a] / data.scale)
+            for a in range(data.m)
+        ]
+        for r in range(data.n)
+    ]
+    return LpModel(problem=problem, x=x)
+
+
+def add_fund_total_constraint(model: LpModel, data: ModelData) -> None:
+    """sum_{r,a} x[r,a] = F: the whole fund and nothing more is distributed."""
+    total = pulp.lpSum(v for row in model.x for v in row)
+    model.add(
+        total == data.fund / data.scale,
+        ConstraintInfo(RuleFamily.FUND_TOTAL, "fund", "total equals the fund", data.fund),
+    )
+
+
+def add_region_bound_constraints(model: LpModel, data: ModelData) -> None:
+    """L_f[r] <= X[r] for each floor family f and X[r] <= U_f[r] for each cap family f.
+
+    Families: band floor / cap against the previous allocation, explicit floors and caps, and
+    absorption caps. One row per (family, region) so each binding rule is named on its own.
+    """
+    for family, values in data.lower.items():
+        for r, bound in enumerate(values):
+            if bound is None or bound <= 0:
+                continue
+            model.add(
+                model.region_total(r) >= bound / data.scale,
+                ConstraintInfo(family, data.regions[r], f"{family} {data.regions[r]}", bound),
+            )
+    for family, values in data.upper.items():
+        for r, bound in enumerate(values):
+            if bound is None:
+                continue
+            model.add(
+                model.region_total(r) <= bound / data.scale,
+                ConstraintInfo(family, data.regions[r], f"{family} {data.regions[r]}", bound),
+            )
+
+
+def add_axis_share_constraints(model: LpModel, data: ModelData) -> None:
+    """ceil(s_min[a] F) <= Y[a] <= floor(s_max[a] F) for every axis with a share bound."""
+    if data.m == 1:
+        return  # the single implicit axis is the fund itself
+    for a, axis in enumerate(data.axes):
+        lo, hi = data.axis_lower[a], data.axis_upper[a]
+        if lo > 0:
+            model.add(
+                model.axis_total(a) >= lo / data.scale,
+                ConstraintInfo(RuleFamily.AXIS_MIN, axis, f"minimum share of axis {axis}", lo),
+            )
+        if hi < data.fund:
+            model.add(
+                model.axis_total(a) <= hi / data.scale,
+                ConstraintInfo(RuleFamily.AXIS_MAX, axis, f"maximum share of axis {axis}", hi),
+            )
+
+
+def add_cell_minimum_constraints(model: LpModel, data: ModelData) -> None:
+    """x[r,a] >= s[r,a] X[r] for share minimums (amount minimums are variable bounds)."""
+    for r in range(data.n):
+        for a in range(data.m):
+            share = data.cell_min_share[r][a]
+            if share <= 0.0:
+                continue
+            key = f"{data.regions[r]}/{data.axes[a]}"
+            model.add(
+                model.x[r][a] - share * model.region_total(r) >= 0,
+                ConstraintInfo(
+                    RuleFamily.CELL_MINIMUM, key, f"axis {data.axes[a]} >= {share:.4%} of total", 0
+                ),
+            )
+
+
+def add_rule_constraints(model: LpModel, data: ModelData) -> None:
+    """Every rule family of the scenario."""
+    add_fund_total_constraint(model, data)
+    add_region_bound_constraints(model, data)
+    add_axis_share_constraints(model, data)
+    add_cell_minimum_constraints(model, data)
+
+
+def add_fixed_region_totals(model: LpModel, data: ModelData, totals: Sequence[float]) -> None:
+    """X[r] = the region totals found by the region stage (LP units)."""
+    for r, total in enumerate(totals):
+        model.add(
+            model.region_total(r) == total,
+            ConstraintInfo("stage", data.regions[r], "region total fixed by the region stage", 0),
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Objectives over "units" (region totals or cells), each with an expression and a target
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Something whose deviation from its target is measured: a region total or a cell."""
+
+    key: str
+    expr: pulp.LpAffineExpression
+    target: float
+    """Target in LP units (> 0)."""
+
+
+def add_minmax_objective(
+    model: LpModel,
+    units: Sequence[Unit],
+    free: Iterable[int],
+    frozen: dict[int, float],
+) -> None:
+    """min z  s.t.  |v_u - t_u| <= z t_u (free u),  |v_u - t_u| <= level_u t_u (frozen u).
+
+    The level of a frozen unit gets a relative slack of 1e-9 so that re-solving the previous
+    level's optimum stays feasible despite floating-point round-off.
+    """
+    z = pulp.LpVariable("z", lowBound=0)
+    model.z = z
+    for u in free:
+        unit = units[u]
+        above = model.add(
+            unit.expr - unit.target * z <= unit.target,
+            ConstraintInfo("deviation", unit.key, "above target", 0),
+        )
+        below = model.add(
+            unit.expr + unit.target * z >= unit.target,
+            ConstraintInfo("deviation", unit.key, "below target", 0),
+        )
+        model.deviation_rows[u] = (above, below)
+    for u, level in frozen.items():
+        unit = units[u]
+        slack = unit.target * (level + 1e-9) + 1e-9
+        model.add(
+            unit.expr <= unit.target + slack, ConstraintInfo("level", unit.key, "frozen", 0)
+        )
+        model.add(
+            unit.expr >= unit.target - slack, ConstraintInfo("level", unit.key, "frozen", 0)
+        )
+    model.problem.setObjective(pulp.LpAffineExpression(z))
+
+
+def add_total_deviation_objective(model: LpModel, units: Sequence[Unit]) -> None:
+    """min sum_u (p_u + n_u) / t_u  with  v_u - t_u = p_u - n_u,  p, n >= 0."""
+    terms = []
+    for u, unit in enumerate(units):
+        p = pulp.LpVariable(f"p_{u}", lowBound=0)
+        q = pulp.LpVariable(f"n_{u}", lowBound=0)
+        model.add(
+            unit.expr - p + q == unit.target, ConstraintInfo("deviation", unit.key, "split", 0)
+        )
+        terms.append((p + q) * (1.0 / unit.target))
+    model.problem.setObjective(pulp.lpSum(terms))
+
+
+def add_max_min_coverage_objective(model: LpModel, units: Sequence[Unit]) -> None:
+    """max w  s.t.  v_u >= w t_u  (written as min -w so that duals keep the minimisation sign)."""
+    w = pulp.LpVariable("w", lowBound=0)
+    model.z = w
+    for u, unit in enumerate(units):
+        model.add(
+            unit.expr - unit.target * w >= 0, ConstraintInfo("coverage", unit.key, "coverage", 0)
+        )
+    model.problem.setObjective(-1.0 * w)
+
+
+def region_units(model: LpModel, data: ModelData) -> list[Unit]:
+    """One unit per region total, with the formula target (at least one peso)."""
+    t = data.targets.region
+    return [
+        Unit(data.regions[r], model.region_total(r), max(float(t[r]), 1.0) / data.scale)
+        for r in range(data.n)
+    ]
+
+
+def cell_units(model: LpModel, data: ModelData, cell_targets: FloatArray) -> list[Unit]:
+    """One unit per cell, with the given targets in pesos (at least one peso)."""
+    return [
+        Unit(
+            f"{data.regions[r]}/{data.axes[a]}",
+            pulp.LpAffineExpression(model.x[r][a]),
+            max(float(cell_targets[r, a]), 1.0) / data.scale,
+        )
+        for r in range(data.n)
+        for a in range(data.m)
+    ]
+
+
+def cell_values(model: LpModel) -> FloatArray:
+    """Solved cell values in LP units."""
+    return np.array([[v.varValue or 0.0 for v in row] for row in model.x], dtype=np.float64)
+
+
+# --------------------------------------------------------------------------------------------
+# Our own re-check of a solution, independent of the solver
+# --------------------------------------------------------------------------------------------
+
+
+def violations(cells: Sequence[Sequence[float]], data: ModelData, tol: float = 0.0) -> list[str]:
+    """Every rule the allocation breaks by more than ``tol`` pesos (empty: all hold).
+
+    Used on the LP solution (with a tolerance) and on the integer pesos (exactly).
+    """
+    found: list[str] = []
+    n, m = data.n, data.m
+    totals = [sum(cells[r]) for r in range(n)]
+    grand = sum(totals)
+    if abs(grand - data.fund) > tol:
+        found.append(f"cells sum to {grand} instead of the fund {data.fund}")
+    for family, values in data.lower.items():
+        for r, bound in enumerate(values):
+            if bound is not None and totals[r] < bound - tol:
+                found.append(f"{family} {data.regions[r]}: {totals[r]} < {bound}")
+    for family, values in data.upper.items():
+        for r, bound in enumerate(values):
+            if bound is not None and totals[r] > bound + tol:
+                found.append(f"{family} {data.regions[r]}: {totals[r]} > {bound}")
+    if m > 1:
+        for a in range(m):
+            y = sum(cells[r][a] for r in range(n))
+            if y < data.axis_lower[a] - tol or y > data.axis_upper[a] + tol:
+                found.append(
+                    f"axis {data.axes[a]}: {y} outside [{data.axis_lower[a]}, {data.axis_upper[a]}]"
+                )
+    for r in range(n):
+        for a in range(m):
+            v = cells[r][a]
+            need = max(data.cell_min[r][a], data.cell_min_share[r][a] * totals[r], 0)
+            # A share minimum on integer pesos may fall short of s * X by less than one unit.
+            slack = tol + (data.unit if data.cell_min_share[r][a] > 0 and tol == 0 else 0)
+            if v < need - slack:
+                found.append(f"cell {data.regions[r]}/{data.axes[a]}: {v} < minimum {need}")
+            if tol == 0 and (v % data.unit != 0):
+                found.append(f"cell {data.regions[r]}/{data.axes[a]}: not a multiple of the unit")
+    return found

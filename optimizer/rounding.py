@@ -1,0 +1,128 @@
+"""Exact integer pesos: from the LP's float cells to multiples of the rounding unit.
+
+Every cell starts at the floor of its LP value (in rounding units); the units still missing to
+reach the fund are handed out one at a time, first to regions and axes still below a floor,
+then by largest remainder. A cell only gets a unit while its region and axis stay under their
+caps, and never more than the ceiling of its LP value unless nothing else can take the unit, so
+each cell ends within one rounding unit of the LP value wherever the bounds allow it. Ties are
+broken by region code, then axis id (the order of the inputs, which are sorted).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from optimizer.errors import SolverError
+from optimizer.formula import FloatArray
+from optimizer.model import ModelData
+
+SNAP = 1e-3
+"""LP values this close (in rounding units) to a whole number are that number."""
+
+
+def _bounds(data: ModelData) -> tuple[list[int], list[int]]:
+    """Region floors and caps in rounding units (all families combined)."""
+    lows, highs = [], []
+    for r in range(data.n):
+        lo, hi = data.region_box(r)
+        lows.append(lo // data.unit)
+        highs.append(hi // data.unit)
+    return lows, highs
+
+
+def round_cells(cells: FloatArray, data: ModelData) -> list[list[int]]:
+    """Integer-peso cells that sum to the fund and keep every bound.
+
+    Parameters
+    ----------
+    cells
+        LP solution in pesos, shape (regions, axes).
+    data
+        The model data with every bound in integer pesos.
+
+    Returns
+    -------
+    list of list of int
+        Pesos per (region, axis), each a multiple of the rounding unit.
+
+    Raises
+    ------
+    SolverError
+        No rounding within the bounds exists near the LP values (a broken LP solution).
+    """
+    unit = data.unit
+    n, m = data.n, data.m
+    value = [[float(cells[r, a]) / unit for a in range(m)] for r in range(n)]
+    for r in range(n):
+        for a in range(m):
+            near = round(value[r][a])
+            if abs(value[r][a] - near) < SNAP:
+                value[r][a] = float(near)
+    y = [
+        [max(math.floor(value[r][a]), data.cell_min[r][a] // unit, 0) for a in range(m)]
+        for r in range(n)
+    ]
+    ceil = [[max(math.ceil(value[r][a]), y[r][a]) for a in range(m)] for r in range(n)]
+    lows, highs = _bounds(data)
+    axis_lo = [v // unit for v in data.axis_lower] if m > 1 else [0]
+    axis_hi = [v // unit for v in data.axis_upper] if m > 1 else [data.fund // unit]
+    region_sum = [sum(row) for row in y]
+    axis_sum = [sum(y[r][a] for r in range(n)) for a in range(m)]
+    left = data.fund // unit - sum(region_sum)
+    order = sorted(
+        ((r, a) for r in range(n) for a in range(m)),
+        key=lambda ra: (-round(value[ra[0]][ra[1]] - math.floor(value[ra[0]][ra[1]]), 9), ra),
+    )
+
+    def give(candidates: Sequence[tuple[int, int]], wanted: int, beyond_ceiling: bool) -> int:
+        nonlocal left
+        given = 0
+        for r, a in candidates:
+            if given >= wanted or left <= 0:
+                break
+            if region_sum[r] >= highs[r] or axis_sum[a] >= axis_hi[a]:
+                continue
+            if not beyond_ceiling and y[r][a] >= ceil[r][a]:
+                continue
+            y[r][a] += 1
+            region_sum[r] += 1
+            axis_sum[a] += 1
+            left -= 1
+            given += 1
+        return given
+
+    for beyond in (False, True):
+        for r in range(n):
+            if region_sum[r] < lows[r]:
+                give([c for c in order if c[0] == r], lows[r] - region_sum[r], beyond)
+        for a in range(m):
+            if axis_sum[a] < axis_lo[a]:
+                give([c for c in order if c[1] == a], axis_lo[a] - axis_sum[a], beyond)
+        while left > 0 and give(order, left, beyond) > 0:
+            pass
+    if left != 0:
+        message = f"rounding could not place {left} rounding unit(s) within the caps"
+        raise SolverError(message)
+    return [[v * unit for v in row] for row in y]
+
+
+def apportion(values: Sequence[float], total: int) -> list[int]:
+    """Whole pesos proportional to ``values`` that sum exactly to ``total`` (largest remainder).
+
+    Ties go to the earlier position. Used for targets and contributions, which are reported in
+    whole pesos so that every column of a report adds up.
+    """
+    if not values:
+        return []
+    weight = sum(values)
+    if weight <= 0:
+        out = [0] * len(values)
+        out[0] = total
+        return out
+    exact = [v * total / weight for v in values]
+    out = [math.floor(e) for e in exact]
+    order = sorted(range(len(values)), key=lambda i: (-(exact[i] - out[i]), i))
+    for i in order[: total - sum(out)]:
+        out[i] += 1
+    return out
