@@ -44,6 +44,46 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_infeasible(err: InfeasibleError) -> None:
+    print(f"infeasible: {err.summary}", file=sys.stderr)
+    if err.conflicts:
+        print("what must give way:", file=sys.stderr)
+        for c in err.conflicts:
+            print(f"  - {c.description}", file=sys.stderr)
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    """Load, check and allocate a scenario; render the plan."""
+    from pathlib import Path
+
+    from optimizer.domain import AllocateOptions, Language, Objective
+    from optimizer.io import load_scenario
+    from optimizer.io.results import allocations_csv, plan_to_json, render_table, write_out_dir
+    from optimizer.pipeline import allocate
+
+    log = logging.getLogger("optimizer.cli")
+    log.info("loading %s", args.scenario)
+    scenario = load_scenario(args.scenario)
+    log.info("solving %s (%d regions, %d axes)", scenario.name, len(scenario.regions),
+             len(scenario.effective_axes))
+    options = AllocateOptions(
+        language=Language(args.lang),
+        objective=Objective(args.objective) if args.objective else None,
+        time_limit=args.time_limit,
+    )
+    plan = allocate(scenario, options)
+    if args.out:
+        for path in write_out_dir(plan, Path(args.out)):
+            log.info("wrote %s", path)
+    if args.format == "json":
+        sys.stdout.write(plan_to_json(plan))
+    elif args.format == "csv":
+        sys.stdout.write(allocations_csv(plan))
+    else:
+        print(render_table(plan))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -55,6 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a scenario file and print its summary")
     p.add_argument("scenario", help="path to the scenario YAML file")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("solve", help="allocate the fund of a scenario")
+    p.add_argument("scenario", help="path to the scenario YAML file")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument("--out", metavar="DIR", help="also write allocations.csv, regions.csv, "
+                   "justifications.md and plan.json into DIR")
+    p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the texts")
+    p.add_argument("--objective", choices=["proportional", "min_total_deviation",
+                                           "max_min_coverage"],
+                   help="override the scenario's objective")
+    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS")
+    p.set_defaults(func=cmd_solve)
     return parser
 
 
@@ -73,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_problems(err)
         return EXIT_BAD_INPUT
     except InfeasibleError as err:
-        print(f"infeasible: {err}", file=sys.stderr)
+        _print_infeasible(err)
         return EXIT_INFEASIBLE
     except SolverError as err:
         print(f"solver failure: {err}", file=sys.stderr)

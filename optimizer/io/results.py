@@ -1,0 +1,153 @@
+"""Result writers: terminal table, CSV, JSON and the ``--out`` folder of ``fsf solve``.
+
+Every amount is written as an integer number of pesos; CSV files are UTF-8 with a BOM so that
+spreadsheet programs show accented names correctly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from optimizer.domain import AllocationPlan, Language, to_plain
+
+PLAN_SCHEMA_VERSION = 1
+
+TRANSIENT = ("stage_seconds", "versions", "solver")
+"""Stats fields that change between machines or runs (left out of golden files)."""
+
+
+def plan_to_dict(plan: AllocationPlan) -> dict[str, object]:
+    """The plan as JSON-ready data (schema in docs/formulation.md, 'JSON output')."""
+    data = to_plain(plan)
+    assert isinstance(data, dict)
+    data["schema_version"] = PLAN_SCHEMA_VERSION
+    data["total"] = plan.total
+    return data
+
+
+def plan_to_json(plan: AllocationPlan) -> str:
+    """Deterministic JSON text: sorted keys, two-space indent, UTF-8 characters kept."""
+    return json.dumps(plan_to_dict(plan), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def allocations_csv(plan: AllocationPlan) -> str:
+    """One row per (region, axis): region, region_name, axis, amount, target."""
+    names = {r.code: r.name for r in plan.regions}
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["region", "region_name", "axis", "amount", "target"])
+    for c in plan.cells:
+        w.writerow([c.region, names[c.region], c.axis, c.amount, c.target])
+    return out.getvalue()
+
+
+def regions_csv(plan: AllocationPlan) -> str:
+    """One row per region with target, final, previous, change, bounds and main rule."""
+    just = {j.region: j for j in plan.justifications}
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(
+        [
+            "region", "name", "target", "amount", "previous", "change", "change_pct",
+            "lower", "upper", "main_rule", "per_capita", "per_capita_rank",
+        ]
+    )
+    for r in plan.regions:
+        j = just[r.code]
+        w.writerow(
+            [
+                r.code, r.name, r.target, r.amount,
+                "" if r.previous is None else r.previous,
+                "" if j.change is None else j.change,
+                "" if j.change_pct is None else f"{j.change_pct:.4f}",
+                "" if r.lower is None else r.lower,
+                "" if r.upper is None else r.upper,
+                r.main_rule,
+                "" if j.per_capita is None else f"{j.per_capita:.2f}",
+                "" if j.per_capita_rank is None else j.per_capita_rank,
+            ]
+        )
+    return out.getvalue()
+
+
+def justifications_md(plan: AllocationPlan) -> str:
+    """Markdown: one section per region with its text and contribution table."""
+    es = plan.language is Language.ES
+    lines = [
+        f"# {'Justificaciones' if es else 'Justifications'}: {plan.scenario}",
+        "",
+        f"{'Fondo' if es else 'Fund'}: {plan.fund.name} {plan.fund.fiscal_year}, "
+        f"{plan.fund.total:,} {plan.fund.currency}",
+        "",
+    ]
+    names = {r.code: r.name for r in plan.regions}
+    for j in plan.justifications:
+        lines += [f"## {names[j.region]} ({j.region})", "", j.text, ""]
+        lines += [
+            f"| {'fuente' if es else 'source'} | {'peso' if es else 'weight'} | "
+            f"{'pesos' if es else 'pesos'} |",
+            "| --- | ---: | ---: |",
+        ]
+        lines += [f"| {c.label} | {c.weight:.4f} | {c.amount:,} |" for c in j.contributions]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_table(plan: AllocationPlan) -> str:
+    """A fixed-width table: a row per region and a totals row."""
+    es = plan.language is Language.ES
+    head = (
+        ("clave", "entidad", "meta", "final", "cambio", "regla")
+        if es
+        else ("code", "region", "target", "final", "change", "rule")
+    )
+    rows: list[tuple[str, ...]] = []
+    for r in plan.regions:
+        change = "" if r.previous is None else f"{r.amount - r.previous:+,}"
+        rows.append((r.code, r.name, f"{r.target:,}", f"{r.amount:,}", change, r.main_rule))
+    prev = [r.previous for r in plan.regions]
+    total_change = "" if any(p is None for p in prev) else f"{plan.total - sum(p or 0 for p in prev):+,}"
+    rows.append(
+        (
+            "", "TOTAL", f"{sum(r.target for r in plan.regions):,}", f"{plan.total:,}",
+            total_change, "",
+        )
+    )
+    widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
+    right = {2, 3, 4}
+
+    def fmt(row: tuple[str, ...]) -> str:
+        cells = [
+            v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(row)
+        ]
+        return "  ".join(cells).rstrip()
+
+    sep = "  ".join("-" * w for w in widths)
+    body = [fmt(head), sep, *(fmt(r) for r in rows[:-1]), sep, fmt(rows[-1])]
+    stats = plan.stats
+    body.append("")
+    body.append(
+        f"{stats.objective} · {stats.lp_solves} LP · {sum(stats.stage_seconds.values()):.3f} s · "
+        f"sha256 {stats.input_sha256[:12]}"
+    )
+    return "\n".join(body)
+
+
+def write_out_dir(plan: AllocationPlan, folder: Path) -> list[Path]:
+    """Write allocations.csv, regions.csv, justifications.md and plan.json into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "allocations.csv": "\ufeff" + allocations_csv(plan),
+        "regions.csv": "\ufeff" + regions_csv(plan),
+        "justifications.md": justifications_md(plan),
+        "plan.json": plan_to_json(plan),
+    }
+    written = []
+    for name, text in files.items():
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
