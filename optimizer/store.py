@@ -1,0 +1,448 @@
+"""Audit store: every allocation run, its canonical input and its result, read back years later.
+
+SQLAlchemy Core over a SQLite file by default (WAL journal, so readers never block the writer) or
+PostgreSQL by URL, so that several service replicas share one trail. A run is committed before
+the service replies. ``request_id`` is unique: a retry with the same key and the same input gets
+the stored run back; the same key with another input is refused.
+
+Inputs and plans are stored as canonical JSON of the domain dataclasses (sorted keys, no
+whitespace, enums by value) so that the SHA-256 of an input is stable across processes and
+versions of this package, and so that the trail does not depend on the transport.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import enum
+import hashlib
+import json
+import logging
+import types
+import typing
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from optimizer.domain import AllocateOptions, AllocationPlan, Conflict, Scenario
+from optimizer.errors import OptimizerError
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+DEFAULT_URL = "sqlite:///fsf-audit.sqlite3"
+"""Store used when none is given: a SQLite file in the working folder."""
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
+MAX_REQUEST_ID = 200
+
+
+class StoreError(OptimizerError):
+    """Base of the audit store's errors."""
+
+
+class RunNotFoundError(StoreError):
+    """No run has the given id."""
+
+
+class RequestIdConflictError(StoreError):
+    """A ``request_id`` was reused with a different input."""
+
+
+class RunStatus(enum.StrEnum):
+    """Outcome of a stored run."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    SOLVER_FAILURE = "solver_failure"
+    DEADLINE_EXCEEDED = "deadline_exceeded"
+
+
+# --------------------------------------------------------------------------------------------
+# Canonical JSON of domain values
+# --------------------------------------------------------------------------------------------
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON data for a domain value: dataclasses as objects, enums by value, tuples as lists.
+
+    A scenario's ``locations`` are left out: they say where a value came from, not what it is.
+    """
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: to_jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name != "locations"
+        }
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def canonical_json(data: Any) -> str:
+    """Deterministic JSON text: sorted keys, no whitespace, UTF-8 characters kept."""
+    return json.dumps(
+        to_jsonable(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        # NaN cannot occur in a checked scenario; a plan's informative floats may be inf.
+        allow_nan=True,
+    )
+
+
+def canonical_input(scenario: Scenario, options: AllocateOptions) -> str:
+    """Canonical JSON of what determines a run: the scenario and the options that change it.
+
+    ``time_limit`` is left out: it follows the caller's deadline and does not change the plan.
+    """
+    return canonical_json(
+        {
+            "scenario": scenario,
+            "options": {"language": options.language, "objective": options.objective},
+        }
+    )
+
+
+def sha256_text(text: str) -> str:
+    """Hex SHA-256 of UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _decode(tp: Any, data: Any) -> Any:
+    """Inverse of :func:`to_jsonable` for a resolved type hint."""
+    if data is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        for arg in args:
+            # Enum members first so that "band_cap" becomes RuleFamily.BAND_CAP, not a plain str.
+            if isinstance(arg, type) and issubclass(arg, enum.Enum):
+                try:
+                    return arg(data)
+                except ValueError:
+                    continue
+        for arg in args:
+            if not (isinstance(arg, type) and issubclass(arg, enum.Enum)):
+                return _decode(arg, data)
+        return data
+    if origin is tuple:
+        item = typing.get_args(tp)[0]
+        return tuple(_decode(item, v) for v in data)
+    if origin in (Mapping, dict, typing.Mapping):
+        _, val = typing.get_args(tp)
+        return {k: _decode(val, v) for k, v in data.items()}
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp(data)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return from_jsonable(tp, data)
+    if tp is float and isinstance(data, int):
+        return float(data)
+    return data
+
+
+def from_jsonable(cls: type[_T], data: Mapping[str, Any]) -> _T:
+    """Rebuild a frozen domain dataclass from :func:`to_jsonable` output."""
+    hints = typing.get_type_hints(cls)
+    kwargs = {
+        f.name: _decode(hints[f.name], data[f.name])
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.name in data
+    }
+    return cls(**kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Records
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewRun:
+    """What the service records for one run (the store adds the id and the time)."""
+
+    scenario: Scenario
+    options: AllocateOptions
+    status: RunStatus
+    plan: AllocationPlan | None = None
+    conflicts: tuple[Conflict, ...] = ()
+    error: str = ""
+    request_id: str = ""
+    caller_role: str = ""
+    versions: Mapping[str, str] = field(default_factory=dict)
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One stored run as read back."""
+
+    run_id: str
+    request_id: str
+    created_at: datetime
+    status: RunStatus
+    scenario_name: str
+    fiscal_year: int
+    fund_total: int
+    language: str
+    input_json: str
+    input_sha256: str
+    result_json: str
+    caller_role: str
+    versions: Mapping[str, str]
+    timings: Mapping[str, float]
+
+    def plan(self) -> AllocationPlan | None:
+        """The stored plan, rebuilt as a domain value (None unless the run was optimal)."""
+        result = json.loads(self.result_json)
+        if result.get("plan") is None:
+            return None
+        return from_jsonable(AllocationPlan, result["plan"])
+
+    def conflicts(self) -> tuple[Conflict, ...]:
+        """The stored diagnosis of an infeasible run."""
+        result = json.loads(self.result_json)
+        return tuple(from_jsonable(Conflict, c) for c in result.get("conflicts", []))
+
+    def error(self) -> str:
+        """The stored summary of a run that did not end optimal."""
+        return str(json.loads(self.result_json).get("error", ""))
+
+
+metadata = sa.MetaData()
+
+runs = sa.Table(
+    "allocation_runs",
+    metadata,
+    # seq orders runs (newest first) and makes page tokens; run_id is what callers see.
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("run_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("request_id", sa.String(MAX_REQUEST_ID), nullable=True, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("scenario_name", sa.String(200), nullable=False),
+    sa.Column("fiscal_year", sa.Integer(), nullable=False, index=True),
+    sa.Column("fund_total", sa.BigInteger(), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("input_json", sa.Text(), nullable=False),
+    sa.Column("input_sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("result_json", sa.Text(), nullable=False),
+    sa.Column("caller_role", sa.String(32), nullable=False),
+    sa.Column("versions_json", sa.Text(), nullable=False),
+    sa.Column("timings_json", sa.Text(), nullable=False),
+)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets GetAllocation/ListAllocations read while a run is being committed.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _encode_token(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{seq}".encode()).decode("ascii")
+
+
+def _decode_token(token: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(token.encode("ascii")).decode("ascii")
+        prefix, seq = text.split(":", 1)
+        if prefix != "v1":
+            raise ValueError(prefix)
+        return int(seq)
+    except (ValueError, UnicodeError) as err:
+        message = "page_token is not a token returned by ListAllocations"
+        raise ValueError(message) from err
+
+
+class AuditStore:
+    """The audit trail of allocation runs.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL: ``sqlite:///path/to/file.sqlite3`` (default: ``fsf-audit.sqlite3`` in the
+        working folder) or ``postgresql+psycopg://user:password@host/db``.
+    create
+        Create the table when missing (idempotent).
+    """
+
+    def __init__(self, url: str = DEFAULT_URL, *, create: bool = True) -> None:
+        self.url = url
+        self.engine: Engine = sa.create_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        if create:
+            metadata.create_all(self.engine)
+        logger.info("audit store ready (%s)", self.engine.url.render_as_string(hide_password=True))
+
+    @property
+    def dialect(self) -> str:
+        """Database dialect name: ``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def record(self, run: NewRun) -> tuple[RunRecord, bool]:
+        """Commit a run and return it, or return the earlier run with the same request and input.
+
+        Returns
+        -------
+        (RunRecord, bool)
+            The stored run and whether it was stored earlier (a replayed retry).
+
+        Raises
+        ------
+        RequestIdConflictError
+            ``run.request_id`` is already used by a run with another input.
+        """
+        input_json = canonical_input(run.scenario, run.options)
+        digest = sha256_text(input_json)
+        if run.request_id:
+            earlier = self.find_by_request_id(run.request_id)
+            if earlier is not None:
+                return self._replay(earlier, digest), True
+        result: dict[str, Any] = {
+            "plan": to_jsonable(run.plan) if run.plan is not None else None,
+            "conflicts": to_jsonable(run.conflicts),
+            "error": run.error,
+        }
+        row = {
+            "run_id": str(uuid.uuid4()),
+            "request_id": run.request_id or None,
+            "created_at": datetime.now(UTC),
+            "status": str(run.status),
+            "scenario_name": run.scenario.name,
+            "fiscal_year": run.scenario.fund.fiscal_year,
+            "fund_total": run.scenario.fund.total,
+            "language": str(run.options.language),
+            "input_json": input_json,
+            "input_sha256": digest,
+            "result_json": canonical_json(result),
+            "caller_role": run.caller_role,
+            "versions_json": canonical_json(dict(run.versions)),
+            "timings_json": canonical_json(dict(run.timings)),
+        }
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(runs.insert().values(**row))
+        except sa.exc.IntegrityError:
+            # Two retries raced: the other one committed first. Only request_id can collide.
+            earlier = self.find_by_request_id(run.request_id) if run.request_id else None
+            if earlier is None:
+                raise
+            return self._replay(earlier, digest), True
+        logger.info("stored run %s (%s, request_id=%r)", row["run_id"], run.status,
+                    run.request_id)
+        return self.get(row["run_id"]), False
+
+    @staticmethod
+    def _replay(earlier: RunRecord, digest: str) -> RunRecord:
+        if earlier.input_sha256 != digest:
+            message = (
+                f"request_id {earlier.request_id!r} was already used for run {earlier.run_id} "
+                "with a different input; use a new request_id for a new input"
+            )
+            raise RequestIdConflictError(message)
+        return earlier
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def find_by_request_id(self, request_id: str) -> RunRecord | None:
+        """The run stored under ``request_id``, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(runs.select().where(runs.c.request_id == request_id)).first()
+        return _to_record(row) if row is not None else None
+
+    def get(self, run_id: str) -> RunRecord:
+        """The run with id ``run_id``.
+
+        Raises
+        ------
+        RunNotFoundError
+            No such run.
+        """
+        with self.engine.connect() as conn:
+            row = conn.execute(runs.select().where(runs.c.run_id == run_id)).first()
+        if row is None:
+            message = f"no allocation run has id {run_id!r}"
+            raise RunNotFoundError(message)
+        return _to_record(row)
+
+    def list(
+        self, *, page_size: int = 0, page_token: str = "", fiscal_year: int = 0
+    ) -> tuple[list[RunRecord], str]:
+        """One page of runs, newest first.
+
+        Parameters
+        ----------
+        page_size
+            Runs per page; 0 means 50; larger than 500 is clipped to 500.
+        page_token
+            ``next_page_token`` of the previous page; empty for the first.
+        fiscal_year
+            Only runs of this fiscal year; 0 for every year.
+
+        Returns
+        -------
+        (list of RunRecord, str)
+            The page and the token of the next page ("" on the last page).
+
+        Raises
+        ------
+        ValueError
+            ``page_size`` is negative or ``page_token`` was not made by this method.
+        """
+        if page_size < 0:
+            message = "page_size must be 0 (default) or positive"
+            raise ValueError(message)
+        size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        query = runs.select().order_by(runs.c.seq.desc()).limit(size + 1)
+        if page_token:
+            query = query.where(runs.c.seq < _decode_token(page_token))
+        if fiscal_year:
+            query = query.where(runs.c.fiscal_year == fiscal_year)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        next_token = _encode_token(rows[size - 1].seq) if len(rows) > size else ""
+        return [_to_record(r) for r in rows[:size]], next_token
+
+
+def _to_record(row: Any) -> RunRecord:
+    created = row.created_at
+    if created.tzinfo is None:
+        # SQLite drops the offset; every stored time is UTC.
+        created = created.replace(tzinfo=UTC)
+    return RunRecord(
+        run_id=row.run_id,
+        request_id=row.request_id or "",
+        created_at=created,
+        status=RunStatus(row.status),
+        scenario_name=row.scenario_name,
+        fiscal_year=row.fiscal_year,
+        fund_total=row.fund_total,
+        language=row.language,
+        input_json=row.input_json,
+        input_sha256=row.input_sha256,
+        result_json=row.result_json,
+        caller_role=row.caller_role,
+        versions=json.loads(row.versions_json),
+        timings=json.loads(row.timings_json),
+    )
