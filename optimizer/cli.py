@@ -84,6 +84,50 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the gRPC service until SIGTERM/SIGINT (see docs/service.md)."""
+    from pathlib import Path
+
+    from optimizer.service.auth import TokenTable
+    from optimizer.service.server import InsecureBindError, TlsFiles, serve
+
+    if bool(args.tls_cert) != bool(args.tls_key) or (args.client_ca and not args.tls_cert):
+        print("error: --tls-cert and --tls-key go together; --client-ca needs both",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    tls = (
+        TlsFiles(Path(args.tls_cert), Path(args.tls_key),
+                 Path(args.client_ca) if args.client_ca else None)
+        if args.tls_cert
+        else None
+    )
+    try:
+        tokens = TokenTable.from_file(args.tokens) if args.tokens else None
+    except (OSError, ValueError) as err:
+        print(f"error: tokens file: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    def ready(port: int) -> None:
+        host = args.address.rsplit(":", 1)[0]
+        print(f"fsf serve: listening on {host}:{port}", flush=True)
+
+    try:
+        return serve(
+            args.address,
+            grace=args.grace,
+            ready=ready,
+            store=args.store,
+            workers=args.workers,
+            tokens=tokens,
+            tls=tls,
+            insecure=args.insecure,
+            max_request_bytes=args.max_request_bytes,
+        )
+    except InsecureBindError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(

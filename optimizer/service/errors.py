@@ -1,0 +1,153 @@
+"""The one table from exceptions to gRPC status codes, with google.rpc rich details.
+
+Every servicer method lets exceptions escape to :func:`abort_with`, which looks the exception up
+in :data:`STATUS_TABLE` (first matching class wins, so subclasses come before their bases) and
+aborts the call with a ``google.rpc.Status`` that carries the details. Anything not in the table
+is INTERNAL with a fixed message; its traceback goes to the log only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NoReturn
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from optimizer.errors import DeadlineExceededError, InfeasibleError, ScenarioError, SolverError
+from optimizer.store import RequestIdConflictError, RunNotFoundError
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_MESSAGE = "internal error; the operators have the details in the server log"
+SOLVER_MESSAGE = "the solver failed on this scenario; the operators have the details in the log"
+
+
+class ServiceError(Exception):
+    """Errors raised by the service layer itself (not by the engine)."""
+
+
+class UnauthenticatedError(ServiceError):
+    """No bearer token, or an unknown one."""
+
+
+class PermissionDeniedError(ServiceError):
+    """The caller's role may not call this method."""
+
+
+class ResourceExhaustedError(ServiceError):
+    """The request is larger than this server accepts."""
+
+
+class BadRequestError(ServiceError):
+    """A request field outside the scenario is invalid (page token, run id, ...)."""
+
+    def __init__(self, field: str, description: str) -> None:
+        self.field = field
+        self.description = description
+        super().__init__(f"{field}: {description}")
+
+
+def _pack(message: object) -> any_pb2.Any:
+    detail = any_pb2.Any()
+    detail.Pack(message)  # type: ignore[arg-type]
+    return detail
+
+
+def _bad_request(err: Exception) -> tuple[str, list[any_pb2.Any]]:
+    if isinstance(err, ScenarioError):
+        errors = [p for p in err.problems if p.severity == "error"] or list(err.problems)
+        violations = [
+            error_details_pb2.BadRequest.FieldViolation(
+                field=p.field or p.location, description=str(p)
+            )
+            for p in errors
+        ]
+        message = f"the scenario has {len(errors)} problem(s); see the field violations"
+        if errors:
+            message += f"; first: {errors[0]}"
+    else:
+        assert isinstance(err, BadRequestError)
+        violations = [
+            error_details_pb2.BadRequest.FieldViolation(field=err.field,
+                                                        description=err.description)
+        ]
+        message = str(err)
+    return message, [_pack(error_details_pb2.BadRequest(field_violations=violations))]
+
+
+def _precondition(err: Exception) -> tuple[str, list[any_pb2.Any]]:
+    assert isinstance(err, InfeasibleError)
+    violations = [
+        error_details_pb2.PreconditionFailure.Violation(
+            type=str(c.family),
+            subject=str(c.family),
+            description=f"{c.description} (relax by {c.amount:,} pesos)",
+        )
+        for c in err.conflicts
+    ]
+    details = [_pack(error_details_pb2.PreconditionFailure(violations=violations))]
+    return f"the criteria are infeasible: {err.summary}", details
+
+
+def _plain(err: Exception) -> tuple[str, list[any_pb2.Any]]:
+    return str(err), []
+
+
+def _fixed(message: str) -> Callable[[Exception], tuple[str, list[any_pb2.Any]]]:
+    def build(err: Exception) -> tuple[str, list[any_pb2.Any]]:
+        logger.error("%s: %s", type(err).__name__, err, exc_info=err)
+        return message, []
+
+    return build
+
+
+@dataclass(frozen=True)
+class StatusRule:
+    """One row of the table: exception class, status code, message and details builder."""
+
+    exception: type[BaseException]
+    code: grpc.StatusCode
+    build: Callable[[Exception], tuple[str, list[any_pb2.Any]]]
+
+
+STATUS_TABLE: tuple[StatusRule, ...] = (
+    StatusRule(ScenarioError, grpc.StatusCode.INVALID_ARGUMENT, _bad_request),
+    StatusRule(BadRequestError, grpc.StatusCode.INVALID_ARGUMENT, _bad_request),
+    StatusRule(InfeasibleError, grpc.StatusCode.FAILED_PRECONDITION, _precondition),
+    StatusRule(RunNotFoundError, grpc.StatusCode.NOT_FOUND, _plain),
+    StatusRule(RequestIdConflictError, grpc.StatusCode.ALREADY_EXISTS, _plain),
+    StatusRule(UnauthenticatedError, grpc.StatusCode.UNAUTHENTICATED, _plain),
+    StatusRule(PermissionDeniedError, grpc.StatusCode.PERMISSION_DENIED, _plain),
+    StatusRule(DeadlineExceededError, grpc.StatusCode.DEADLINE_EXCEEDED, _plain),
+    StatusRule(ResourceExhaustedError, grpc.StatusCode.RESOURCE_EXHAUSTED, _plain),
+    StatusRule(SolverError, grpc.StatusCode.INTERNAL, _fixed(SOLVER_MESSAGE)),
+    StatusRule(Exception, grpc.StatusCode.INTERNAL, _fixed(INTERNAL_MESSAGE)),
+)
+
+
+def status_for(err: Exception) -> tuple[grpc.StatusCode, status_pb2.Status]:
+    """The status code and the ``google.rpc.Status`` (with details) for an exception."""
+    for rule in STATUS_TABLE:
+        if isinstance(err, rule.exception):
+            message, details = rule.build(err)
+            code = rule.code
+            break
+    else:  # pragma: no cover - the last row matches every Exception
+        code, (message, details) = grpc.StatusCode.INTERNAL, (INTERNAL_MESSAGE, [])
+    status = status_pb2.Status(
+        code=getattr(code_pb2, code.name), message=message, details=details
+    )
+    return code, status
+
+
+def abort_with(context: grpc.ServicerContext, err: Exception) -> NoReturn:
+    """Abort the call with the status that :data:`STATUS_TABLE` gives for ``err``."""
+    code, status = status_for(err)
+    logger.info("call ends with %s: %s", code.name, status.message)
+    context.abort_with_status(rpc_status.to_status(status))
+    raise AssertionError("abort_with_status returned")  # pragma: no cover

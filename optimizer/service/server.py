@@ -1,0 +1,279 @@
+"""The gRPC server: wiring, worker processes, health, reflection, TLS, graceful shutdown.
+
+:func:`create_server` builds a started-ready server and returns it with its bound port (tests
+bind port 0); :func:`serve` adds signal handling and blocks (``fsf serve``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from optimizer.service.auth import CallInterceptor, TokenTable
+from optimizer.service.servicer import AllocationServicer
+from optimizer.service.worker import Solve, warm_up
+from optimizer.store import DEFAULT_URL, AuditStore
+from optimizer.v1 import allocation_pb2 as pb
+from optimizer.v1 import allocation_pb2_grpc as pb_grpc
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ADDRESS = "127.0.0.1:50051"
+DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
+"""16 MiB: a national scenario is well under 1 MiB; municipal scale stays under a few MiB."""
+DEFAULT_GRACE_SECONDS = 10.0
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AllocationService"].full_name
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files for TLS; ``client_ca`` set means client certificates are required."""
+
+    cert: Path
+    key: Path
+    client_ca: Path | None = None
+
+
+class InsecureBindError(ValueError):
+    """Refused to listen on a non-loopback address without tokens and TLS."""
+
+
+def is_loopback(address: str) -> bool:
+    """Whether ``host:port`` names a loopback host."""
+    host = address.rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class AllocationServer:
+    """A running (or ready) allocation server: the gRPC server, its workers and its store."""
+
+    def __init__(
+        self,
+        grpc_server: grpc.Server,
+        health_servicer: health.HealthServicer,
+        pool: ProcessPoolExecutor,
+        store: AuditStore,
+        workers: int,
+    ) -> None:
+        self.grpc_server = grpc_server
+        self.health = health_servicer
+        self.pool = pool
+        self.store = store
+        self.workers = workers
+        self._stopped = threading.Event()
+
+    def start(self) -> None:
+        """Start the worker processes and accept calls; health says SERVING."""
+        # Submitting one job per worker makes the pool start every process now, not on the
+        # first solves, so the first calls do not pay for process start-up and imports.
+        for future in [self.pool.submit(warm_up) for _ in range(self.workers)]:
+            future.result()
+        self.grpc_server.start()
+        self.health.set("", health_pb2.HealthCheckResponse.SERVING)
+        self.health.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
+        logger.info("serving with %d worker process(es)", self.workers)
+
+    def stop(self, grace: float | None = DEFAULT_GRACE_SECONDS) -> None:
+        """Say NOT_SERVING, refuse new calls, let calls in flight finish within ``grace`` seconds.
+
+        Then stop the worker processes (a solve still running after the grace period is ended)
+        and close the store. Safe to call twice.
+        """
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.health.enter_graceful_shutdown()
+        logger.info("shutting down: draining calls for up to %s s", grace)
+        self.grpc_server.stop(grace).wait()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        # The executor has no public way to end a running task; after the grace period nobody
+        # waits for it any more, so end its process rather than hang the shutdown.
+        for process in list(getattr(self.pool, "_processes", {}).values()):
+            process.join(timeout=1.0)
+            if process.is_alive():
+                process.terminate()
+        self.store.close()
+        logger.info("stopped")
+
+    def wait_for_termination(self, timeout: float | None = None) -> bool:
+        """Block until the server stops; False when ``timeout`` ran out first."""
+        return bool(self.grpc_server.wait_for_termination(timeout))
+
+
+def create_server(
+    address: str = DEFAULT_ADDRESS,
+    *,
+    store: AuditStore | str = DEFAULT_URL,
+    workers: int | None = None,
+    tokens: TokenTable | None = None,
+    tls: TlsFiles | None = None,
+    insecure: bool = False,
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+    grpc_threads: int | None = None,
+    solve: Solve | None = None,
+    mp_start_method: str = "spawn",
+) -> tuple[AllocationServer, int]:
+    """Build the server and bind ``address``; call ``.start()`` on the result to serve.
+
+    Parameters
+    ----------
+    address
+        ``host:port``; port 0 picks a free port (returned).
+    store
+        An audit store, or its URL (SQLite file by default).
+    workers
+        Solver worker processes; default one per core.
+    tokens
+        Accepted bearer tokens; None: no authentication.
+    tls
+        Certificate and key (and client CA) files; None: plaintext.
+    insecure
+        Allow a non-loopback address without both tokens and TLS.
+    max_request_bytes
+        Larger requests are refused with RESOURCE_EXHAUSTED.
+    grpc_threads
+        Threads answering calls (default: enough for every worker's queue plus reads and
+        health checks, at least 64); calls waiting for a worker hold one each.
+    solve
+        The engine entry point run in the workers (default ``optimizer.pipeline.allocate``);
+        must be a module-level function (it is pickled by reference).
+    mp_start_method
+        ``spawn`` (default; portable) or ``forkserver``. Never ``fork``: the gRPC server's
+        threads must not be copied into the workers.
+
+    Returns
+    -------
+    (AllocationServer, int)
+        The server (not started) and the bound port.
+
+    Raises
+    ------
+    InsecureBindError
+        ``address`` is not loopback, tokens or TLS are missing and ``insecure`` is False.
+    RuntimeError
+        The address could not be bound.
+    """
+    if not is_loopback(address) and (tokens is None or tls is None) and not insecure:
+        message = (
+            f"refusing to listen on {address} without both --tokens and TLS "
+            "(--tls-cert/--tls-key); bind to 127.0.0.1, add them, or pass --insecure"
+        )
+        raise InsecureBindError(message)
+    if mp_start_method == "fork":
+        message = "fork would copy the gRPC threads into the workers; use spawn or forkserver"
+        raise ValueError(message)
+    if solve is None:
+        from optimizer.pipeline import allocate  # noqa: PLC0415 - engine imported once, here
+
+        solve = allocate
+    workers = workers or os.cpu_count() or 1
+    audit = store if isinstance(store, AuditStore) else AuditStore(store)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context(mp_start_method),
+        initializer=warm_up,
+    )
+    threads = grpc_threads or max(64, 4 * workers + 16)
+    server = grpc.server(
+        ThreadPoolExecutor(max_workers=threads, thread_name_prefix="grpc"),
+        interceptors=[CallInterceptor(tokens)],
+        options=[
+            ("grpc.max_receive_message_length", max_request_bytes),
+            ("grpc.max_send_message_length", 64 * 1024 * 1024),
+            ("grpc.so_reuseport", 0),
+        ],
+    )
+    pb_grpc.add_AllocationServiceServicer_to_server(
+        AllocationServicer(audit, pool, solve), server
+    )
+    health_servicer = health.HealthServicer(
+        experimental_non_blocking=True,
+        experimental_thread_pool=ThreadPoolExecutor(max_workers=2,
+                                                    thread_name_prefix="health"),
+    )
+    health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
+    health_servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.NOT_SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    if tls is not None:
+        credentials = grpc.ssl_server_credentials(
+            [(tls.key.read_bytes(), tls.cert.read_bytes())],
+            root_certificates=tls.client_ca.read_bytes() if tls.client_ca else None,
+            require_client_auth=tls.client_ca is not None,
+        )
+        port = server.add_secure_port(address, credentials)
+    else:
+        port = server.add_insecure_port(address)
+    if not port:
+        pool.shutdown(wait=False)
+        message = f"could not bind {address}"
+        raise RuntimeError(message)
+    logger.info("bound %s (port %d, tls=%s, auth=%s)", address, port, tls is not None,
+                tokens is not None)
+    return AllocationServer(server, health_servicer, pool, audit, workers), port
+
+
+def serve(
+    address: str = DEFAULT_ADDRESS,
+    *,
+    grace: float = DEFAULT_GRACE_SECONDS,
+    ready: Callable[[int], None] | None = None,
+    **kwargs: object,
+) -> int:
+    """Serve until SIGTERM or SIGINT, then drain calls within ``grace`` seconds.
+
+    Parameters
+    ----------
+    address
+        ``host:port`` to listen on.
+    grace
+        Seconds that calls in flight get to finish after the signal.
+    ready
+        Called with the bound port once the server accepts calls.
+    **kwargs
+        Passed to :func:`create_server`.
+
+    Returns
+    -------
+    int
+        0 after a clean shutdown.
+    """
+    server, port = create_server(address, **kwargs)  # type: ignore[arg-type]
+    stop_requested = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        logger.info("received %s", signal.Signals(signum).name)
+        stop_requested.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        server.start()
+        if ready is not None:
+            ready(port)
+        while not stop_requested.wait(timeout=1.0):
+            pass
+        server.stop(grace)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        server.stop(0)
+    return 0
