@@ -29,15 +29,17 @@ def _print_problems(err: ScenarioError) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Load and check a scenario; print a one-screen summary."""
-    from optimizer.checks import check_scenario
+    """Load and check a scenario; print a one-screen summary and any warnings.
+
+    Load problems and check errors raise :class:`ScenarioError`, which ``main`` turns into the
+    bad-input exit code with every problem listed.
+    """
+    from optimizer.checks import check_scenario, raise_for_problems
     from optimizer.io import load_scenario, summarize
 
     scenario = load_scenario(args.scenario)
     problems = check_scenario(scenario)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise ScenarioError(problems)
+    raise_for_problems(problems)
     print(summarize(scenario))
     for p in problems:
         print(f"warning: {p}")

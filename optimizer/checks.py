@@ -1,0 +1,616 @@
+"""Semantic checks on a loaded :class:`~optimizer.domain.Scenario`, every problem at once.
+
+One ``check_*`` function per part of the scenario (as in PyPSA's ``consistency.py``); each returns
+located problems whose messages say how to fix the data. Errors make a scenario unsolvable;
+warnings flag arithmetic that makes it likely infeasible (floors above the fund, ...).
+
+Standard library only: this module serves scenarios from files and from the gRPC service alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+
+from optimizer.domain import (
+    ALL_REGIONS,
+    Criterion,
+    Direction,
+    Normalisation,
+    Region,
+    RegionBound,
+    Scenario,
+)
+from optimizer.errors import Problem, ScenarioError
+
+WEIGHT_TOLERANCE = 1e-9
+"""How far weights (and fixed shares) may sum from 1."""
+
+_SHOWN = 10
+"""How many region codes a message lists before saying "and N more"."""
+
+
+def _error(scenario: Scenario, key: str, message: str) -> Problem:
+    return Problem(scenario.where(key), message, key)
+
+
+def _warning(scenario: Scenario, key: str, message: str) -> Problem:
+    return Problem(scenario.where(key), message, key, severity="warning")
+
+
+def _list_regions(regions: Sequence[Region]) -> str:
+    shown = ", ".join(f"{r.code} ({r.name})" if r.name else r.code for r in regions[:_SHOWN])
+    more = f" and {len(regions) - _SHOWN} more" if len(regions) > _SHOWN else ""
+    return shown + more
+
+
+def _pesos(amount: float) -> str:
+    return f"{round(amount):,}"
+
+
+def _bad_number(value: float) -> str | None:
+    if math.isnan(value):
+        return "is NaN (not a number)"
+    if math.isinf(value):
+        return "is infinite"
+    return None
+
+
+def _region_hint(scenario: Scenario, code: str) -> str:
+    codes = {r.code for r in scenario.regions}
+    for candidate in (code.zfill(2), code.strip()):
+        if candidate != code and candidate in codes:
+            return f" (did you mean '{candidate}'?)"
+    return ""
+
+
+# ------------------------------------------------------------------------------------- fund
+
+
+def check_fund(scenario: Scenario) -> list[Problem]:
+    """The total is positive whole pesos, a multiple of a rounding unit of at least 1."""
+    fund = scenario.fund
+    problems: list[Problem] = []
+    if fund.total <= 0:
+        message = f"the fund total is {fund.total:,}: it must be a positive amount of pesos"
+        problems.append(_error(scenario, "fund/total", message))
+    if fund.rounding_unit < 1:
+        message = f"the rounding unit is {fund.rounding_unit}: it must be at least 1 peso"
+        problems.append(_error(scenario, "fund/rounding_unit", message))
+    elif fund.total > 0 and fund.total % fund.rounding_unit:
+        unit = fund.rounding_unit
+        below = fund.total - fund.total % unit
+        message = (
+            f"the fund total {fund.total:,} is not a multiple of the rounding unit {unit:,}: "
+            f"use {below:,} or {below + unit:,}, or a smaller rounding unit"
+        )
+        problems.append(_error(scenario, "fund/total", message))
+    return problems
+
+
+# ------------------------------------------------------------------------------------ regions
+
+
+def check_regions(scenario: Scenario) -> list[Problem]:
+    """There are regions, with unique non-empty codes and non-negative money and population."""
+    problems: list[Problem] = []
+    if not scenario.regions:
+        message = "the scenario has no regions: the regions file needs one row per region"
+        return [_error(scenario, "regions", message)]
+    counts = Counter(r.code for r in scenario.regions)
+    for code, count in sorted(counts.items()):
+        if not code:
+            message = f"{count} region(s) have an empty code: give every region its code"
+            problems.append(_error(scenario, "regions", message))
+        elif count > 1:
+            message = f"region code '{code}' appears {count} times: codes must be unique"
+            problems.append(_error(scenario, f"regions/{code}", message))
+    for region in scenario.regions:
+        if region.previous is not None and region.previous < 0:
+            message = f"previous allocation {region.previous:,} is negative: pesos must be >= 0"
+            problems.append(_error(scenario, f"regions/{region.code}/previous", message))
+        if region.population is not None and region.population < 0:
+            message = f"population {region.population:,} is negative"
+            problems.append(_error(scenario, f"regions/{region.code}/population", message))
+    return problems
+
+
+# ----------------------------------------------------------------------------------- criteria
+
+
+def _check_indicator(scenario: Scenario, criterion: Criterion, key: str) -> list[Problem]:
+    """The criterion's indicator exists in every region and suits its normalisation."""
+    name = criterion.indicator
+    regions = scenario.regions
+    missing = [r for r in regions if name not in r.indicators]
+    if regions and len(missing) == len(regions):
+        known = sorted(set.intersection(*(set(r.indicators) for r in regions)))
+        message = (
+            f"unknown indicator '{name}': no region has it "
+            f"(indicators: {', '.join(known) or 'none'}); fix the name or add the column"
+        )
+        return [_error(scenario, f"{key}/indicator", message)]
+    problems: list[Problem] = []
+    if missing:
+        message = (
+            f"indicator '{name}' has no value for region(s) {_list_regions(missing)}: "
+            "every region needs one"
+        )
+        problems.append(_error(scenario, f"{key}/indicator", message))
+    share = criterion.normalisation is Normalisation.SHARE
+    inverse = criterion.direction is Direction.HIGHER_NEEDS_LESS
+    values: list[float] = []
+    for region in regions:
+        if name not in region.indicators:
+            continue
+        value = region.indicators[name]
+        value_key = f"regions/{region.code}/indicators/{name}"
+        bad = _bad_number(value)
+        if bad is not None:
+            message = f"'{name}' {bad}: enter a finite number (a criterion uses it)"
+            problems.append(_error(scenario, value_key, message))
+            continue
+        values.append(value)
+        if share and inverse and value <= 0:
+            message = (
+                f"'{name}' is {value:g}, but higher_needs_less with share normalisation takes "
+                "the inverse, so every value must be > 0; fix the value or use "
+                "normalisation: shifted_share"
+            )
+            problems.append(_error(scenario, value_key, message))
+        elif share and value < 0:
+            message = (
+                f"'{name}' is {value:g}, but share normalisation needs values >= 0; "
+                "use normalisation: shifted_share for indicators that can be negative"
+            )
+            problems.append(_error(scenario, value_key, message))
+    if problems or not values:
+        return problems
+    if share and not inverse and sum(values) <= 0:
+        message = (
+            f"every region has 0 for '{name}': the criterion cannot split anything; "
+            "fix the data or remove the criterion"
+        )
+        problems.append(_error(scenario, f"{key}/indicator", message))
+    if criterion.normalisation is Normalisation.SHIFTED_SHARE and max(values) == min(values):
+        message = (
+            f"every region has the same value for '{name}': shifted_share cannot rank them; "
+            "use normalisation: share or remove the criterion"
+        )
+        problems.append(_error(scenario, f"{key}/indicator", message))
+    if criterion.shift is not None and (not math.isfinite(criterion.shift) or criterion.shift < 0):
+        message = f"shift {criterion.shift} must be a finite number >= 0 (default 0.01)"
+        problems.append(_error(scenario, f"{key}/shift", message))
+    return problems
+
+
+def _check_criteria_list(
+    scenario: Scenario,
+    criteria: Sequence[Criterion],
+    *,
+    prefix: str,
+    base_weight: float,
+    base_key: str,
+    base_name: str,
+) -> list[Problem]:
+    """Indicators, weights and the weight sum of one list of criteria (fund or axis)."""
+    problems: list[Problem] = []
+    weights_ok = True
+    for i, criterion in enumerate(criteria):
+        key = f"{prefix}/{i}"
+        problems.extend(_check_indicator(scenario, criterion, key))
+        bad = _bad_number(criterion.weight)
+        if bad is not None or criterion.weight < 0:
+            weights_ok = False
+            why = bad or f"is {criterion.weight:g}"
+            message = f"the weight of '{criterion.indicator}' {why}: weights must be in [0, 1]"
+            problems.append(_error(scenario, f"{key}/weight", message))
+    bad = _bad_number(base_weight)
+    if bad is not None or not 0 <= base_weight <= 1:
+        weights_ok = False
+        why = bad or f"is {base_weight:g}"
+        message = f"{base_name} {why}: it must be in [0, 1]"
+        problems.append(_error(scenario, base_key, message))
+    if weights_ok:
+        total = math.fsum([*(c.weight for c in criteria), base_weight])
+        if abs(total - 1) > WEIGHT_TOLERANCE:
+            parts = " + ".join(f"{c.weight:g}" for c in criteria) or "no criteria"
+            gap = 1 - total
+            fix = f"add {gap:.6g}" if gap > 0 else f"remove {-gap:.6g}"
+            message = (
+                f"the criteria weights ({parts}) plus {base_name} {base_weight:g} sum to "
+                f"{total:.6g}, not 1: {fix} so they add up to 1"
+            )
+            problems.append(_error(scenario, prefix, message))
+    return problems
+
+
+def check_criteria(scenario: Scenario) -> list[Problem]:
+    """The fund's criteria name known indicators with usable values; weights sum to 1."""
+    return _check_criteria_list(
+        scenario,
+        scenario.criteria,
+        prefix="criteria",
+        base_weight=scenario.base_weight,
+        base_key="base_amount/weight",
+        base_name="base_amount.weight",
+    )
+
+
+# --------------------------------------------------------------------------------------- axes
+
+
+def _check_share(scenario: Scenario, value: float | None, key: str, name: str) -> list[Problem]:
+    if value is None:
+        return []
+    bad = _bad_number(value)
+    if bad is not None or not 0 <= value <= 1:
+        why = bad or f"is {value:g}"
+        message = f"{name} {why}: a share of the fund must be between 0 and 1 (0.2 = 20 %)"
+        return [_error(scenario, key, message)]
+    return []
+
+
+def check_axes(scenario: Scenario) -> list[Problem]:
+    """Axis ids are unique; shares lie in [0, 1], ranges are ordered and can cover the fund."""
+    axes = scenario.axes
+    problems: list[Problem] = []
+    if not axes:
+        return problems
+    counts = Counter(a.id for a in axes)
+    for position, axis in enumerate(axes):
+        key = f"axes/{position}"
+        if counts[axis.id] > 1 and [a.id for a in axes].index(axis.id) != position:
+            message = f"duplicate axis id '{axis.id}': every axis needs its own id"
+            problems.append(_error(scenario, f"{key}/id", message))
+        shares_ok = True
+        for value, field, name in (
+            (axis.share, "share", "share"),
+            (axis.share_min, "share_min", "share_min"),
+            (axis.share_max, "share_max", "share_max"),
+            (axis.target_share, "target_share", "target_share"),
+        ):
+            found = _check_share(scenario, value, f"{key}/{field}", f"axis {axis.id} {name}")
+            shares_ok = shares_ok and not found
+            problems.extend(found)
+        if not shares_ok:
+            continue
+        if axis.share is not None and (axis.share_min is not None or axis.share_max is not None):
+            message = f"axis {axis.id} has a fixed share, so share_min/share_max are ignored"
+            problems.append(_warning(scenario, f"{key}/share", message))
+        elif axis.lower_share > axis.upper_share:
+            message = (
+                f"axis {axis.id}: share_min {axis.lower_share:g} is above share_max "
+                f"{axis.upper_share:g}; swap them"
+            )
+            problems.append(_error(scenario, f"{key}/share_min", message))
+        elif axis.target_share is not None and not (
+            axis.lower_share <= axis.target_share <= axis.upper_share
+        ):
+            message = (
+                f"axis {axis.id}: target_share {axis.target_share:g} is outside its range "
+                f"[{axis.lower_share:g}, {axis.upper_share:g}]"
+            )
+            problems.append(_error(scenario, f"{key}/target_share", message))
+        if axis.criteria:
+            problems.extend(
+                _check_criteria_list(
+                    scenario,
+                    axis.criteria,
+                    prefix=f"{key}/criteria",
+                    base_weight=axis.base_weight or 0.0,
+                    base_key=f"{key}/base_weight",
+                    base_name=f"axis {axis.id} base_weight",
+                )
+            )
+        elif axis.base_weight is not None:
+            message = f"axis {axis.id} has base_weight but no own criteria: it is ignored"
+            problems.append(_warning(scenario, f"{key}/base_weight", message))
+    if any(p.severity == "error" for p in problems):
+        return problems
+    fixed = [a for a in axes if a.share is not None]
+    fixed_sum = math.fsum(a.share or 0.0 for a in fixed)
+    if fixed_sum > 1 + WEIGHT_TOLERANCE:
+        message = (
+            f"the fixed axis shares sum to {fixed_sum:.6g}, more than the whole fund (1): "
+            "lower them"
+        )
+        problems.append(_error(scenario, "axes", message))
+    elif len(fixed) == len(axes) and abs(fixed_sum - 1) > WEIGHT_TOLERANCE:
+        message = (
+            f"every axis has a fixed share and they sum to {fixed_sum:.6g}, not 1: "
+            "make them add up to 1 or give one axis a range"
+        )
+        problems.append(_error(scenario, "axes", message))
+    else:
+        lower = math.fsum(a.lower_share for a in axes)
+        upper = math.fsum(a.upper_share for a in axes)
+        if lower > 1 + WEIGHT_TOLERANCE:
+            message = (
+                f"the axes' lower shares sum to {lower:.6g}, more than the whole fund (1): "
+                "lower some share_min"
+            )
+            problems.append(_error(scenario, "axes", message))
+        if upper < 1 - WEIGHT_TOLERANCE:
+            message = (
+                f"the axes' upper shares sum to {upper:.6g}, so the fund cannot be spent "
+                "entirely: raise some share_max"
+            )
+            problems.append(_error(scenario, "axes", message))
+    return problems
+
+
+# -------------------------------------------------------------------------------------- rules
+
+
+def check_band(scenario: Scenario) -> list[Problem]:
+    """The band is ordered, keeps floors non-negative, and every region has a previous amount."""
+    band = scenario.rules.band
+    if band is None:
+        return []
+    problems: list[Problem] = []
+    ok = True
+    for value, side in ((band.lower, "lower"), (band.upper, "upper")):
+        if value is None:
+            continue
+        bad = _bad_number(value)
+        if bad is not None or value < -1:
+            ok = False
+            why = bad or f"is {value:g}"
+            message = (
+                f"band {side} {why}: it must be a finite fraction >= -1 (0.10 = +10 %, "
+                "-0.05 = -5 %)"
+            )
+            problems.append(_error(scenario, f"rules/band/{side}", message))
+    if ok and band.lower is not None and band.upper is not None and band.lower > band.upper:
+        message = (
+            f"band lower {band.lower:g} is above band upper {band.upper:g}: no amount fits; "
+            "swap them"
+        )
+        problems.append(_error(scenario, "rules/band/lower", message))
+    if band.lower is None and band.upper is None:
+        message = "the band sets neither lower nor upper, so it has no effect"
+        problems.append(_warning(scenario, "rules/band", message))
+    lacking = [r for r in scenario.regions if r.previous is None]
+    if lacking:
+        message = (
+            f"the band needs every region's previous allocation, but {len(lacking)} region(s) "
+            f"have none: {_list_regions(lacking)}; fill the regions file's "
+            "previous_allocation column or remove rules.band"
+        )
+        problems.append(_error(scenario, "rules/band", message))
+    return problems
+
+
+def _check_bound(
+    scenario: Scenario,
+    codes: set[str],
+    *,
+    region: str,
+    amount: int | None,
+    share: float | None,
+    key: str,
+    shares_allowed: bool = True,
+) -> list[Problem]:
+    """One floor, cap or minimum: a known region and exactly one valid amount or share."""
+    problems: list[Problem] = []
+    if region != ALL_REGIONS and region not in codes:
+        message = (
+            f"unknown region '{region}'{_region_hint(scenario, region)}: use a code from the "
+            'regions file or "*" for every region'
+        )
+        problems.append(_error(scenario, f"{key}/region", message))
+    if amount is None and share is None:
+        message = "gives neither amount nor share: give exactly one"
+        problems.append(_error(scenario, key, message))
+    elif amount is not None and share is not None:
+        message = "gives both amount and share: give exactly one"
+        problems.append(_error(scenario, key, message))
+    if amount is not None and amount < 0:
+        message = f"amount {amount:,} is negative: pesos must be >= 0"
+        problems.append(_error(scenario, f"{key}/amount", message))
+    if share is not None:
+        if not shares_allowed:
+            message = "takes an amount in pesos, not a share"
+            problems.append(_error(scenario, f"{key}/share", message))
+        else:
+            problems.extend(_check_share(scenario, share, f"{key}/share", "share"))
+    return problems
+
+
+def check_region_bounds(scenario: Scenario) -> list[Problem]:
+    """Floors, caps and absorption caps name known regions and one valid amount or share."""
+    codes = {r.code for r in scenario.regions}
+    rules = scenario.rules
+    problems: list[Problem] = []
+    families: tuple[tuple[str, tuple[RegionBound, ...], bool], ...] = (
+        ("region_floors", rules.region_floors, True),
+        ("region_caps", rules.region_caps, True),
+        ("absorption_caps", rules.absorption_caps, False),
+    )
+    for family, bounds, shares_allowed in families:
+        for i, bound in enumerate(bounds):
+            key = f"rules/{family}/{i}"
+            problems.extend(
+                _check_bound(
+                    scenario,
+                    codes,
+                    region=bound.region,
+                    amount=bound.amount,
+                    share=bound.share,
+                    key=key,
+                    shares_allowed=shares_allowed,
+                )
+            )
+    return problems
+
+
+def check_cell_minimums(scenario: Scenario) -> list[Problem]:
+    """Cell minimums name known axes and regions, with one valid amount or share each."""
+    codes = {r.code for r in scenario.regions}
+    axis_ids = [a.id for a in scenario.effective_axes]
+    problems: list[Problem] = []
+    for i, minimum in enumerate(scenario.rules.cell_minimums):
+        key = f"rules/cell_minimums/{i}"
+        if minimum.axis not in axis_ids:
+            message = f"unknown axis '{minimum.axis}' (axes: {', '.join(axis_ids)})"
+            problems.append(_error(scenario, f"{key}/axis", message))
+        problems.extend(
+            _check_bound(
+                scenario,
+                codes,
+                region=minimum.region,
+                amount=minimum.amount,
+                share=minimum.share,
+                key=key,
+            )
+        )
+    by_region: dict[str, float] = {}
+    for minimum in scenario.rules.cell_minimums:
+        if minimum.share is not None and math.isfinite(minimum.share):
+            for code in codes if minimum.region == ALL_REGIONS else {minimum.region}:
+                by_region[code] = by_region.get(code, 0.0) + minimum.share
+    over = sorted(code for code, total in by_region.items() if total > 1 + WEIGHT_TOLERANCE)
+    if over:
+        message = (
+            f"cell minimums as shares of the region total add up to more than 1 in "
+            f"region(s) {', '.join(over)}: lower them"
+        )
+        problems.append(_error(scenario, "rules/cell_minimums", message))
+    return problems
+
+
+# -------------------------------------------------------------------------------- feasibility
+
+
+def _applies(bound_region: str, code: str) -> bool:
+    return bound_region in (ALL_REGIONS, code)
+
+
+def _bounds_for(region: Region, scenario: Scenario) -> tuple[float, float | None]:
+    """Cheap floor and cap of one region's total implied by every rule (pesos)."""
+    total = scenario.fund.total
+    rules = scenario.rules
+    floors = [0.0]
+    caps: list[float] = []
+    band = rules.band
+    if band is not None and region.previous is not None:
+        if band.lower is not None:
+            floors.append(region.previous * (1 + band.lower))
+        if band.upper is not None:
+            caps.append(region.previous * (1 + band.upper))
+
+    def amount(bound: RegionBound) -> float:
+        return float(bound.amount) if bound.amount is not None else (bound.share or 0.0) * total
+
+    floors.extend(amount(b) for b in rules.region_floors if _applies(b.region, region.code))
+    caps.extend(amount(b) for b in rules.region_caps if _applies(b.region, region.code))
+    caps.extend(amount(b) for b in rules.absorption_caps if _applies(b.region, region.code))
+    # Minimums for different axes add up; several for the same axis, the largest counts.
+    per_axis: dict[str, float] = {}
+    for minimum in rules.cell_minimums:
+        if minimum.amount is not None and _applies(minimum.region, region.code):
+            per_axis[minimum.axis] = max(per_axis.get(minimum.axis, 0.0), minimum.amount)
+    floors.append(math.fsum(per_axis.values()))
+    return max(floors), (min(caps) if caps else None)
+
+
+def check_feasibility(scenario: Scenario) -> list[Problem]:
+    """Warnings for arithmetic that makes the rules unlikely to hold together."""
+    problems: list[Problem] = []
+    total = scenario.fund.total
+    if not scenario.regions or total <= 0:
+        return problems
+    bounds = {r.code: _bounds_for(r, scenario) for r in scenario.regions}
+    floor_sum = math.fsum(lo for lo, _ in bounds.values())
+    if floor_sum > total:
+        message = (
+            f"the regions' floors (band floors, region floors and cell minimums) add up to "
+            f"{_pesos(floor_sum)} pesos, {_pesos(floor_sum - total)} more than the fund "
+            f"{total:,}: lower the floors or raise the fund"
+        )
+        problems.append(_warning(scenario, "rules", message))
+    caps = [hi for _, hi in bounds.values()]
+    if all(hi is not None for hi in caps):
+        cap_sum = math.fsum(hi for hi in caps if hi is not None)
+        if cap_sum < total:
+            message = (
+                f"the regions' caps (band caps, region caps and absorption caps) add up to "
+                f"{_pesos(cap_sum)} pesos, {_pesos(total - cap_sum)} less than the fund "
+                f"{total:,}: raise the caps or lower the fund"
+            )
+            problems.append(_warning(scenario, "rules", message))
+    for region in scenario.regions:
+        lo, hi = bounds[region.code]
+        if hi is not None and lo > hi:
+            message = (
+                f"region {region.code} ({region.name}): its floor {_pesos(lo)} is above its cap "
+                f"{_pesos(hi)} by {_pesos(lo - hi)} pesos"
+            )
+            problems.append(_warning(scenario, f"regions/{region.code}", message))
+    axes = {a.id: a for a in scenario.effective_axes}
+    for axis_id, axis in axes.items():
+        needed = 0.0
+        for region in scenario.regions:
+            amounts = [
+                m.amount
+                for m in scenario.rules.cell_minimums
+                if m.axis == axis_id and m.amount is not None and _applies(m.region, region.code)
+            ]
+            needed += max(amounts, default=0)
+        room = axis.upper_share * total
+        if needed > room:
+            message = (
+                f"the cell minimums of axis {axis_id} add up to {_pesos(needed)} pesos, "
+                f"{_pesos(needed - room)} more than the axis may receive ({_pesos(room)})"
+            )
+            problems.append(_warning(scenario, "rules/cell_minimums", message))
+    return problems
+
+
+# ---------------------------------------------------------------------------------- together
+
+_CHECKS: tuple[Callable[[Scenario], list[Problem]], ...] = (
+    check_fund,
+    check_regions,
+    check_criteria,
+    check_axes,
+    check_band,
+    check_region_bounds,
+    check_cell_minimums,
+)
+
+
+def check_scenario(scenario: Scenario) -> list[Problem]:
+    """Run every semantic check on a scenario and return all problems found.
+
+    Parameters
+    ----------
+    scenario
+        A scenario from files or from the service.
+
+    Returns
+    -------
+    list[Problem]
+        Errors (the scenario cannot be solved) and warnings (it is probably infeasible), each
+        located with ``scenario.where(key)``; empty when all is well. Feasibility warnings are
+        only computed when there is no error, since they assume valid data.
+    """
+    problems = [p for check in _CHECKS for p in check(scenario)]
+    if not any(p.severity == "error" for p in problems):
+        problems.extend(check_feasibility(scenario))
+    return problems
+
+
+def raise_for_problems(problems: Iterable[Problem]) -> None:
+    """Raise :class:`ScenarioError` with all problems when any of them is an error.
+
+    Raises
+    ------
+    ScenarioError
+        At least one problem has severity ``"error"``; warnings travel along.
+    """
+    listed = list(problems)
+    if any(p.severity == "error" for p in listed):
+        raise ScenarioError(listed)

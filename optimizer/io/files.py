@@ -1,0 +1,104 @@
+"""Where scenario files come from: a folder on disk or uploaded bytes, behind one interface.
+
+The loader only ever asks a :class:`FileSource` for the bytes of a relative name, so the same
+parser serves ``fsf validate`` (files on disk) and the gRPC service (files in a request).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+
+class FileProblem(Exception):
+    """A named file cannot be read; the message says why in a planner's words."""
+
+
+class FileSource(Protocol):
+    """Reads scenario files by normalised relative name (``data/states.csv``)."""
+
+    def read(self, name: str) -> bytes:
+        """Bytes of ``name``; raises :class:`FileProblem` when it cannot be read."""
+        ...
+
+
+def normalise_name(name: str, base: str = "") -> str:
+    """Join ``name`` to the folder ``base`` and normalise it, refusing to leave ``base``.
+
+    Raises
+    ------
+    FileProblem
+        ``name`` is absolute or climbs out of the scenario folder (``../x.csv``).
+    """
+    text = name.strip().replace("\\", "/")
+    # A Windows drive ("C:/data") is as absolute as "/data" for our purpose.
+    if not text or text.startswith("/") or (len(text) > 1 and text[1] == ":"):
+        message = (
+            f"the path '{name}' is absolute or empty: name files relative to the scenario folder"
+        )
+        raise FileProblem(message)
+    joined = posixpath.normpath(posixpath.join(base, text)) if base else posixpath.normpath(text)
+    inside = posixpath.normpath(base) if base else "."
+    escapes = joined == ".." or joined.startswith("../")
+    if base and not escapes:
+        escapes = not (joined == inside or joined.startswith(inside + "/"))
+    if escapes:
+        message = (
+            f"the path '{name}' leaves the scenario folder: keep every file inside the folder "
+            "of the scenario YAML (no '..')"
+        )
+        raise FileProblem(message)
+    return joined
+
+
+class DirectorySource:
+    """Files under one folder on disk."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def read(self, name: str) -> bytes:
+        """Bytes of ``root/name``; symbolic links may not point outside ``root``."""
+        path = self.root / name
+        try:
+            real = path.resolve()
+            if not real.is_relative_to(self.root.resolve()):
+                message = f"'{name}' links to a file outside the scenario folder"
+                raise FileProblem(message)
+            if path.is_dir():
+                message = f"'{name}' is a folder, not a file"
+                raise FileProblem(message)
+            return path.read_bytes()
+        except FileNotFoundError:
+            message = f"file '{name}' not found in the scenario folder"
+            raise FileProblem(message) from None
+        except PermissionError:
+            message = f"file '{name}' cannot be read (permission denied)"
+            raise FileProblem(message) from None
+        except OSError as exc:
+            message = f"file '{name}' cannot be read ({exc.strerror or exc})"
+            raise FileProblem(message) from None
+
+
+class MemorySource:
+    """Files given as bytes (uploaded with a request), keyed by relative name."""
+
+    def __init__(self, files: Mapping[str, bytes]) -> None:
+        self.files: dict[str, bytes] = {}
+        for key, data in files.items():
+            # Names that cannot be normalised can never be referenced safely; drop them.
+            try:
+                self.files[normalise_name(key)] = data
+            except FileProblem:
+                continue
+
+    def read(self, name: str) -> bytes:
+        """Bytes of the uploaded file ``name``."""
+        try:
+            return self.files[name]
+        except KeyError:
+            known = ", ".join(sorted(self.files)) or "none"
+            message = f"file '{name}' was not uploaded (uploaded files: {known})"
+            raise FileProblem(message) from None

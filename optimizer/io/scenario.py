@@ -1,0 +1,923 @@
+"""Scenario files (one YAML plus CSV tables) -> :class:`~optimizer.domain.Scenario`.
+
+One loader reads through a :class:`~optimizer.io.files.FileSource`, so files on disk and files
+uploaded to the service go through the same code. The loader checks what only the files can tell
+(types, encodings, headers, cells, codes); :mod:`optimizer.checks` checks the meaning afterwards.
+Every problem is collected before anything is raised, so a planner fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+import os
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeVar
+
+from optimizer.domain import (
+    ALL_REGIONS,
+    Axis,
+    Band,
+    CellMinimum,
+    Criterion,
+    Direction,
+    Fund,
+    Normalisation,
+    Objective,
+    Region,
+    RegionBound,
+    Rules,
+    Scenario,
+)
+from optimizer.errors import Problem, ScenarioError
+from optimizer.io.files import (
+    DirectorySource,
+    FileProblem,
+    FileSource,
+    MemorySource,
+    normalise_name,
+)
+from optimizer.io.tables import Table, TableError, parse_number, parse_table, parse_whole
+from optimizer.io.text import TextError, decode_text
+from optimizer.io.yamldoc import YamlDoc, YamlError, key_of, parse_yaml
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+DEFAULT_MAIN = "scenario.yaml"
+
+_E = TypeVar("_E", bound=StrEnum)
+
+_TOP_KEYS = (
+    "format_version",
+    "name",
+    "description",
+    "fund",
+    "regions",
+    "indicators",
+    "criteria",
+    "base_amount",
+    "axes",
+    "rules",
+    "objective",
+)
+_FUND_KEYS = ("name", "fiscal_year", "total", "currency", "rounding_unit")
+_REGION_KEYS = ("file", "code", "name", "previous_allocation", "population")
+_INDICATOR_KEYS = ("file", "code", "columns")
+_CRITERION_KEYS = (
+    "indicator",
+    "weight",
+    "direction",
+    "normalisation",
+    "shift",
+    "label_es",
+    "label_en",
+)
+_AXIS_KEYS = (
+    "id",
+    "name_es",
+    "name_en",
+    "share",
+    "share_min",
+    "share_max",
+    "target_share",
+    "criteria",
+    "base_weight",
+)
+_RULE_KEYS = ("band", "region_floors", "region_caps", "absorption_caps", "cell_minimums")
+_BOUND_KEYS = ("region", "amount", "share")
+_CELL_KEYS = ("axis", "region", "amount", "share")
+_BOUND_FILE_KEYS = ("file", "code", "amount", "share")
+_CELL_FILE_KEYS = ("file", "code", "axis", "amount", "share")
+_FLOAT_CODE = re.compile(r"^\d+\.0+$")
+
+_MISSING = object()
+
+
+def _type_name(value: object) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"the boolean {value}"
+    if isinstance(value, str):
+        return f"the text '{value}'"
+    return f"{value!r}"
+
+
+def _join(parent: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else key
+
+
+def lost_zero(code: str, width: int) -> str | None:
+    """The code a number-formatted cell stood for (``9`` -> ``09``), or None when it looks fine."""
+    if _FLOAT_CODE.match(code):
+        code = code.split(".", 1)[0]
+        return code.zfill(width)
+    if code.isdigit() and len(code) < width:
+        return code.zfill(width)
+    return None
+
+
+@dataclass
+class _IndicatorFile:
+    """Where one ``indicators`` entry's table and options come from."""
+
+    path: str
+    name: str
+    code: str
+    columns: list[str] | None
+
+
+@dataclass
+class _BoundFile:
+    """A rule list read from a CSV (``{file, code, amount | share}``)."""
+
+    path: str
+    family: str
+    name: str
+    code: str
+    amount: str | None
+    share: str | None
+    axis: str | None = None
+
+
+@dataclass
+class _RegionRow:
+    code: str
+    name: str
+    number: int
+    previous: int | None = None
+    population: int | None = None
+    indicators: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Column:
+    """Raw cells of one indicator column, by region code, with where they came from."""
+
+    table: Table
+    strict: bool
+    cells: dict[str, tuple[int, str]]
+
+
+class _Loader:
+    """Collects problems while turning a YAML document and its tables into a Scenario."""
+
+    def __init__(self, source: FileSource, main: str) -> None:
+        self.source = source
+        self.main = main
+        self.base = ""
+        self.problems: list[Problem] = []
+        self.locations: dict[str, str] = {}
+        self.doc = YamlDoc(name=main, data=None)
+        self.tables_ok = True
+        self.code_width = 2
+        self.indicator_files: list[_IndicatorFile] = []
+        self.bound_files: list[_BoundFile] = []
+        self.used_indicators: set[str] = set()
+
+    # ---------------------------------------------------------------- problems and values
+
+    def error(self, path: str, message: str, location: str | None = None) -> None:
+        """Record a problem at a YAML path (or at an explicit CSV location)."""
+        where = location if location is not None else self.doc.where(path)
+        self.problems.append(Problem(where, message, key_of(path)))
+
+    def mapping(self, value: object, path: str, required: bool = False) -> dict[str, object]:
+        """``value`` as a mapping; ``{}`` (with a problem unless absent and optional) otherwise."""
+        if value is None or value is _MISSING:
+            if required:
+                self.error(path, "is required: give a mapping of keys here")
+            return {}
+        if not isinstance(value, dict):
+            self.error(path, f"must be a mapping of keys, not {_type_name(value)}")
+            return {}
+        return {str(k): v for k, v in value.items()}
+
+    def keys(
+        self,
+        m: Mapping[str, object],
+        path: str,
+        allowed: tuple[str, ...],
+        required: tuple[str, ...] = (),
+    ) -> None:
+        """Report unknown keys (with a likely intended one) and missing required keys."""
+        for key in m:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                message = f"unknown key '{key}'{hint} (allowed: {', '.join(allowed)})"
+                self.error(_join(path, key), message)
+        for key in required:
+            if key not in m or m[key] is None:
+                where = path or "the top level"
+                self.error(_join(path, key), f"missing required key '{key}' in {where}")
+
+    def text(self, m: Mapping[str, object], key: str, path: str, default: str = "") -> str:
+        """A scalar as text exactly as written (``09`` stays ``09``)."""
+        value = m.get(key)
+        full = _join(path, key)
+        if value is None:
+            return default
+        if isinstance(value, dict | list):
+            self.error(full, f"must be a single value, not {_type_name(value)}")
+            return default
+        raw = self.doc.raw.get(full)
+        return (raw if raw is not None else str(value)).strip()
+
+    def integer(self, m: Mapping[str, object], key: str, path: str) -> int | None:
+        """A whole number (year, version)."""
+        value = m.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(_join(path, key), f"must be a whole number, not {_type_name(value)}")
+            return None
+        return value
+
+    def money(
+        self, m: Mapping[str, object], key: str, path: str, default: int | None = None
+    ) -> int | None:
+        """Whole non-negative pesos."""
+        value = m.get(key)
+        if value is None:
+            return default
+        if isinstance(value, dict | list):
+            self.error(_join(path, key), f"must be whole pesos, not {_type_name(value)}")
+            return default
+        amount, why = parse_whole(value)
+        if amount is None:
+            self.error(_join(path, key), f"{why}")
+            return default
+        return amount
+
+    def number(
+        self, m: Mapping[str, object], key: str, path: str, default: float | None = None
+    ) -> float | None:
+        """A finite number (weight, share); YAML's ``1e-9`` arrives as text and is accepted."""
+        value = m.get(key)
+        if value is None:
+            return default
+        full = _join(path, key)
+        if isinstance(value, bool | dict | list):
+            self.error(full, f"must be a number, not {_type_name(value)}")
+            return default
+        if isinstance(value, int | float):
+            number = float(value)
+        else:
+            try:
+                number = float(str(value).strip())
+            except ValueError:
+                self.error(full, f"must be a number, not {_type_name(value)}")
+                return default
+        if not math.isfinite(number):
+            self.error(full, f"must be a finite number, not {value}")
+            return default
+        return number
+
+    def choice(
+        self, m: Mapping[str, object], key: str, path: str, kind: type[_E], default: _E
+    ) -> _E:
+        """One of an enum's values."""
+        value = m.get(key)
+        if value is None:
+            return default
+        allowed = [item.value for item in kind]
+        if isinstance(value, str) and value.strip() in allowed:
+            return kind(value.strip())
+        message = f"must be one of {', '.join(allowed)}, not {_type_name(value)}"
+        self.error(_join(path, key), message)
+        return default
+
+    def items(self, value: object, path: str) -> list[tuple[str, dict[str, object]]]:
+        """The mappings of a list, with their paths; other items are reported."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(path, f"must be a list, not {_type_name(value)}")
+            return []
+        out = []
+        for position, item in enumerate(value):
+            item_path = _join(path, position)
+            if isinstance(item, dict):
+                out.append((item_path, {str(k): v for k, v in item.items()}))
+            else:
+                self.error(item_path, f"must be a mapping of keys, not {_type_name(item)}")
+        return out
+
+    # ---------------------------------------------------------------- reading files
+
+    def read_text(self, name: str, path: str) -> tuple[str, str] | None:
+        """Text of a file named in the YAML at ``path``; problems are located at that key."""
+        try:
+            resolved = normalise_name(name, self.base)
+            data = self.source.read(resolved)
+            text, _ = decode_text(data)
+        except FileProblem as exc:
+            self.error(path, str(exc))
+            return None
+        except TextError as exc:
+            self.error(path, str(exc), location=name)
+            return None
+        return resolved, text
+
+    def read_table(self, name: str, path: str) -> Table | None:
+        """A CSV table named in the YAML at ``path``."""
+        label = posixpath.normpath(name.strip().replace("\\", "/")) if name.strip() else name
+        got = self.read_text(name, path)
+        if got is None:
+            self.tables_ok = False
+            return None
+        try:
+            return parse_table(label, got[1])
+        except TableError as exc:
+            self.error(path, str(exc), location=f"{label} row 1")
+            self.tables_ok = False
+            return None
+
+    def require_columns(self, table: Table, wanted: list[tuple[str, str]]) -> bool:
+        """Every ``(column, yaml path naming it)`` is in the table's header."""
+        ok = True
+        for column, path in wanted:
+            if column and column not in table.columns:
+                close = difflib.get_close_matches(column, table.columns, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                message = (
+                    f"column '{column}' (named by {path}) is not in the header{hint} "
+                    f"(columns: {', '.join(table.columns)})"
+                )
+                self.error(path, message, location=table.where(1))
+                ok = False
+        if not ok:
+            self.tables_ok = False
+        return ok
+
+    def read_codes(self, table: Table, column: str, path: str) -> list[tuple[int, str]]:
+        """Row numbers and codes of a code column; empty, duplicate and zero-less codes reported."""
+        out: list[tuple[int, str]] = []
+        first: dict[str, int] = {}
+        for number, code in zip(table.numbers, table.column(column), strict=True):
+            where = table.where(number, column)
+            if not code:
+                self.error(path, "missing region code: every row needs one", where)
+                self.tables_ok = False
+                continue
+            fixed = lost_zero(code, self.code_width)
+            if fixed is not None:
+                message = (
+                    f"region code '{code}' lost its leading zero: write '{fixed}' "
+                    "(format the column as text in the spreadsheet)"
+                )
+                self.error(path, message, where)
+                self.tables_ok = False
+                continue
+            if code in first:
+                message = f"duplicate region code '{code}' (also on row {first[code]})"
+                self.error(path, message, where)
+                self.tables_ok = False
+                continue
+            first[code] = number
+            out.append((number, code))
+        return out
+
+    # ---------------------------------------------------------------- YAML sections
+
+    def parse_fund(self, top: Mapping[str, object]) -> Fund | None:
+        m = self.mapping(top.get("fund"), "fund")
+        if not m:
+            return None
+        self.keys(m, "fund", _FUND_KEYS, ("name", "fiscal_year", "total"))
+        name = self.text(m, "name", "fund")
+        year = self.integer(m, "fiscal_year", "fund")
+        total = self.money(m, "total", "fund")
+        currency = self.text(m, "currency", "fund", "MXN")
+        unit = self.money(m, "rounding_unit", "fund", 1)
+        if not name or year is None or total is None or unit is None:
+            return None
+        return Fund(name=name, fiscal_year=year, total=total, currency=currency, rounding_unit=unit)
+
+    def parse_criteria(self, value: object, path: str) -> list[Criterion]:
+        out = []
+        for item_path, m in self.items(value, path):
+            self.keys(m, item_path, _CRITERION_KEYS, ("indicator", "weight"))
+            indicator = self.text(m, "indicator", item_path)
+            weight = self.number(m, "weight", item_path)
+            direction = self.choice(
+                m, "direction", item_path, Direction, Direction.HIGHER_NEEDS_MORE
+            )
+            normalisation = self.choice(
+                m, "normalisation", item_path, Normalisation, Normalisation.SHARE
+            )
+            shift = self.number(m, "shift", item_path)
+            if not indicator or weight is None:
+                continue
+            self.used_indicators.add(indicator)
+            out.append(
+                Criterion(
+                    indicator=indicator,
+                    weight=weight,
+                    direction=direction,
+                    normalisation=normalisation,
+                    shift=shift,
+                    label_es=self.text(m, "label_es", item_path),
+                    label_en=self.text(m, "label_en", item_path),
+                )
+            )
+        return out
+
+    def parse_axes(self, value: object) -> list[Axis]:
+        out = []
+        for item_path, m in self.items(value, "axes"):
+            self.keys(m, item_path, _AXIS_KEYS, ("id",))
+            axis_id = self.text(m, "id", item_path)
+            criteria = self.parse_criteria(m.get("criteria"), _join(item_path, "criteria"))
+            if not axis_id:
+                continue
+            out.append(
+                Axis(
+                    id=axis_id,
+                    name_es=self.text(m, "name_es", item_path, axis_id),
+                    name_en=self.text(m, "name_en", item_path),
+                    share=self.number(m, "share", item_path),
+                    share_min=self.number(m, "share_min", item_path),
+                    share_max=self.number(m, "share_max", item_path),
+                    target_share=self.number(m, "target_share", item_path),
+                    criteria=tuple(criteria),
+                    base_weight=self.number(m, "base_weight", item_path),
+                )
+            )
+        return out
+
+    def parse_band(self, value: object) -> Band | None:
+        if value is None:
+            return None
+        m = self.mapping(value, "rules.band")
+        if not m and isinstance(value, dict):
+            self.error("rules.band", "is empty: give lower and/or upper, or remove the band")
+            return None
+        if not m:
+            return None
+        self.keys(m, "rules.band", ("lower", "upper"))
+        # An absent key takes the documented default; an explicit null switches that side off.
+        lower = self.number(m, "lower", "rules.band") if "lower" in m else 0.0
+        upper = self.number(m, "upper", "rules.band")
+        return Band(lower=lower, upper=upper)
+
+    def parse_bound_file(self, m: Mapping[str, object], path: str, family: str) -> None:
+        cells = family == "cell_minimums"
+        allowed = _CELL_FILE_KEYS if cells else _BOUND_FILE_KEYS
+        required = ("file", "code", "axis") if cells else ("file", "code")
+        self.keys(m, path, allowed, required)
+        amount = self.text(m, "amount", path) or None
+        share = self.text(m, "share", path) or None
+        if (amount is None) == (share is None):
+            message = "name exactly one column: amount (pesos) or share (of the fund)"
+            self.error(path, message)
+        name = self.text(m, "file", path)
+        code = self.text(m, "code", path)
+        axis = self.text(m, "axis", path) or None
+        if name and code:
+            self.bound_files.append(_BoundFile(path, family, name, code, amount, share, axis))
+
+    def parse_bounds(self, rules: Mapping[str, object], family: str) -> list[RegionBound]:
+        path = _join("rules", family)
+        value = rules.get(family)
+        if isinstance(value, dict):
+            self.parse_bound_file({str(k): v for k, v in value.items()}, path, family)
+            return []
+        out = []
+        for item_path, m in self.items(value, path):
+            self.keys(m, item_path, _BOUND_KEYS, ("region",))
+            region = self.text(m, "region", item_path)
+            amount = self.money(m, "amount", item_path)
+            share = self.number(m, "share", item_path)
+            out.append(RegionBound(region=region, amount=amount, share=share))
+        return out
+
+    def parse_cells(self, rules: Mapping[str, object]) -> list[CellMinimum]:
+        path = "rules.cell_minimums"
+        value = rules.get("cell_minimums")
+        if isinstance(value, dict):
+            self.parse_bound_file({str(k): v for k, v in value.items()}, path, "cell_minimums")
+            return []
+        out = []
+        for item_path, m in self.items(value, path):
+            self.keys(m, item_path, _CELL_KEYS, ("axis",))
+            axis = self.text(m, "axis", item_path)
+            region = self.text(m, "region", item_path, ALL_REGIONS)
+            amount = self.money(m, "amount", item_path)
+            share = self.number(m, "share", item_path)
+            out.append(CellMinimum(axis=axis, region=region, amount=amount, share=share))
+        return out
+
+    # ---------------------------------------------------------------- tables
+
+    def load_regions(self, spec: Mapping[str, object]) -> tuple[list[_RegionRow], Table | None]:
+        name = self.text(spec, "file", "regions")
+        code_col = self.text(spec, "code", "regions")
+        name_col = self.text(spec, "name", "regions")
+        prev_col = self.text(spec, "previous_allocation", "regions")
+        pop_col = self.text(spec, "population", "regions")
+        if not name:
+            self.tables_ok = False
+            return [], None
+        table = self.read_table(name, "regions.file")
+        if table is None:
+            return [], None
+        wanted = [
+            (code_col, "regions.code"),
+            (name_col, "regions.name"),
+            (prev_col, "regions.previous_allocation"),
+            (pop_col, "regions.population"),
+        ]
+        if not code_col or not name_col or not self.require_columns(table, wanted):
+            self.tables_ok = False
+            return [], table
+        digit_codes = [c for c in table.column(code_col) if c.isdigit()]
+        self.code_width = max([2, *(len(c) for c in digit_codes)])
+        rows: list[_RegionRow] = []
+        for number, code in self.read_codes(table, code_col, "regions.code"):
+            cells = dict(zip(table.columns, table.rows[table.numbers.index(number)], strict=True))
+            region = _RegionRow(code=code, name=cells[name_col], number=number)
+            if not region.name:
+                where = table.where(number, name_col)
+                self.error("regions.name", "missing region name", where)
+            if prev_col:
+                region.previous = self.cell_whole(
+                    table, number, prev_col, cells[prev_col], key=f"{code}.previous"
+                )
+            if pop_col:
+                region.population = self.cell_whole(
+                    table,
+                    number,
+                    pop_col,
+                    cells[pop_col],
+                    key=f"{code}.population",
+                    what="inhabitants",
+                )
+            rows.append(region)
+        if not rows and table.rows == ():
+            self.error("regions.file", "the table has a header but no regions", table.where(1))
+            self.tables_ok = False
+        return rows, table
+
+    def cell_whole(
+        self, table: Table, number: int, column: str, cell: str, *, key: str, what: str = "pesos"
+    ) -> int | None:
+        """A whole-number cell; empty means "not given" (checks decide whether it is needed)."""
+        if not cell:
+            return None
+        value, why = parse_whole(cell, what)
+        if value is None:
+            self.error(f"regions.{key}", why, table.where(number, column))
+        return value
+
+    def load_indicator_files(self, top: Mapping[str, object]) -> None:
+        for item_path, m in self.items(top.get("indicators"), "indicators"):
+            self.keys(m, item_path, _INDICATOR_KEYS, ("file", "code"))
+            columns_value = m.get("columns")
+            columns: list[str] | None = None
+            if columns_value is not None:
+                if isinstance(columns_value, list) and all(
+                    isinstance(c, str | int | float) and not isinstance(c, bool)
+                    for c in columns_value
+                ):
+                    columns = [str(c).strip() for c in columns_value]
+                else:
+                    message = f"must be a list of column names, not {_type_name(columns_value)}"
+                    self.error(_join(item_path, "columns"), message)
+            name = self.text(m, "file", item_path)
+            code = self.text(m, "code", item_path)
+            if name and code:
+                self.indicator_files.append(_IndicatorFile(item_path, name, code, columns))
+
+    def gather_columns(self, regions: list[_RegionRow], table: Table, skip: set[str]) -> None:
+        """Collect indicator cells from the regions file and every indicators file."""
+        known = {r.code: r for r in regions}
+        sources: dict[str, _Column] = {}
+        for column in table.columns:
+            if column in skip:
+                continue
+            cells = {r.code: (r.number, table.rows[table.numbers.index(r.number)]) for r in regions}
+            index = table.columns.index(column)
+            sources[column] = _Column(
+                table,
+                column in self.used_indicators,
+                {code: (number, row[index]) for code, (number, row) in cells.items()},
+            )
+        for spec in self.indicator_files:
+            other = self.read_table(spec.name, _join(spec.path, "file"))
+            if other is None:
+                continue
+            wanted = [(spec.code, _join(spec.path, "code"))]
+            wanted += [(c, _join(spec.path, "columns")) for c in spec.columns or []]
+            if not self.require_columns(other, wanted):
+                continue
+            rows = self.read_codes(other, spec.code, _join(spec.path, "code"))
+            for number, code in rows:
+                if known and code not in known:
+                    message = (
+                        f"region code '{code}' is not in {table.name}: "
+                        "fix the code or add the region there"
+                    )
+                    self.error(spec.path, message, other.where(number, spec.code))
+                    self.tables_ok = False
+            present = {code for _, code in rows}
+            missing = [r for r in regions if r.code not in present]
+            if missing:
+                names = ", ".join(f"{r.code} ({r.name})" for r in missing[:10])
+                more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+                message = f"no row for region(s) {names}{more}: every region needs a row"
+                self.error(spec.path, message, other.name)
+                self.tables_ok = False
+            chosen = spec.columns
+            if chosen is None:
+                chosen = [c for c in other.columns if c != spec.code]
+            for column in chosen:
+                if column in sources:
+                    message = (
+                        f"column '{column}' is also read from {sources[column].table.name}: "
+                        "rename one of them or leave it out with columns: [...]"
+                    )
+                    self.error(_join(spec.path, "columns"), message, other.where(1, column))
+                    self.tables_ok = False
+                    continue
+                index = other.columns.index(column)
+                sources[column] = _Column(
+                    other,
+                    column in self.used_indicators or spec.columns is not None,
+                    {
+                        code: (number, other.rows[other.numbers.index(number)][index])
+                        for number, code in rows
+                    },
+                )
+        self.fill_indicators(regions, sources)
+
+    def fill_indicators(self, regions: list[_RegionRow], sources: dict[str, _Column]) -> None:
+        """Parse indicator cells: strictly where a criterion uses them, leniently elsewhere."""
+        for column, source in sources.items():
+            values: dict[str, float] = {}
+            bad = False
+            for code, (number, cell) in source.cells.items():
+                value, why = parse_number(cell)
+                where = source.table.where(number, column)
+                self.locations[f"regions/{code}/indicators/{column}"] = where
+                if value is None:
+                    bad = True
+                    if source.strict:
+                        used = column in self.used_indicators
+                        use = " (a criterion uses this column)" if used else ""
+                        self.error(f"regions.{code}.indicators.{column}", f"{why}{use}", where)
+                    continue
+                values[code] = value
+            if bad and not source.strict:
+                # A text column nobody uses (a note, an abbreviation) is simply not an indicator.
+                log.debug("column %s of %s is not numeric", column, source.table.name)
+                for code in source.cells:
+                    self.locations.pop(f"regions/{code}/indicators/{column}", None)
+                continue
+            for region in regions:
+                if region.code in values:
+                    region.indicators[column] = values[region.code]
+        if self.tables_ok:
+            for path, indicator in self.criterion_paths():
+                if indicator not in sources:
+                    close = difflib.get_close_matches(indicator, list(sources), n=1)
+                    hint = f"; did you mean '{close[0]}'?" if close else ""
+                    message = (
+                        f"unknown indicator '{indicator}': no CSV column has that name{hint} "
+                        f"(indicators: {', '.join(sorted(sources)) or 'none'})"
+                    )
+                    self.error(path, message)
+
+    def criterion_paths(self) -> list[tuple[str, str]]:
+        """``(yaml path of criterion.indicator, indicator)`` for every criterion."""
+        top = self.doc.data if isinstance(self.doc.data, dict) else {}
+        out = []
+        lists: list[tuple[str, object]] = [("criteria", top.get("criteria"))]
+        axes = top.get("axes")
+        if isinstance(axes, list):
+            for i, axis in enumerate(axes):
+                if isinstance(axis, dict):
+                    lists.append((f"axes[{i}].criteria", axis.get("criteria")))
+        for path, value in lists:
+            if isinstance(value, list):
+                for j, item in enumerate(value):
+                    if isinstance(item, dict) and item.get("indicator") is not None:
+                        item_path = f"{path}[{j}].indicator"
+                        out.append((item_path, self.doc.raw.get(item_path, str(item["indicator"]))))
+        return out
+
+    def load_bound_files(self) -> tuple[dict[str, list[RegionBound]], list[CellMinimum]]:
+        bounds: dict[str, list[RegionBound]] = {}
+        cells: list[CellMinimum] = []
+        for spec in self.bound_files:
+            table = self.read_table(spec.name, _join(spec.path, "file"))
+            if table is None:
+                continue
+            column = spec.amount or spec.share or ""
+            wanted = [(spec.code, _join(spec.path, "code")), (column, _join(spec.path, "amount"))]
+            if not self.require_columns(table, wanted):
+                continue
+            index = table.columns.index(column)
+            position = 0
+            for number, code in self.read_codes(table, spec.code, _join(spec.path, "code")):
+                cell = table.rows[table.numbers.index(number)][index]
+                where = table.where(number, column)
+                amount: int | None = None
+                share: float | None = None
+                if spec.amount:
+                    amount, why = parse_whole(cell)
+                else:
+                    share, why = parse_number(cell)
+                if amount is None and share is None:
+                    self.error(spec.path, why, where)
+                    continue
+                key = f"rules/{spec.family}/{position}"
+                self.locations[key] = where
+                self.locations[f"{key}/region"] = table.where(number, spec.code)
+                self.locations[f"{key}/{'amount' if spec.amount else 'share'}"] = where
+                position += 1
+                if spec.family == "cell_minimums":
+                    cells.append(CellMinimum(spec.axis or "", code, amount, share))
+                else:
+                    bounds.setdefault(spec.family, []).append(RegionBound(code, amount, share))
+        return bounds, cells
+
+    # ---------------------------------------------------------------- the whole scenario
+
+    def fail(self, location: str, message: str, key: str = "") -> ScenarioError:
+        self.problems.append(Problem(location, message, key))
+        return ScenarioError(self.problems)
+
+    def load(self) -> Scenario:
+        try:
+            main = normalise_name(self.main)
+        except FileProblem as exc:
+            raise self.fail(self.main, str(exc)) from None
+        self.base = posixpath.dirname(main)
+        label = self.main
+        try:
+            text, _ = decode_text(self.source.read(main))
+        except (FileProblem, TextError) as exc:
+            raise self.fail(label, str(exc)) from None
+        try:
+            self.doc = parse_yaml(label, text)
+        except YamlError as exc:
+            where = f"{label} line {exc.line}" if exc.line else label
+            raise self.fail(where, exc.message) from None
+        if not isinstance(self.doc.data, dict):
+            message = (
+                f"the top level must be a mapping of keys (format_version, name, fund, ...), "
+                f"not {_type_name(self.doc.data)}"
+            )
+            raise self.fail(self.doc.where(""), message)
+        for path in self.doc.duplicates:
+            self.error(path, "duplicate key: the later value would silently win; keep one")
+        top = self.mapping(self.doc.data, "")
+        self.keys(top, "", _TOP_KEYS, ("format_version", "name", "fund", "regions", "criteria"))
+        version = self.integer(top, "format_version", "")
+        if version is not None and version != FORMAT_VERSION:
+            message = f"format_version {version} is not supported: this reader reads version 1"
+            self.error("format_version", message)
+        name = self.text(top, "name", "")
+        fund = self.parse_fund(top)
+        regions_spec = self.mapping(top.get("regions"), "regions")
+        if regions_spec:
+            self.keys(regions_spec, "regions", _REGION_KEYS, ("file", "code", "name"))
+        criteria = self.parse_criteria(top.get("criteria"), "criteria")
+        base = self.mapping(top.get("base_amount"), "base_amount")
+        self.keys(base, "base_amount", ("weight",))
+        base_weight = self.number(base, "weight", "base_amount", 0.0)
+        axes = self.parse_axes(top.get("axes"))
+        rules_map = self.mapping(top.get("rules"), "rules")
+        self.keys(rules_map, "rules", _RULE_KEYS)
+        band = self.parse_band(rules_map.get("band"))
+        floors = self.parse_bounds(rules_map, "region_floors")
+        caps = self.parse_bounds(rules_map, "region_caps")
+        absorption = self.parse_bounds(rules_map, "absorption_caps")
+        cells = self.parse_cells(rules_map)
+        objective = self.choice(top, "objective", "", Objective, Objective.PROPORTIONAL)
+        self.load_indicator_files(top)
+
+        regions: list[_RegionRow] = []
+        if regions_spec:
+            regions, table = self.load_regions(regions_spec)
+            if table is not None and self.tables_ok:
+                skip = {self.text(regions_spec, k, "regions") for k in ("code", "name")}
+                self.gather_columns(regions, table, skip)
+                for region in regions:
+                    self.register_region(region, table, regions_spec)
+        from_files, file_cells = self.load_bound_files()
+
+        for path in self.doc.lines:
+            self.locations.setdefault(key_of(path), self.doc.where(path))
+        for path in ("fund.rounding_unit", "fund.currency", "base_amount.weight", "objective"):
+            self.locations.setdefault(key_of(path), self.doc.where(path))
+        if self.problems or fund is None or base_weight is None:
+            raise ScenarioError(self.problems)
+        rules = Rules(
+            band=band,
+            region_floors=tuple(floors + from_files.get("region_floors", [])),
+            region_caps=tuple(caps + from_files.get("region_caps", [])),
+            absorption_caps=tuple(absorption + from_files.get("absorption_caps", [])),
+            cell_minimums=tuple(cells + file_cells),
+        )
+        return Scenario(
+            name=name,
+            fund=fund,
+            regions=tuple(
+                Region(r.code, r.name, dict(sorted(r.indicators.items())), r.previous, r.population)
+                for r in sorted(regions, key=lambda r: r.code)
+            ),
+            criteria=tuple(criteria),
+            base_weight=base_weight,
+            axes=tuple(axes),
+            rules=rules,
+            objective=objective,
+            description=self.text(top, "description", ""),
+            locations=dict(self.locations),
+        )
+
+    def register_region(self, region: _RegionRow, table: Table, spec: Mapping[str, object]) -> None:
+        prefix = f"regions/{region.code}"
+        self.locations[prefix] = table.where(region.number)
+        for key, column_key in (
+            ("name", "name"),
+            ("code", "code"),
+            ("previous", "previous_allocation"),
+            ("population", "population"),
+        ):
+            column = self.text(spec, column_key, "regions")
+            if column:
+                self.locations[f"{prefix}/{key}"] = table.where(region.number, column)
+            else:
+                # Not in the data: point at where the column would be named.
+                self.locations[f"{prefix}/{key}"] = (
+                    f"{table.where(region.number)} (no regions.{column_key} column)"
+                )
+
+
+def load_scenario_files(files: Mapping[str, bytes], main: str = DEFAULT_MAIN) -> Scenario:
+    """Load a scenario from in-memory files (for example, files uploaded to the service).
+
+    Parameters
+    ----------
+    files
+        File name (relative path such as ``"data/states.csv"``) -> content.
+    main
+        Name of the scenario YAML among ``files``; the CSV paths it names are relative to its
+        folder.
+
+    Returns
+    -------
+    Scenario
+        Regions sorted by code; ``locations`` maps field keys to file, row and column.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem found in the files, each located.
+    """
+    return _Loader(MemorySource(files), main).load()
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Load a scenario YAML file and the CSV tables it names.
+
+    Parameters
+    ----------
+    path
+        The scenario YAML file, or a folder holding ``scenario.yaml``.
+
+    Returns
+    -------
+    Scenario
+        Regions sorted by code; ``locations`` maps field keys (``regions/09/population``,
+        ``rules/band/upper``) to human locations (``data/states.csv row 11, column pop``).
+
+    Raises
+    ------
+    ScenarioError
+        Every problem found in the files (missing, unreadable, malformed, bad cells ...).
+    """
+    target = Path(path)
+    if target.is_dir() and (target / DEFAULT_MAIN).is_file():
+        target = target / DEFAULT_MAIN
+    if target.is_dir():
+        message = f"is a folder without a {DEFAULT_MAIN}: give the scenario YAML file"
+        raise ScenarioError([Problem(str(path), message, "")])
+    if not target.exists():
+        message = "file not found: give the path of an existing scenario YAML file"
+        raise ScenarioError([Problem(str(path), message, "")])
+    return _Loader(DirectorySource(target.parent), target.name).load()

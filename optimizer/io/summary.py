@@ -1,0 +1,83 @@
+"""A one-screen text summary of a loaded scenario (``fsf validate``)."""
+
+from __future__ import annotations
+
+from optimizer.domain import Axis, Criterion, Scenario
+
+_WIDTH = 90
+"""Longest free text (description, names) shown on a summary line."""
+
+
+def _short(text: str) -> str:
+    # Descriptions and official axis names can run to paragraphs; one screen needs one line.
+    return text if len(text) <= _WIDTH else text[: _WIDTH - 3].rstrip() + "..."
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:g} %"
+
+
+def _criterion_line(criterion: Criterion) -> str:
+    label = criterion.label_es or criterion.label_en
+    name = f"{criterion.indicator} ({_short(label)})" if label else criterion.indicator
+    extra = "" if criterion.normalisation == "share" else f", {criterion.normalisation}"
+    return f"    {criterion.weight:>7.4f}  {name}: {criterion.direction}{extra}"
+
+
+def _axis_line(axis: Axis) -> str:
+    if axis.share is not None:
+        shares = f"share {_pct(axis.share)}"
+    else:
+        shares = f"share {_pct(axis.share_min or 0.0)} .. {_pct(axis.upper_share)}"
+    own = f", {len(axis.criteria)} own criteria" if axis.criteria else ""
+    return f"    {axis.id}  {_short(axis.name_es)}: {shares}{own}"
+
+
+def summarize(scenario: Scenario) -> str:
+    """A one-screen summary of a scenario: fund, regions, criteria, axes, rules, objective.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario (it need not have passed the checks).
+
+    Returns
+    -------
+    str
+        Several lines of plain text, no trailing newline.
+    """
+    fund = scenario.fund
+    regions = scenario.regions
+    with_previous = sum(1 for r in regions if r.previous is not None)
+    with_population = sum(1 for r in regions if r.population is not None)
+    about = f": {_short(scenario.description)}" if scenario.description else ""
+    lines = [
+        f"Scenario {scenario.name}{about}",
+        f"  fund: {fund.name} {fund.fiscal_year}, {fund.total:,} {fund.currency}"
+        f" (rounding unit {fund.rounding_unit:,})",
+        f"  regions: {len(regions)} ({with_previous} with previous allocation, "
+        f"{with_population} with population)",
+        f"  criteria: {len(scenario.criteria)}",
+        *(_criterion_line(c) for c in scenario.criteria),
+        f"    {scenario.base_weight:>7.4f}  base amount (equal split)",
+    ]
+    if scenario.axes:
+        lines.append(f"  axes: {len(scenario.axes)}")
+        lines.extend(_axis_line(a) for a in scenario.axes)
+    else:
+        lines.append("  axes: none (the whole fund is one axis)")
+    rules = scenario.rules
+    on: list[str] = []
+    if rules.band is not None:
+        on.append(f"band [{_pct(rules.band.lower)}, {_pct(rules.band.upper)}] vs previous")
+    for label, items in (
+        ("region floors", rules.region_floors),
+        ("region caps", rules.region_caps),
+        ("absorption caps", rules.absorption_caps),
+        ("cell minimums", rules.cell_minimums),
+    ):
+        if items:
+            on.append(f"{len(items)} {label}")
+    lines.append(f"  rules: {'; '.join(on) if on else 'none'}")
+    lines.append(f"  objective: {scenario.objective}")
+    return "\n".join(lines)

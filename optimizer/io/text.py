@@ -1,0 +1,90 @@
+"""Bytes to text: UTF-8 (with or without BOM) or Latin-1/Windows-1252, and nothing else.
+
+Latin-1 decodes any byte string, so binary files and other encodings are recognised by what they
+contain (NUL bytes, control characters, known signatures) rather than by a decoding failure.
+"""
+
+from __future__ import annotations
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+# Signatures of files planners often pick by mistake instead of the CSV export.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive or an Excel workbook (.xlsx)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
+    (b"%PDF", "a PDF document"),
+)
+_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
+
+
+class TextError(Exception):
+    """The bytes are not text this reader accepts; the message says how to fix the file."""
+
+
+def _is_control(ch: str) -> bool:
+    code = ord(ch)
+    return (code < 32 and ch not in _ALLOWED_CONTROLS) or 0x7F <= code <= 0x9F
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode file bytes, returning ``(text, encoding)``.
+
+    Raises
+    ------
+    TextError
+        The file is empty, binary, UTF-16, or in an encoding other than UTF-8 / Latin-1.
+    """
+    if not data.replace(UTF8_BOM, b"").strip():
+        message = "the file is empty"
+        raise TextError(message)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        message = "unknown encoding: the file is UTF-16 text; save it as UTF-8 (or Latin-1) instead"
+        raise TextError(message)
+    for signature, what in _SIGNATURES:
+        if data.startswith(signature):
+            message = f"the file is {what}, not text: export it as CSV/YAML text in UTF-8"
+            raise TextError(message)
+    if b"\x00" in data:
+        message = (
+            "the file is binary (it contains NUL bytes), not UTF-8 or Latin-1 text: "
+            "export it as CSV/YAML text in UTF-8"
+        )
+        raise TextError(message)
+    if data.startswith(UTF8_BOM):
+        encoding = "utf-8-sig"
+        try:
+            text = data[len(UTF8_BOM) :].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            offset = exc.start + len(UTF8_BOM)
+            message = (
+                f"unknown encoding: the file starts with a UTF-8 mark but byte {offset} is not "
+                "UTF-8; save it again as UTF-8"
+            )
+            raise TextError(message) from None
+    else:
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            try:
+                text, encoding = data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError:
+                # Five bytes are undefined in cp1252; Latin-1 maps them to control characters,
+                # which the check below then rejects unless the file is otherwise clean.
+                text, encoding = data.decode("latin-1"), "latin-1"
+    controls = [i for i, ch in enumerate(text) if _is_control(ch)]
+    if controls:
+        if len(controls) * 10 > len(text):
+            message = (
+                "the file is binary (mostly control characters), not UTF-8 or Latin-1 text: "
+                "export it as CSV/YAML text in UTF-8"
+            )
+            raise TextError(message)
+        first = controls[0]
+        line = text.count("\n", 0, first) + 1
+        message = (
+            f"unknown encoding: line {line} contains the control character "
+            f"U+{ord(text[first]):04X}, so the file is neither UTF-8 nor Latin-1/Windows-1252 "
+            "text; save it as UTF-8"
+        )
+        raise TextError(message)
+    return text, encoding
