@@ -317,12 +317,13 @@ def add_minmax_objective(
     model: LpModel,
     units: Sequence[Unit],
     free: Iterable[int],
-    frozen: dict[int, float],
+    pinned: dict[int, tuple[float, float]],
 ) -> None:
-    """min z  s.t.  |v_u - t_u| <= z t_u (free u),  |v_u - t_u| <= level_u t_u (frozen u).
+    """min z  s.t.  |v_u - t_u| <= z t_u (free u),  lo_u <= v_u <= hi_u (pinned u).
 
-    The level of a frozen unit gets a relative slack of 1e-9 so that re-solving the previous
-    level's optimum stays feasible despite floating-point round-off.
+    Pinned units are those an earlier level fixed (their interval is a tolerance around the
+    value every optimum of that level gives them) and those held at the nearest end of their
+    own box.
     """
     z = pulp.LpVariable("z", lowBound=0)
     model.z = z
@@ -337,15 +338,10 @@ def add_minmax_objective(
             ConstraintInfo("deviation", unit.key, "below target", 0),
         )
         model.deviation_rows[u] = (above, below)
-    for u, level in frozen.items():
+    for u, (low, high) in pinned.items():
         unit = units[u]
-        slack = unit.target * (level + 1e-9) + 1e-9
-        model.add(
-            unit.expr <= unit.target + slack, ConstraintInfo("level", unit.key, "frozen", 0)
-        )
-        model.add(
-            unit.expr >= unit.target - slack, ConstraintInfo("level", unit.key, "frozen", 0)
-        )
+        model.add(unit.expr <= high, ConstraintInfo("level", unit.key, "pinned", 0))
+        model.add(unit.expr >= low, ConstraintInfo("level", unit.key, "pinned", 0))
     model.problem.setObjective(pulp.LpAffineExpression(z))
 
 

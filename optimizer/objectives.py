@@ -42,6 +42,9 @@ from optimizer.solve import LpOutcome, LpResult, solve
 TOL = 1e-9
 MAX_LEVELS = 12
 """Levels per stage; after that the last LP's (deterministic) optimum is kept."""
+PIN_TOLERANCE = 2e-9
+"""Half-width (in LP units, about 1e-4 pesos at the fund's scale) of the interval a pinned unit
+may still move in: twice HiGHS' feasibility tolerance, so that re-solving stays feasible."""
 
 
 class RulesInfeasible(Exception):
@@ -91,69 +94,102 @@ def _forced_deviation(target: float, lo: float, hi: float) -> float:
     return 0.0
 
 
+def _pin(value: float, target: float) -> tuple[float, float]:
+    """A tolerance interval around a value every optimum of a level agrees on."""
+    eps = PIN_TOLERANCE * (1.0 + 1e-6 * target)
+    return value - eps, value + eps
+
+
 def _lexicographic(
     build: Callable[[], tuple[LpModel, list[Unit]]],
     boxes: Sequence[tuple[float, float]],
     run: _Runner,
 ) -> tuple[LpModel, LpResult, LpModel, LpResult]:
-    """Lexicographic min-max of relative deviation; returns (first model/result, last model/result)."""
+    """Lexicographic min-max of relative deviation.
+
+    Returns the model and result of the first level (its duals explain the rules) and of the
+    last level (its values are the plan).
+    """
     model, units = build()
     n = len(units)
-    forced = [_forced_deviation(u.target, lo, hi) for u, (lo, hi) in zip(units, boxes, strict=True)]
-    boxed = {u for u in range(n) if forced[u] > TOL}
-    frozen: dict[int, float] = {}
+    targets = [u.target for u in units]
+    forced = [_forced_deviation(t, lo, hi) for t, (lo, hi) in zip(targets, boxes, strict=True)]
+    nearest = [min(max(t, lo), hi) for t, (lo, hi) in zip(targets, boxes, strict=True)]
+    pinned: dict[int, tuple[float, float]] = {}
     first: tuple[LpModel, LpResult] | None = None
     last: tuple[LpModel, LpResult] | None = None
+
     for _level in range(MAX_LEVELS):
-        while True:
-            free = [u for u in range(n) if u not in frozen and u not in boxed]
-            levels = dict(frozen)
-            levels.update({u: forced[u] for u in boxed})
-            model, units = build()
-            add_minmax_objective(model, units, free, levels)
-            result = run(model)
-            if result.outcome is LpOutcome.INFEASIBLE and boxed:
-                # Other rules keep a boxed unit off its nearest point: let it float instead.
-                boxed = set()
-                continue
-            if result.outcome is LpOutcome.INFEASIBLE and last is None:
+        free = [u for u in range(n) if u not in pinned]
+        if not free:
+            break
+        # theta_k: units whose forced deviation exceeds theta_k sit at the nearest end of their
+        # box. The level is consistent when the common deviation z stays below every boxed
+        # unit's forced deviation; the smallest consistent k is found by bisection (the test is
+        # monotone in k: fewer boxed units relax the LP).
+        thetas = [0.0, *sorted({forced[u] for u in free if forced[u] > TOL})]
+        tried: dict[int, tuple[bool, set[int], LpModel, LpResult, list[Unit]]] = {}
+
+        def attempt(
+            k: int, free: list[int] = free, thetas: list[float] = thetas, tried: dict = tried
+        ) -> tuple[bool, set[int], LpModel, LpResult, list[Unit]]:
+            if k not in tried:
+                boxed = {u for u in free if forced[u] > thetas[k] + TOL}
+                model, units = build()
+                held = dict(pinned)
+                held.update({u: _pin(nearest[u], targets[u]) for u in boxed})
+                add_minmax_objective(model, units, [u for u in free if u not in boxed], held)
+                result = run(model)
+                ceiling = thetas[k + 1] if k + 1 < len(thetas) else float("inf")
+                ok = result.outcome is LpOutcome.OPTIMAL and result.objective <= ceiling + TOL
+                tried[k] = (ok, boxed, model, result, units)
+            return tried[k]
+
+        top = len(thetas) - 1
+        chosen = 0 if attempt(0)[0] else top
+        if chosen == top and top > 0:
+            low, high = 0, top
+            while high - low > 1:
+                mid = (low + high) // 2
+                if attempt(mid)[0]:
+                    high = mid
+                else:
+                    low = mid
+            chosen = high
+        ok, boxed, model, result, units = attempt(chosen)
+        if result.outcome is LpOutcome.INFEASIBLE:
+            if last is None:
                 raise RulesInfeasible
-            if result.outcome is not LpOutcome.OPTIMAL:
-                if last is not None:  # round-off on a re-solve: keep the previous level's optimum
-                    return (*(first or last), *last)
-                raise SolverError(f"HiGHS ended with status {result.outcome}")
-            z = result.objective
-            still = {u for u in boxed if forced[u] >= z - TOL}
-            if still == boxed:
+            break  # round-off on a re-solve: keep the previous level's optimum
+        if result.outcome is not LpOutcome.OPTIMAL:
+            if last is not None:
                 break
-            boxed = still
+            raise SolverError(f"HiGHS ended with status {result.outcome}")
         if first is None:
             first = (model, result)
         last = (model, result)
+        z = result.objective
         for u in boxed:
-            frozen[u] = forced[u]
-        boxed = set()
-        free = [u for u in range(n) if u not in frozen]
-        if not free:
-            break
+            pinned[u] = _pin(nearest[u], targets[u])
+        free = [u for u in free if u not in boxed]
+        value = {u: float(units[u].expr.value() or 0.0) for u in free}
         if z <= TOL:
-            break  # every free unit sits on its target
-        blocking = [
-            u
-            for u in free
-            if u in model.deviation_rows
-            and any(abs(result.duals.get(name, 0.0)) > TOL for name in model.deviation_rows[u])
-        ]
-        if not blocking:
+            blocking = free  # every free unit sits on its target
+        else:
+            # A non-zero dual means the row is tight in every optimum of this level.
             blocking = [
                 u
                 for u in free
-                if abs((units[u].expr.value() or 0.0) - units[u].target) >= (z - 1e-7) * units[u].target
+                if any(abs(result.duals.get(name, 0.0)) > TOL for name in model.deviation_rows[u])
             ]
-        if not blocking:
-            break
+            if not blocking:
+                blocking = [
+                    u for u in free if abs(value[u] - targets[u]) >= (z - 1e-7) * targets[u]
+                ]
+            if not blocking:
+                blocking = free
         for u in blocking:
-            frozen[u] = z
+            pinned[u] = _pin(value[u], targets[u])
     assert first is not None and last is not None
     return (*first, *last)
 
