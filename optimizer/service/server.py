@@ -102,10 +102,11 @@ class AllocationServer:
         self.health.enter_graceful_shutdown()
         logger.info("shutting down: draining calls for up to %s s", grace)
         self.grpc_server.stop(grace).wait()
-        self.pool.shutdown(wait=False, cancel_futures=True)
         # The executor has no public way to end a running task; after the grace period nobody
         # waits for it any more, so end its process rather than hang the shutdown.
-        for process in list(getattr(self.pool, "_processes", {}).values()):
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
             process.join(timeout=1.0)
             if process.is_alive():
                 process.terminate()
