@@ -96,6 +96,13 @@ def _binding_for_region(
     code = data.regions[r]
     total = sum(row)
     out: list[BindingRule] = []
+    # A region held at the end of its own band in the first level is pinned there by a "level"
+    # row; that row's dual is the marginal value of the band (or floor, cap) holding it.
+    pin_dual = sum(
+        duals.get(name, 0.0)
+        for name, info in registry.items()
+        if info.family == "level" and info.key == code
+    )
     for name, info in registry.items():
         if info.key != code or info.family not in (*LOWER_FAMILIES, *UPPER_FAMILIES):
             continue
@@ -107,9 +114,12 @@ def _binding_for_region(
                     key=code,
                     description=info.description,
                     bound=info.bound,
-                    marginal_value=round(duals.get(name, 0.0) / data.scale * PER_MILLION, 12),
+                    marginal_value=round(
+                        (duals.get(name, 0.0) + pin_dual) / data.scale * PER_MILLION, 12
+                    ),
                 )
             )
+            pin_dual = 0.0
     for a, axis in enumerate(data.axes):
         if data.cell_min[r][a] > 0 and data.cell_min[r][a] == row[a]:
             out.append(
