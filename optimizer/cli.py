@@ -66,8 +66,12 @@ def cmd_solve(args: argparse.Namespace) -> int:
     log = logging.getLogger("optimizer.cli")
     log.info("loading %s", args.scenario)
     scenario = load_scenario(args.scenario)
-    log.info("solving %s (%d regions, %d axes)", scenario.name, len(scenario.regions),
-             len(scenario.effective_axes))
+    log.info(
+        "solving %s (%d regions, %d axes)",
+        scenario.name,
+        len(scenario.regions),
+        len(scenario.effective_axes),
+    )
     options = AllocateOptions(
         language=Language(args.lang),
         objective=Objective(args.objective) if args.objective else None,
@@ -94,12 +98,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from optimizer.service.server import InsecureBindError, TlsFiles, serve
 
     if bool(args.tls_cert) != bool(args.tls_key) or (args.client_ca and not args.tls_cert):
-        print("error: --tls-cert and --tls-key go together; --client-ca needs both",
-              file=sys.stderr)
+        print(
+            "error: --tls-cert and --tls-key go together; --client-ca needs both", file=sys.stderr
+        )
         return EXIT_BAD_INPUT
     tls = (
-        TlsFiles(Path(args.tls_cert), Path(args.tls_key),
-                 Path(args.client_ca) if args.client_ca else None)
+        TlsFiles(
+            Path(args.tls_cert),
+            Path(args.tls_key),
+            Path(args.client_ca) if args.client_ca else None,
+        )
         if args.tls_cert
         else None
     )
@@ -145,12 +153,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("solve", help="allocate the fund of a scenario")
     p.add_argument("scenario", help="path to the scenario YAML file")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    p.add_argument("--out", metavar="DIR", help="also write allocations.csv, regions.csv, "
-                   "justifications.md and plan.json into DIR")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="also write allocations.csv, regions.csv, justifications.md and plan.json into DIR",
+    )
     p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the texts")
-    p.add_argument("--objective", choices=["proportional", "min_total_deviation",
-                                           "max_min_coverage"],
-                   help="override the scenario's objective")
+    p.add_argument(
+        "--objective",
+        choices=["proportional", "min_total_deviation", "max_min_coverage"],
+        help="override the scenario's objective",
+    )
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS")
     p.set_defaults(func=cmd_solve)
     return parser

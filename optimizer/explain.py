@@ -52,8 +52,14 @@ FAMILY_TEXT: dict[str, dict[Language, str]] = {
         Language.ES: "capacidad de ejercicio",
         Language.EN: "absorption cap",
     },
-    RuleFamily.AXIS_MIN: {Language.ES: "participación mínima del eje", Language.EN: "axis minimum share"},
-    RuleFamily.AXIS_MAX: {Language.ES: "participación máxima del eje", Language.EN: "axis maximum share"},
+    RuleFamily.AXIS_MIN: {
+        Language.ES: "participación mínima del eje",
+        Language.EN: "axis minimum share",
+    },
+    RuleFamily.AXIS_MAX: {
+        Language.ES: "participación máxima del eje",
+        Language.EN: "axis maximum share",
+    },
     RuleFamily.CELL_MINIMUM: {
         Language.ES: "mínimo de prioridad nacional",
         Language.EN: "national-priority minimum",
@@ -155,9 +161,7 @@ def justify(
     cell_target = [flat_targets[r * m : (r + 1) * m] for r in range(n)]
     region_target = [sum(row) for row in cell_target]
     totals = [sum(row) for row in cells]
-    sources = [BASE_SOURCE] + [
-        s for s in targets.contributions if s != BASE_SOURCE
-    ]
+    sources = [BASE_SOURCE] + [s for s in targets.contributions if s != BASE_SOURCE]
     labels = {BASE_SOURCE: "Monto base" if language is Language.ES else "Base amount"}
     weights = {BASE_SOURCE: scenario.base_weight}
     for c in scenario.criteria:
@@ -181,9 +185,7 @@ def justify(
     region_rows: list[RegionResult] = []
     justifications: list[Justification] = []
     for r, region in enumerate(scenario.regions):
-        parts = apportion(
-            [float(targets.contributions[s][r]) for s in sources], region_target[r]
-        )
+        parts = apportion([float(targets.contributions[s][r]) for s in sources], region_target[r])
         contributions = tuple(
             Contribution(source=s, label=labels.get(s, s), weight=weights.get(s, 0.0), amount=p)
             for s, p in zip(sources, parts, strict=True)
@@ -214,7 +216,9 @@ def justify(
             per_capita_rank=rank.get(r),
             text="",
         )
-        just = Justification(**{**just.__dict__, "text": justification_text(region.name, just, language, n)})
+        just = Justification(
+            **{**just.__dict__, "text": justification_text(region.name, just, language, n)}
+        )
         justifications.append(just)
         region_rows.append(
             RegionResult(
@@ -270,7 +274,9 @@ def justification_text(name: str, j: Justification, language: Language, n: int) 
     for adj in j.adjustments:
         why = family_text(adj.cause, language)
         lines.append(
-            f"Ajuste {pesos(adj.amount)} por {why}." if es else f"Adjustment {pesos(adj.amount)} due to the {why}."
+            f"Ajuste {pesos(adj.amount)} por {why}."
+            if es
+            else f"Adjustment {pesos(adj.amount)} due to the {why}."
         )
     for b in j.binding:
         lines.append(

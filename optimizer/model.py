@@ -90,7 +90,11 @@ def _region_bounds(
         for b in bounds:
             if b.region not in (region.code, ALL_REGIONS):
                 continue
-            raw = _dec(b.amount) if b.amount is not None else _dec(b.share or 0.0) * scenario.fund.total
+            raw = (
+                _dec(b.amount)
+                if b.amount is not None
+                else _dec(b.share or 0.0) * scenario.fund.total
+            )
             values.append(_units_floor(raw, unit) if upper else _units_ceil(raw, unit))
         out.append((min(values) if upper else max(values)) if values else None)
     return out
@@ -362,7 +366,7 @@ def add_max_min_coverage_objective(model: LpModel, units: Sequence[Unit]) -> Non
     """max w  s.t.  v_u >= w t_u  (written as min -w so that duals keep the minimisation sign)."""
     w = pulp.LpVariable("w", lowBound=0)
     model.z = w
-    for u, unit in enumerate(units):
+    for unit in units:
         model.add(
             unit.expr - unit.target * w >= 0, ConstraintInfo("coverage", unit.key, "coverage", 0)
         )

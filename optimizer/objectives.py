@@ -94,6 +94,10 @@ def _forced_deviation(target: float, lo: float, hi: float) -> float:
     return 0.0
 
 
+_Attempt = tuple[bool, set[int], LpModel, LpResult, list[Unit]]
+"""(consistent, boxed units, model, result, units) of one try at a level."""
+
+
 def _pin(value: float, target: float) -> tuple[float, float]:
     """A tolerance interval around a value every optimum of a level agrees on."""
     eps = PIN_TOLERANCE * (1.0 + 1e-6 * target)
@@ -128,11 +132,14 @@ def _lexicographic(
         # unit's forced deviation; the smallest consistent k is found by bisection (the test is
         # monotone in k: fewer boxed units relax the LP).
         thetas = [0.0, *sorted({forced[u] for u in free if forced[u] > TOL})]
-        tried: dict[int, tuple[bool, set[int], LpModel, LpResult, list[Unit]]] = {}
+        tried: dict[int, _Attempt] = {}
 
         def attempt(
-            k: int, free: list[int] = free, thetas: list[float] = thetas, tried: dict = tried
-        ) -> tuple[bool, set[int], LpModel, LpResult, list[Unit]]:
+            k: int,
+            free: list[int] = free,
+            thetas: list[float] = thetas,
+            tried: dict[int, _Attempt] = tried,
+        ) -> _Attempt:
             if k not in tried:
                 boxed = {u for u in free if forced[u] > thetas[k] + TOL}
                 model, units = build()
@@ -156,7 +163,7 @@ def _lexicographic(
                 else:
                     low = mid
             chosen = high
-        ok, boxed, model, result, units = attempt(chosen)
+        _, boxed, model, result, units = attempt(chosen)
         if result.outcome is LpOutcome.INFEASIBLE:
             if last is None:
                 raise RulesInfeasible
@@ -190,7 +197,8 @@ def _lexicographic(
                 blocking = free
         for u in blocking:
             pinned[u] = _pin(value[u], targets[u])
-    assert first is not None and last is not None
+    assert first is not None
+    assert last is not None
     return (*first, *last)
 
 

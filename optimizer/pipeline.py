@@ -120,7 +120,12 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     lap("justify")
     m = data.m
     plan_cells = tuple(
-        Cell(region=data.regions[r], axis=data.axes[a], amount=cells[r][a], target=flat_targets[r * m + a])
+        Cell(
+            region=data.regions[r],
+            axis=data.axes[a],
+            amount=cells[r][a],
+            target=flat_targets[r * m + a],
+        )
         for r in range(data.n)
         for a in range(m)
     )

@@ -72,7 +72,7 @@ def _swallow_banner() -> None:
     HiGHS prints a copyright banner to the C-level stdout when the first Highs object of a
     process is created, whatever the options; it would corrupt ``fsf solve --format json``.
     """
-    global _banner_shown
+    global _banner_shown  # noqa: PLW0603 - once per process, under the lock
     with _banner_lock:
         if _banner_shown:
             return
@@ -81,7 +81,7 @@ def _swallow_banner() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         try:
             os.dup2(devnull, 1)
-            highspy.Highs()
+            highspy.Highs()  # type: ignore[no-untyped-call]
         finally:
             os.dup2(saved, 1)
             os.close(saved)

@@ -51,15 +51,28 @@ def regions_csv(plan: AllocationPlan) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(
         [
-            "region", "name", "target", "amount", "previous", "change", "change_pct",
-            "lower", "upper", "main_rule", "per_capita", "per_capita_rank",
+            "region",
+            "name",
+            "target",
+            "amount",
+            "previous",
+            "change",
+            "change_pct",
+            "lower",
+            "upper",
+            "main_rule",
+            "per_capita",
+            "per_capita_rank",
         ]
     )
     for r in plan.regions:
         j = just[r.code]
         w.writerow(
             [
-                r.code, r.name, r.target, r.amount,
+                r.code,
+                r.name,
+                r.target,
+                r.amount,
                 "" if r.previous is None else r.previous,
                 "" if j.change is None else j.change,
                 "" if j.change_pct is None else f"{j.change_pct:.4f}",
@@ -87,8 +100,7 @@ def justifications_md(plan: AllocationPlan) -> str:
     for j in plan.justifications:
         lines += [f"## {names[j.region]} ({j.region})", "", j.text, ""]
         lines += [
-            f"| {'fuente' if es else 'source'} | {'peso' if es else 'weight'} | "
-            f"{'pesos' if es else 'pesos'} |",
+            f"| {'fuente' if es else 'source'} | {'peso' if es else 'weight'} | pesos |",
             "| --- | ---: | ---: |",
         ]
         lines += [f"| {c.label} | {c.weight:.4f} | {c.amount:,} |" for c in j.contributions]
@@ -109,11 +121,17 @@ def render_table(plan: AllocationPlan) -> str:
         change = "" if r.previous is None else f"{r.amount - r.previous:+,}"
         rows.append((r.code, r.name, f"{r.target:,}", f"{r.amount:,}", change, r.main_rule))
     prev = [r.previous for r in plan.regions]
-    total_change = "" if any(p is None for p in prev) else f"{plan.total - sum(p or 0 for p in prev):+,}"
+    total_change = (
+        "" if any(p is None for p in prev) else f"{plan.total - sum(p or 0 for p in prev):+,}"
+    )
     rows.append(
         (
-            "", "TOTAL", f"{sum(r.target for r in plan.regions):,}", f"{plan.total:,}",
-            total_change, "",
+            "",
+            "TOTAL",
+            f"{sum(r.target for r in plan.regions):,}",
+            f"{plan.total:,}",
+            total_change,
+            "",
         )
     )
     widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
