@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from optimizer.errors import SolverError
 from optimizer.formula import FloatArray
-from optimizer.model import ModelData
+from optimizer.model import ModelData, violations
 
 SNAP = 1e-3
 """LP values this close (in rounding units) to a whole number are that number."""
@@ -34,6 +34,10 @@ def _bounds(data: ModelData) -> tuple[list[int], list[int]]:
 def round_cells(cells: FloatArray, data: ModelData) -> list[list[int]]:
     """Integer-peso cells that sum to the fund and keep every bound.
 
+    Region totals are rounded first (so a region the LP puts on its floor stays exactly on it),
+    then the cells inside each region; if the axis bounds cannot be kept that way, the cells are
+    rounded with only the region bounds.
+
     Parameters
     ----------
     cells
@@ -51,6 +55,43 @@ def round_cells(cells: FloatArray, data: ModelData) -> list[list[int]]:
     SolverError
         No rounding within the bounds exists near the LP values (a broken LP solution).
     """
+    lows, highs = _bounds(data)
+    if data.m > 1:
+        totals = _round_totals(
+            [float(cells[r].sum()) / data.unit for r in range(data.n)], lows, highs
+        )
+        if totals is not None:
+            try:
+                result = _round(cells, data, totals, totals)
+            except SolverError:
+                pass
+            else:
+                if not violations(result, data):
+                    return result
+    return _round(cells, data, lows, highs)
+
+
+def _round_totals(values: list[float], lows: list[int], highs: list[int]) -> list[int] | None:
+    """Region totals in units: floor, then largest remainder within [low, high]."""
+    snapped = [float(round(v)) if abs(v - round(v)) < SNAP else v for v in values]
+    out = [min(max(math.floor(v), lo), hi) for v, lo, hi in zip(snapped, lows, highs, strict=True)]
+    order = sorted(
+        range(len(values)), key=lambda i: (-round(snapped[i] - math.floor(snapped[i]), 9), i)
+    )
+    left = round(sum(snapped)) - sum(out)
+    for i in order:
+        if left <= 0:
+            break
+        if out[i] < highs[i]:
+            out[i] += 1
+            left -= 1
+    return out if left == 0 else None
+
+
+def _round(
+    cells: FloatArray, data: ModelData, lows: list[int], highs: list[int]
+) -> list[list[int]]:
+    """Cells in units with region totals within [lows, highs] (see the module docstring)."""
     unit = data.unit
     n, m = data.n, data.m
     value = [[float(cells[r, a]) / unit for a in range(m)] for r in range(n)]
@@ -64,7 +105,6 @@ def round_cells(cells: FloatArray, data: ModelData) -> list[list[int]]:
         for r in range(n)
     ]
     ceil = [[max(math.ceil(value[r][a]), y[r][a]) for a in range(m)] for r in range(n)]
-    lows, highs = _bounds(data)
     axis_lo = [v // unit for v in data.axis_lower] if m > 1 else [0]
     axis_hi = [v // unit for v in data.axis_upper] if m > 1 else [data.fund // unit]
     region_sum = [sum(row) for row in y]
