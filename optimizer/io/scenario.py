@@ -419,9 +419,11 @@ class _Loader:
                 m, "normalisation", item_path, Normalisation, Normalisation.SHARE
             )
             shift = self.number(m, "shift", item_path)
+            if indicator:
+                # Even a criterion with a bad weight uses its column: check the cells too.
+                self.used_indicators.add(indicator)
             if not indicator or weight is None:
                 continue
-            self.used_indicators.add(indicator)
             out.append(
                 Criterion(
                     indicator=indicator,

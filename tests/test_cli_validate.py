@@ -1,0 +1,195 @@
+"""``fsf validate``: exit codes, summaries and located messages for every bad-catalogue entry."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from optimizer.cli import EXIT_BAD_INPUT, EXIT_OK, main
+
+DATA = Path(__file__).parent / "data"
+BAD = DATA / "bad"
+GOOD = DATA / "good"
+
+# Entry -> substrings the error output must contain: the file, the row/column or YAML path, and
+# what is wrong.
+CATALOGUE: dict[str, tuple[str, ...]] = {
+    "empty-file": ("scenario.yaml", "the file is empty"),
+    "binary-file": ("data/states.csv", "binary", "NUL bytes"),
+    "malformed-yaml": ("scenario.yaml line 7", "malformed YAML at line 7"),
+    "yaml-list": ("scenario.yaml", "top level must be a mapping", "not a list"),
+    "csv-without-header": ("data/states.csv row 1", "no header row", "09"),
+    "duplicate-column": ("data/states.csv row 1", "duplicate column name 'poblacion'"),
+    "unknown-encoding": ("data/states.csv", "unknown encoding", "UTF-16"),
+    "path-escape": ("scenario.yaml: regions.file (line 4)", "'../states.csv' leaves the scenario"),
+    "missing-region-code": ("data/states.csv row 3, column cve_ent", "missing region code"),
+    "duplicate-region-code": (
+        "data/states.csv row 4, column cve_ent",
+        "duplicate region code '09' (also on row 2)",
+    ),
+    "leading-zero-lost": (
+        "data/states.csv row 2, column cve_ent",
+        "'9' lost its leading zero: write '09'",
+    ),
+    "unknown-indicator": (
+        "scenario.yaml: criteria[0].indicator (line 6)",
+        "unknown indicator 'poblacoin'",
+        "did you mean 'poblacion'",
+    ),
+    "non-numeric-value": ("data/states.csv row 3, column homicidios", "'n/d' is not a number"),
+    "nan-value": ("data/states.csv row 3, column homicidios", "'NaN' is not a number (NaN)"),
+    "infinite-value": ("data/states.csv row 4, column homicidios", "'inf' is infinite"),
+    "negative-money": ("data/states.csv row 4, column fasp_2025", "'-80000000' is negative"),
+    "non-integer-money": (
+        "data/states.csv row 2, column fasp_2025",
+        "'90000000.50' is not a whole number of pesos",
+    ),
+    "negative-indicator": (
+        "data/states.csv row 3, column homicidios",
+        "is -3",
+        "share normalisation needs values >= 0",
+    ),
+    "weights-not-one": ("scenario.yaml: criteria (line 5)", "sum to 0.9, not 1", "add 0.1"),
+    "unknown-axis-id": (
+        "scenario.yaml: rules.cell_minimums[0].axis (line 13)",
+        "unknown axis 'P99' (axes: P01, P02)",
+    ),
+    "inverted-share-range": (
+        "scenario.yaml: axes[0].share_min (line 9)",
+        "share_min 0.6 is above share_max 0.2",
+    ),
+    "share-outside-range": ("scenario.yaml: axes[0].share (line 9)", "between 0 and 1"),
+    "fixed-shares-not-one": ("scenario.yaml: axes (line 8)", "sum to 0.8, not 1"),
+    "duplicate-axis-id": ("scenario.yaml: axes[1].id (line 10)", "duplicate axis id 'P01'"),
+    "fund-not-positive": ("scenario.yaml: fund.total (line 3)", "the fund total is 0"),
+    "fund-not-multiple": (
+        "scenario.yaml: fund.total (line 3)",
+        "300,000,500 is not a multiple of the rounding unit 1,000",
+    ),
+    "band-without-previous": (
+        "scenario.yaml: rules.band (line 9)",
+        "previous allocation",
+        "16 (Michoacán de Ocampo)",
+    ),
+    "band-inverted": ("scenario.yaml: rules.band.lower (line 9)", "lower 0.2 is above band upper"),
+    "missing-file": ("scenario.yaml: regions.file (line 4)", "'data/estados.csv' not found"),
+    "missing-column": (
+        "data/states.csv row 1",
+        "column 'estado' (named by regions.name) is not in the header",
+        "did you mean 'entidad'",
+    ),
+    "missing-key": ("scenario.yaml: fund.total (line 3)", "missing required key 'total'"),
+    "unknown-key": ("scenario.yaml: criteria[0].wieght (line 6)", "did you mean 'weight'"),
+    "wrong-type": ("scenario.yaml: criteria[1].weight (line 7)", "must be a number", "'high'"),
+    "format-version": ("scenario.yaml: format_version (line 1)", "format_version 2"),
+    "unknown-region-in-indicators": (
+        "data/police.csv row 4, column cve_ent",
+        "region code '33' is not in data/states.csv",
+        "no row for region(s) 16 (Michoacán de Ocampo)",
+    ),
+    "unknown-region-in-floor": (
+        "scenario.yaml: rules.region_floors[0].region (line 10)",
+        "unknown region '9' (did you mean '09'?)",
+    ),
+    "bound-amount-and-share": (
+        "scenario.yaml: rules.region_caps[0] (line 10)",
+        "gives both amount and share",
+    ),
+}
+
+
+def test_catalogue_is_complete() -> None:
+    """Every folder of the bad catalogue has expectations here, and there are at least 24."""
+    folders = {p.name for p in BAD.iterdir() if p.is_dir()}
+    assert folders == set(CATALOGUE)
+    assert len(folders) >= 24
+
+
+@pytest.mark.parametrize(("entry", "expected"), sorted(CATALOGUE.items()))
+def test_bad_entry_is_reported_and_located(
+    entry: str, expected: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each bad scenario exits 2 naming the file, the row/column or YAML path and the problem."""
+    code = main(["validate", str(BAD / entry / "scenario.yaml")])
+    out, err = capsys.readouterr()
+    assert code == EXIT_BAD_INPUT
+    assert "error: the scenario has" in err
+    for text in expected:
+        assert text in err, f"{text!r} not in:\n{err}"
+    assert "Traceback" not in out + err
+    assert out == ""
+
+
+def test_good_scenario_prints_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    """A valid scenario exits 0 with its summary on stdout."""
+    code = main(["validate", str(GOOD / "fasp-mini" / "scenario.yaml")])
+    out, err = capsys.readouterr()
+    assert code == EXIT_OK
+    assert "fund: FASP 2026, 1,000,000,000 MXN (rounding unit 1,000)" in out
+    assert "regions: 4 (4 with previous allocation, 4 with population)" in out
+    assert err == ""
+
+
+def test_folder_with_scenario_yaml_is_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder holding scenario.yaml validates like the YAML file itself."""
+    assert main(["validate", str(GOOD / "latin1-semicolon")]) == EXIT_OK
+    assert "regions: 3" in capsys.readouterr().out
+
+
+def test_warnings_are_printed_with_exit_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Feasibility warnings do not fail validation but are shown with the summary."""
+    (tmp_path / "states.csv").write_text("code,name,pop,prev\n01,A,10,700\n02,B,20,700\n")
+    (tmp_path / "scenario.yaml").write_text(
+        "format_version: 1\nname: w\nfund: {name: F, fiscal_year: 2026, total: 1000}\n"
+        "regions: {file: states.csv, code: code, name: name, previous_allocation: prev}\n"
+        "criteria: [{indicator: pop, weight: 1}]\nrules: {band: {lower: 0, upper: 0.1}}\n"
+    )
+    assert main(["validate", str(tmp_path / "scenario.yaml")]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "warning: scenario.yaml: rules (line 6)" in out
+    assert "add up to 1,400 pesos, 400 more than the fund 1,000" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("does-not-exist.yaml", "file not found"),
+        (".", "is a folder without a scenario.yaml"),
+    ],
+)
+def test_missing_path_or_folder_is_bad_input(
+    name: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing file or a folder without scenario.yaml exits 2 with a message, no traceback."""
+    assert main(["validate", str(tmp_path / name)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_subprocess_validate_bad_and_good() -> None:
+    """The real command line exits 2 on a bad scenario and 0 on a good one, without tracebacks."""
+    bad = subprocess.run(
+        [sys.executable, "-m", "optimizer.cli", "validate", str(BAD / "binary-file")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert bad.returncode == EXIT_BAD_INPUT
+    assert "data/states.csv: the file is binary" in bad.stderr
+    assert "Traceback" not in bad.stderr + bad.stdout
+    good = subprocess.run(
+        [sys.executable, "-m", "optimizer.cli", "validate", str(GOOD / "fasp-mini")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert good.returncode == EXIT_OK, good.stderr
+    assert "Scenario fasp-mini" in good.stdout
