@@ -401,16 +401,16 @@ def diagnose(data: ModelData, time_limit: float | None = None) -> list[Conflict]
     add_rule_constraints(model, data)
     elastic: list[tuple[str, pulp.LpVariable]] = []
     costs = []
-    for k, (name, constraint) in enumerate(list(model.problem.constraints.items())):
+    for k, (name, constraint) in enumerate(list(model.rows.items())):
         family = model.registry[name].family
         weight = 1000.0 if family == RuleFamily.FUND_TOTAL else 1.0
         if constraint.sense in (pulp.LpConstraintGE, pulp.LpConstraintEQ):
-            e = pulp.LpVariable(f"eu_{k}", lowBound=0)
+            e = model.problem.add_variable(f"eu_{k}", lowBound=0)
             constraint.expr.addterm(e, 1.0)
             elastic.append((name, e))
             costs.append(weight * e)
         if constraint.sense in (pulp.LpConstraintLE, pulp.LpConstraintEQ):
-            e = pulp.LpVariable(f"ed_{k}", lowBound=0)
+            e = model.problem.add_variable(f"ed_{k}", lowBound=0)
             constraint.expr.addterm(e, -1.0)
             elastic.append((name, e))
             costs.append(weight * e)

@@ -185,14 +185,17 @@ class LpModel:
     problem: pulp.LpProblem
     x: list[list[pulp.LpVariable]]
     registry: dict[str, ConstraintInfo] = field(default_factory=dict)
+    rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+    """Constraint objects by generated name (PuLP 4 drops the name mapping)."""
     deviation_rows: dict[int, tuple[str, str]] = field(default_factory=dict)
     """Unit index -> (name of its 'above target' row, name of its 'below target' row)."""
     z: pulp.LpVariable | None = None
 
     def add(self, constraint: pulp.LpConstraint, info: ConstraintInfo) -> str:
         """Add a constraint under a generated name and register what it means."""
-        name = f"c{len(self.problem.constraints)}"
+        name = f"c{len(self.rows)}"
         self.problem.addConstraint(constraint, name)
+        self.rows[name] = constraint
         self.registry[name] = info
         return name
 
@@ -210,7 +213,7 @@ def create_model(data: ModelData, name: str = "allocation") -> LpModel:
     problem = pulp.LpProblem(name, pulp.LpMinimize)
     x = [
         [
-            pulp.LpVariable(f"x_{r}_{a}", lowBound=data.cell_min[r][a] / data.scale)
+            problem.add_variable(f"x_{r}_{a}", lowBound=data.cell_min[r][a] / data.scale)
             for a in range(data.m)
         ]
         for r in range(data.n)
@@ -329,7 +332,7 @@ def add_minmax_objective(
     value every optimum of that level gives them) and those held at the nearest end of their
     own box.
     """
-    z = pulp.LpVariable("z", lowBound=0)
+    z = model.problem.add_variable("z", lowBound=0)
     model.z = z
     for u in free:
         unit = units[u]
@@ -353,8 +356,8 @@ def add_total_deviation_objective(model: LpModel, units: Sequence[Unit]) -> None
     """min sum_u (p_u + n_u) / t_u  with  v_u - t_u = p_u - n_u,  p, n >= 0."""
     terms = []
     for u, unit in enumerate(units):
-        p = pulp.LpVariable(f"p_{u}", lowBound=0)
-        q = pulp.LpVariable(f"n_{u}", lowBound=0)
+        p = model.problem.add_variable(f"p_{u}", lowBound=0)
+        q = model.problem.add_variable(f"n_{u}", lowBound=0)
         model.add(
             unit.expr - p + q == unit.target, ConstraintInfo("deviation", unit.key, "split", 0)
         )
@@ -364,7 +367,7 @@ def add_total_deviation_objective(model: LpModel, units: Sequence[Unit]) -> None
 
 def add_max_min_coverage_objective(model: LpModel, units: Sequence[Unit]) -> None:
     """max w  s.t.  v_u >= w t_u  (written as min -w so that duals keep the minimisation sign)."""
-    w = pulp.LpVariable("w", lowBound=0)
+    w = model.problem.add_variable("w", lowBound=0)
     model.z = w
     for unit in units:
         model.add(

@@ -128,6 +128,6 @@ def solve(model: LpModel, time_limit: float | None = None) -> LpResult:
     outcome = STATUS_TABLE.get((model.problem.status, model.problem.sol_status), LpOutcome.UNKNOWN)
     if outcome is not LpOutcome.OPTIMAL:
         return LpResult(outcome, float("nan"), {}, seconds)
-    duals = {name: float(c.pi or 0.0) for name, c in model.problem.constraints.items()}
+    duals = {name: float(c.pi or 0.0) for name, c in model.rows.items()}
     objective = float(pulp.value(model.problem.objective) or 0.0)
     return LpResult(outcome, objective, duals, seconds)
