@@ -1,0 +1,108 @@
+"""fsf solve: output formats, the --out folder and the exit codes, on real scenario files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from optimizer.cli import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK, main
+
+ROOT = Path(__file__).resolve().parent.parent
+FASP = str(ROOT / "scenarios/fasp-2026/scenario.yaml")
+THREE = str(ROOT / "scenarios/didactic/three-states/scenario.yaml")
+INFEASIBLE = str(ROOT / "scenarios/didactic/infeasible/scenario.yaml")
+
+
+def test_json_cells_sum_to_the_fund(capsys: pytest.CaptureFixture[str]) -> None:
+    """--format json prints only JSON whose integer cells sum exactly to 9,941,162,915."""
+    assert main(["solve", FASP, "--format", "json"]) == EXIT_OK
+    plan = json.loads(capsys.readouterr().out)
+    amounts = [c["amount"] for c in plan["cells"]]
+    assert all(isinstance(a, int) for a in amounts)
+    assert sum(amounts) == 9_941_162_915
+    assert plan["total"] == 9_941_162_915
+    assert len(plan["regions"]) == 32
+    assert len(plan["axes"]) == 9
+    assert len(plan["stats"]["input_sha256"]) == 64
+
+
+def test_json_is_byte_identical_across_processes() -> None:
+    """Two separate processes print the same plan bytes (timings aside)."""
+
+    def run() -> dict[str, object]:
+        out = subprocess.run(
+            [sys.executable, "-m", "optimizer.cli", "solve", THREE, "--format", "json"],
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
+        plan = json.loads(out)
+        plan["stats"].pop("stage_seconds")
+        return plan
+
+    first, second = run(), run()
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+
+
+def test_table_has_totals_row(capsys: pytest.CaptureFixture[str]) -> None:
+    """The table lists every region and a totals row with the fund."""
+    assert main(["solve", THREE, "--lang", "en"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "TOTAL" in out
+    assert "1,000,000" in out
+    assert "band_cap" in out
+    assert "band_floor" in out
+
+
+def test_csv_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    """--format csv prints region, axis and integer amounts that sum to the fund."""
+    assert main(["solve", THREE, "--format", "csv"]) == EXIT_OK
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert sum(int(r["amount"]) for r in rows) == 1_000_000
+
+
+def test_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--out writes the four files; allocations.csv sums to the fund and keeps accents."""
+    assert main(["solve", FASP, "--out", str(tmp_path), "--format", "table"]) == EXIT_OK
+    capsys.readouterr()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["allocations.csv", "justifications.md", "plan.json", "regions.csv"]
+    with (tmp_path / "allocations.csv").open(encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 32 * 9
+    assert sum(int(r["amount"]) for r in rows) == 9_941_162_915
+    assert any(r["region_name"] == "Michoacán" for r in rows)
+    with (tmp_path / "regions.csv").open(encoding="utf-8-sig") as f:
+        regions = list(csv.DictReader(f))
+    assert sum(int(r["amount"]) for r in regions) == 9_941_162_915
+    assert "## Ciudad de México (09)" in (tmp_path / "justifications.md").read_text("utf-8")
+
+
+def test_infeasible_exits_3_with_diagnosis(capsys: pytest.CaptureFixture[str]) -> None:
+    """The infeasible didactic scenario exits 3 and names the excess of floors in pesos."""
+    assert main(["solve", INFEASIBLE]) == EXIT_INFEASIBLE
+    err = capsys.readouterr().err
+    assert "$100,000 more than the fund" in err
+    assert "Traceback" not in err
+
+
+def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A missing scenario file exits 2 with its name and no traceback."""
+    missing = tmp_path / "nope.yaml"
+    assert main(["solve", str(missing)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "nope.yaml" in err
+    assert "Traceback" not in err
+
+
+def test_objective_override_changes_the_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    """--objective max_min_coverage is recorded in the stats and still sums to the fund."""
+    assert main(["solve", THREE, "--format", "json", "--objective", "max_min_coverage"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["stats"]["objective"] == "max_min_coverage"
+    assert sum(c["amount"] for c in plan["cells"]) == 1_000_000
