@@ -303,3 +303,22 @@ def test_names_inside_the_folder_are_normalised() -> None:
     assert normalise_name("x.csv", "sub") == "sub/x.csv"
     with pytest.raises(FileProblem):
         normalise_name("../other/x.csv", "sub")
+
+
+def test_docs_example_is_the_good_fixture() -> None:
+    """The complete example in docs/scenario-format.md is the fixture the tests load."""
+    doc = (Path(__file__).parents[1] / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+    fixture = (GOOD / "fasp-mini" / "scenario.yaml").read_text(encoding="utf-8")
+    assert f"```yaml\n{fixture}```" in doc
+
+
+def test_cell_minimums_from_csv(tmp_path: Path) -> None:
+    """Cell minimums read from a CSV carry their axis, region code and share."""
+    yaml = YAML + (
+        "axes:\n  - {id: P06, share: 1.0}\n"
+        "rules:\n  cell_minimums: {file: p06.csv, code: cve, axis: P06, share: minimo}\n"
+    )
+    files = {"scenario.yaml": yaml, "states.csv": STATES, "p06.csv": "cve,minimo\n02,0.05\n"}
+    scenario = load_scenario(write(tmp_path, files))
+    assert scenario.rules.cell_minimums == (CellMinimum("P06", "02", share=0.05),)
+    assert scenario.where("rules/cell_minimums/0/region") == "p06.csv row 2, column cve"
