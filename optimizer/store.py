@@ -93,7 +93,10 @@ def to_jsonable(value: Any) -> Any:
 def canonical_json(data: Any) -> str:
     """Deterministic JSON text: sorted keys, no whitespace, UTF-8 characters kept."""
     return json.dumps(
-        to_jsonable(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        to_jsonable(data),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
         # NaN cannot occur in a checked scenario; a plan's informative floats may be inf.
         allow_nan=True,
     )
@@ -224,8 +227,12 @@ runs = sa.Table(
     "allocation_runs",
     metadata,
     # seq orders runs (newest first) and makes page tokens; run_id is what callers see.
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
-              autoincrement=True),
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     sa.Column("run_id", sa.String(36), nullable=False, unique=True),
     sa.Column("request_id", sa.String(MAX_REQUEST_ID), nullable=True, unique=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -349,9 +356,8 @@ class AuditStore:
             if earlier is None:
                 raise
             return self._replay(earlier, digest), True
-        logger.info("stored run %s (%s, request_id=%r)", row["run_id"], run.status,
-                    run.request_id)
-        return self.get(row["run_id"]), False
+        logger.info("stored run %s (%s, request_id=%r)", row["run_id"], run.status, run.request_id)
+        return self.get(str(row["run_id"])), False
 
     @staticmethod
     def _replay(earlier: RunRecord, digest: str) -> RunRecord:

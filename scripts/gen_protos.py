@@ -61,8 +61,9 @@ def generate(out_root: Path) -> list[Path]:
         stem = Path(proto).stem
         for suffix in ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py"):
             path = target / f"{stem}{suffix}"
-            path.write_text(MARKER.format(proto=proto) + path.read_text(encoding="utf-8"),
-                            encoding="utf-8")
+            path.write_text(
+                MARKER.format(proto=proto) + path.read_text(encoding="utf-8"), encoding="utf-8"
+            )
     (target / "__init__.py").write_text(INIT, encoding="utf-8")
     return sorted(target.glob("*.py*"))
 

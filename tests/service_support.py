@@ -20,8 +20,14 @@ POPULATION = {"01": 1_500_000, "02": 2_500_000, "03": 6_000_000}
 HOMICIDES = {"01": 10.0, "02": 25.0, "03": 40.0}
 
 
-def small_scenario(name: str = "tri", *, fund: int = FUND, fiscal_year: int = 2026,
-                   floor: int | None = None, band_upper: float = 0.10) -> pb.Scenario:
+def small_scenario(
+    name: str = "tri",
+    *,
+    fund: int = FUND,
+    fiscal_year: int = 2026,
+    floor: int | None = None,
+    band_upper: float = 0.10,
+) -> pb.Scenario:
     """Three regions, two criteria, two axes, bands [0 %, +band_upper] on previous amounts."""
     scenario = pb.Scenario(
         name=name,
@@ -29,24 +35,31 @@ def small_scenario(name: str = "tri", *, fund: int = FUND, fiscal_year: int = 20
         base_weight=0.2,
         criteria=[
             pb.Criterion(indicator="population", weight=0.5, label_es="Población"),
-            pb.Criterion(indicator="homicides", weight=0.3,
-                         direction=pb.DIRECTION_HIGHER_NEEDS_MORE),
+            pb.Criterion(
+                indicator="homicides", weight=0.3, direction=pb.DIRECTION_HIGHER_NEEDS_MORE
+            ),
         ],
         axes=[
-            pb.Axis(id="A", name_es="Equipamiento", share_min=0.4, share_max=0.7,
-                    target_share=0.6),
-            pb.Axis(id="B", name_es="Profesionalización", share_min=0.3, share_max=0.6,
-                    target_share=0.4),
+            pb.Axis(id="A", name_es="Equipamiento", share_min=0.4, share_max=0.7, target_share=0.6),
+            pb.Axis(
+                id="B", name_es="Profesionalización", share_min=0.3, share_max=0.6, target_share=0.4
+            ),
         ],
         rules=pb.Rules(band=pb.Band(lower=0.0, upper=band_upper)),
     )
-    for code, name_ in (("01", "Aguascalientes"), ("02", "Baja California"),
-                        ("03", "Baja California Sur")):
+    for code, name_ in (
+        ("01", "Aguascalientes"),
+        ("02", "Baja California"),
+        ("03", "Baja California Sur"),
+    ):
         scenario.regions.append(
-            pb.Region(code=code, name=name_, previous=PREVIOUS[code],
-                      population=POPULATION[code],
-                      indicators={"population": float(POPULATION[code]),
-                                  "homicides": HOMICIDES[code]})
+            pb.Region(
+                code=code,
+                name=name_,
+                previous=PREVIOUS[code],
+                population=POPULATION[code],
+                indicators={"population": float(POPULATION[code]), "homicides": HOMICIDES[code]},
+            )
         )
     if floor is not None:
         scenario.rules.region_floors.append(pb.RegionBound(region="*", amount=floor))
@@ -55,7 +68,7 @@ def small_scenario(name: str = "tri", *, fund: int = FUND, fiscal_year: int = 20
 
 def faulty_solve(scenario: Scenario, options: AllocateOptions) -> AllocationPlan:
     """``allocate()`` with the fault named by the scenario (see the module docstring)."""
-    from optimizer.pipeline import allocate  # noqa: PLC0415 - the worker imports on demand
+    from optimizer.pipeline import allocate
 
     if scenario.name.startswith("sleep-"):
         time.sleep(float(scenario.name.split("-")[1]))
@@ -73,9 +86,9 @@ def faulty_solve(scenario: Scenario, options: AllocateOptions) -> AllocationPlan
 
 def main(argv: list[str]) -> int:
     """Serve with ``faulty_solve`` (for the SIGTERM test): ``python -m tests.service_support STORE GRACE``."""
-    import logging  # noqa: PLC0415
+    import logging
 
-    from optimizer.service.server import serve  # noqa: PLC0415
+    from optimizer.service.server import serve
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
 
@@ -83,8 +96,14 @@ def main(argv: list[str]) -> int:
         sys.stdout.write(f"PORT {port}\n")
         sys.stdout.flush()
 
-    return serve("127.0.0.1:0", grace=float(argv[1]), ready=ready, store=argv[0], workers=2,
-                 solve=faulty_solve)
+    return serve(
+        "127.0.0.1:0",
+        grace=float(argv[1]),
+        ready=ready,
+        store=argv[0],
+        workers=2,
+        solve=faulty_solve,
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Allocatio
     """A real server with two worker processes and a SQLite store in a temporary folder."""
     db = tmp_path_factory.mktemp("store") / "audit.sqlite3"
     srv, port = create_server(
-        "127.0.0.1:0", store=f"sqlite:///{db}", workers=WORKERS, solve=faulty_solve,
+        "127.0.0.1:0",
+        store=f"sqlite:///{db}",
+        workers=WORKERS,
+        solve=faulty_solve,
         max_request_bytes=MAX_REQUEST_BYTES,
     )
     srv.start()
@@ -53,8 +56,12 @@ def stub(channel: grpc.Channel) -> pb_grpc.AllocationServiceStub:
     return pb_grpc.AllocationServiceStub(channel)
 
 
-def _allocate(stub: pb_grpc.AllocationServiceStub, scenario: pb.Scenario,
-              timeout: float = 30, **kwargs: object) -> pb.AllocateResponse:
+def _allocate(
+    stub: pb_grpc.AllocationServiceStub,
+    scenario: pb.Scenario,
+    timeout: float = 30,
+    **kwargs: object,
+) -> pb.AllocateResponse:
     response: pb.AllocateResponse = stub.Allocate(
         pb.AllocateRequest(scenario=scenario, **kwargs), timeout=timeout
     )
@@ -164,13 +171,14 @@ def test_list_allocations_pages_newest_first_by_fiscal_year(
         _allocate(stub, small_scenario(fiscal_year=2031, fund=FUND + i)).allocation.run_id
         for i in range(3)
     ]
-    page1 = stub.ListAllocations(pb.ListAllocationsRequest(fiscal_year=2031, page_size=2),
-                                 timeout=5)
+    page1 = stub.ListAllocations(
+        pb.ListAllocationsRequest(fiscal_year=2031, page_size=2), timeout=5
+    )
     assert [a.run_id for a in page1.allocations] == ids[::-1][:2]
     assert page1.next_page_token
     page2 = stub.ListAllocations(
-        pb.ListAllocationsRequest(fiscal_year=2031, page_size=2,
-                                  page_token=page1.next_page_token), timeout=5,
+        pb.ListAllocationsRequest(fiscal_year=2031, page_size=2, page_token=page1.next_page_token),
+        timeout=5,
     )
     assert [a.run_id for a in page2.allocations] == [ids[0]]
     assert page2.next_page_token == ""
@@ -206,15 +214,17 @@ def test_validate_scenario_reports_located_problems(stub: pb_grpc.AllocationServ
     bad_scenario.criteria[0].weight = 0.9
     bad = stub.ValidateScenario(pb.ValidateScenarioRequest(scenario=bad_scenario), timeout=5)
     assert not bad.valid
-    assert any(p.severity == pb.SEVERITY_ERROR and "weight" in p.message.lower()
-               for p in bad.problems)
+    assert any(
+        p.severity == pb.SEVERITY_ERROR and "weight" in p.message.lower() for p in bad.problems
+    )
 
 
 # -- one test per status code -----------------------------------------------------------------
 
 
 def test_invalid_argument_carries_bad_request_field_violations(
-    stub: pb_grpc.AllocationServiceStub, channel: grpc.Channel,
+    stub: pb_grpc.AllocationServiceStub,
+    channel: grpc.Channel,
 ) -> None:
     """A scenario with bad weights is INVALID_ARGUMENT with located BadRequest violations."""
     scenario = small_scenario()
@@ -232,7 +242,8 @@ def test_invalid_argument_carries_bad_request_field_violations(
 
 
 def test_failed_precondition_names_each_conflict_in_pesos(
-    stub: pb_grpc.AllocationServiceStub, channel: grpc.Channel,
+    stub: pb_grpc.AllocationServiceStub,
+    channel: grpc.Channel,
 ) -> None:
     """Floors above the fund are FAILED_PRECONDITION with one violation per conflicting family."""
     err = _error(lambda: _allocate(stub, small_scenario(floor=400_000_000)))
@@ -264,7 +275,8 @@ def test_already_exists_for_reused_request_id_with_other_input(
 
 
 def test_deadline_exceeded_when_the_solve_outlasts_the_deadline(
-    stub: pb_grpc.AllocationServiceStub, channel: grpc.Channel,
+    stub: pb_grpc.AllocationServiceStub,
+    channel: grpc.Channel,
 ) -> None:
     """A solve longer than the deadline ends DEADLINE_EXCEEDED; a solver time-out maps to it too."""
     err = _error(lambda: _allocate(stub, small_scenario("sleep-1.5"), timeout=0.7))
@@ -276,7 +288,8 @@ def test_deadline_exceeded_when_the_solve_outlasts_the_deadline(
 
 
 def test_resource_exhausted_for_an_oversized_request(
-    stub: pb_grpc.AllocationServiceStub, channel: grpc.Channel,
+    stub: pb_grpc.AllocationServiceStub,
+    channel: grpc.Channel,
 ) -> None:
     """A request above the configured maximum size is RESOURCE_EXHAUSTED."""
     big = pb.ScenarioFile(name="data/big.csv", content=b"x" * (MAX_REQUEST_BYTES + 1))
@@ -287,7 +300,8 @@ def test_resource_exhausted_for_an_oversized_request(
 
 
 def test_internal_error_has_a_fixed_message(
-    stub: pb_grpc.AllocationServiceStub, channel: grpc.Channel,
+    stub: pb_grpc.AllocationServiceStub,
+    channel: grpc.Channel,
 ) -> None:
     """An unexpected failure is INTERNAL with a fixed message that leaks no detail."""
     for name in ("raise-internal", "raise-solver"):
@@ -313,12 +327,14 @@ def test_sixteen_concurrent_allocations_are_all_exact(
 
 
 def test_health_answers_while_every_worker_is_busy(
-    stub: pb_grpc.AllocationServiceStub, channel: grpc.Channel,
+    stub: pb_grpc.AllocationServiceStub,
+    channel: grpc.Channel,
 ) -> None:
     """Health and reads answer within half a second while every worker process is solving."""
     with ThreadPoolExecutor(max_workers=WORKERS) as threads:
-        busy = [threads.submit(_allocate, stub, small_scenario(f"sleep-2-{i}"))
-                for i in range(WORKERS)]
+        busy = [
+            threads.submit(_allocate, stub, small_scenario(f"sleep-2-{i}")) for i in range(WORKERS)
+        ]
         time.sleep(0.5)  # both workers are inside their 2-second solves now
         health = health_pb2_grpc.HealthStub(channel)
         start = time.perf_counter()
@@ -332,11 +348,13 @@ def test_health_answers_while_every_worker_is_busy(
 
 
 def test_cancelled_call_stops_waiting(
-    stub: pb_grpc.AllocationServiceStub, channel: grpc.Channel,
+    stub: pb_grpc.AllocationServiceStub,
+    channel: grpc.Channel,
 ) -> None:
     """A cancelled Allocate ends CANCELLED for the caller and the server keeps serving."""
-    future = stub.Allocate.future(pb.AllocateRequest(scenario=small_scenario("sleep-1-c")),
-                                  timeout=10)
+    future = stub.Allocate.future(
+        pb.AllocateRequest(scenario=small_scenario("sleep-1-c")), timeout=10
+    )
     time.sleep(0.3)
     assert future.cancel()
     assert future.code() == grpc.StatusCode.CANCELLED
@@ -347,13 +365,13 @@ def test_cancelled_call_stops_waiting(
 
 def test_health_turns_not_serving_on_shutdown(tmp_path: Path) -> None:
     """Stopping the server turns health NOT_SERVING for watchers before calls are refused."""
-    srv, port = create_server("127.0.0.1:0", store=f"sqlite:///{tmp_path / 'a.sqlite3'}",
-                              workers=1, solve=faulty_solve)
+    srv, port = create_server(
+        "127.0.0.1:0", store=f"sqlite:///{tmp_path / 'a.sqlite3'}", workers=1, solve=faulty_solve
+    )
     srv.start()
     seen: list[int] = []
     with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
-        watch = health_pb2_grpc.HealthStub(ch).Watch(health_pb2.HealthCheckRequest(),
-                                                     timeout=10)
+        watch = health_pb2_grpc.HealthStub(ch).Watch(health_pb2.HealthCheckRequest(), timeout=10)
 
         def read() -> None:
             try:

@@ -74,8 +74,12 @@ def secured(
         encoding="utf-8",
     )
     srv, port = create_server(
-        "127.0.0.1:0", store=f"sqlite:///{folder / 'audit.sqlite3'}", workers=1,
-        solve=faulty_solve, tokens=TokenTable.from_file(tokens_file), tls=TlsFiles(cert, key),
+        "127.0.0.1:0",
+        store=f"sqlite:///{folder / 'audit.sqlite3'}",
+        workers=1,
+        solve=faulty_solve,
+        tokens=TokenTable.from_file(tokens_file),
+        tls=TlsFiles(cert, key),
     )
     srv.start()
     yield srv, port, cert.read_bytes()
@@ -109,8 +113,9 @@ def test_tokens_file_stores_only_hashes(tmp_path: Path) -> None:
 
 def test_planner_allocates_over_tls(stub: pb_grpc.AllocationServiceStub) -> None:
     """A planner token over TLS allocates the fund to the peso and the run records the role."""
-    reply = stub.Allocate(pb.AllocateRequest(scenario=small_scenario()),
-                          metadata=_bearer(PLANNER_TOKEN), timeout=30)
+    reply = stub.Allocate(
+        pb.AllocateRequest(scenario=small_scenario()), metadata=_bearer(PLANNER_TOKEN), timeout=30
+    )
     assert sum(c.amount for c in reply.allocation.cells) == FUND
     assert reply.allocation.caller_role == "planner"
 
@@ -127,12 +132,16 @@ def test_unauthenticated_without_or_with_unknown_token(
 
 def test_auditor_reads_but_may_not_allocate(stub: pb_grpc.AllocationServiceStub) -> None:
     """An auditor may list runs but Allocate is PERMISSION_DENIED."""
-    listed = stub.ListAllocations(pb.ListAllocationsRequest(), metadata=_bearer(AUDITOR_TOKEN),
-                                  timeout=5)
+    listed = stub.ListAllocations(
+        pb.ListAllocationsRequest(), metadata=_bearer(AUDITOR_TOKEN), timeout=5
+    )
     assert listed is not None
     with pytest.raises(grpc.RpcError) as info:
-        stub.Allocate(pb.AllocateRequest(scenario=small_scenario()),
-                      metadata=_bearer(AUDITOR_TOKEN), timeout=5)
+        stub.Allocate(
+            pb.AllocateRequest(scenario=small_scenario()),
+            metadata=_bearer(AUDITOR_TOKEN),
+            timeout=5,
+        )
     assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
@@ -143,8 +152,9 @@ def test_plaintext_client_cannot_talk_to_tls_server(
     with grpc.insecure_channel(f"127.0.0.1:{secured[1]}") as channel:
         stub = pb_grpc.AllocationServiceStub(channel)
         with pytest.raises(grpc.RpcError) as info:
-            stub.ListAllocations(pb.ListAllocationsRequest(), metadata=_bearer(PLANNER_TOKEN),
-                                 timeout=3)
+            stub.ListAllocations(
+                pb.ListAllocationsRequest(), metadata=_bearer(PLANNER_TOKEN), timeout=3
+            )
     assert info.value.code() == grpc.StatusCode.UNAVAILABLE
 
 

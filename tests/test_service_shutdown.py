@@ -52,8 +52,9 @@ def test_sigterm_drains_calls_in_flight(tmp_path: Path) -> None:
                 in_flight = [
                     threads.submit(
                         stub.Allocate,
-                        pb.AllocateRequest(scenario=small_scenario(f"sleep-1.5-{i}",
-                                                                   fund=FUND + i)),
+                        pb.AllocateRequest(
+                            scenario=small_scenario(f"sleep-1.5-{i}", fund=FUND + i)
+                        ),
                         timeout=30,
                     )
                     for i in range(2)
@@ -76,8 +77,20 @@ def test_sigterm_drains_calls_in_flight(tmp_path: Path) -> None:
 def test_fsf_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
     """``fsf serve`` on port 0 answers health and an allocation, then exits 0 on SIGTERM."""
     store = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
-    args = [sys.executable, "-m", "optimizer.cli", "serve", "--address", "127.0.0.1:0",
-            "--store", store, "--workers", "1", "--grace", "2"]
+    args = [
+        sys.executable,
+        "-m",
+        "optimizer.cli",
+        "serve",
+        "--address",
+        "127.0.0.1:0",
+        "--store",
+        store,
+        "--workers",
+        "1",
+        "--grace",
+        "2",
+    ]
     proc, port = _start(args, "fsf serve: listening on")
     try:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
@@ -99,9 +112,23 @@ def test_fsf_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
 def test_fsf_serve_refuses_public_address_without_protection(tmp_path: Path) -> None:
     """``fsf serve --address 0.0.0.0:0`` without tokens and TLS exits 2 with a reason."""
     result = subprocess.run(
-        [sys.executable, "-m", "optimizer.cli", "serve", "--address", "0.0.0.0:0",
-         "--store", f"sqlite:///{tmp_path / 'a.sqlite3'}", "--workers", "1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-m",
+            "optimizer.cli",
+            "serve",
+            "--address",
+            "0.0.0.0:0",
+            "--store",
+            f"sqlite:///{tmp_path / 'a.sqlite3'}",
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     assert "--insecure" in result.stderr

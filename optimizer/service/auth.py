@@ -106,8 +106,10 @@ class TokenTable:
                 continue
             parts = line.split(None, 2)
             digest = parts[0].lower().removeprefix("sha256:")
-            if len(parts) < 2 or len(digest) != 64 or not all(
-                c in "0123456789abcdef" for c in digest
+            if (
+                len(parts) < 2
+                or len(digest) != 64
+                or not all(c in "0123456789abcdef" for c in digest)
             ):
                 message = (
                     f"{path} line {number}: expected '<sha256 hex of the token> <role> [name]'"
@@ -116,9 +118,8 @@ class TokenTable:
             try:
                 role = Role(parts[1])
             except ValueError:
-                message = (
-                    f"{path} line {number}: unknown role {parts[1]!r}; use "
-                    + " or ".join(r.value for r in Role)
+                message = f"{path} line {number}: unknown role {parts[1]!r}; use " + " or ".join(
+                    r.value for r in Role
                 )
                 raise ValueError(message) from None
             entries.append(TokenEntry(digest, role, parts[2] if len(parts) > 2 else ""))
@@ -134,7 +135,9 @@ class TokenTable:
         return found
 
 
-def _abort_handler(handler: grpc.RpcMethodHandler, err: ServiceError) -> grpc.RpcMethodHandler:
+def _abort_handler(
+    handler: grpc.RpcMethodHandler[Any, Any], err: ServiceError
+) -> grpc.RpcMethodHandler[Any, Any]:
     def refuse(_request: Any, context: grpc.ServicerContext) -> Any:
         abort_with(context, err)
 
@@ -145,7 +148,7 @@ def _abort_handler(handler: grpc.RpcMethodHandler, err: ServiceError) -> grpc.Rp
     )
 
 
-class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
     """Authenticates calls to the allocation service and logs each call with an id.
 
     Parameters
@@ -177,17 +180,20 @@ class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
 
     def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         """Wrap allocation-service methods; pass health and reflection through."""
         full = handler_call_details.method
         handler = continuation(handler_call_details)
         if handler is None or not full.startswith(SERVICE_PREFIX) or handler.unary_unary is None:
             return handler
         method = full.removeprefix(SERVICE_PREFIX)
-        metadata = {k.lower(): v for k, v in handler_call_details.invocation_metadata or ()
-                    if isinstance(v, str)}
+        metadata = {
+            k.lower(): v
+            for k, v in handler_call_details.invocation_metadata or ()
+            if isinstance(v, str)
+        }
         call_id = metadata.get("x-request-id", "")[:64] or uuid.uuid4().hex[:12]
         try:
             role, caller = self._authorize(method, metadata)
@@ -199,18 +205,29 @@ class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         def logged(request: Any, context: grpc.ServicerContext) -> Any:
             tokens = (CALLER_ROLE.set(role), CALL_ID.set(call_id))
             start = time.perf_counter()
-            logger.info("call id=%s method=%s role=%s caller=%s start", call_id, method,
-                        role or "-", caller or "-")
+            logger.info(
+                "call id=%s method=%s role=%s caller=%s start",
+                call_id,
+                method,
+                role or "-",
+                caller or "-",
+            )
             try:
                 return behavior(request, context)
             finally:
-                code = context.code() or grpc.StatusCode.OK
-                logger.info("call id=%s method=%s code=%s seconds=%.3f", call_id, method,
-                            getattr(code, "name", code), time.perf_counter() - start)
+                code = context.code() or grpc.StatusCode.OK  # type: ignore[attr-defined]
+                logger.info(
+                    "call id=%s method=%s code=%s seconds=%.3f",
+                    call_id,
+                    method,
+                    getattr(code, "name", code),
+                    time.perf_counter() - start,
+                )
                 CALL_ID.reset(tokens[1])
                 CALLER_ROLE.reset(tokens[0])
 
-        return handler._replace(unary_unary=logged)
+        # Method handlers are namedtuples; swap only the behaviour.
+        return handler._replace(unary_unary=logged)  # type: ignore[attr-defined,no-any-return]
 
 
 def main(argv: list[str]) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -76,7 +77,7 @@ class _Shape:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def enum(self, table: Mapping[int, object], value: int, path: str, what: str) -> object:
+    def enum(self, table: Mapping[Any, Any], value: int, path: str, what: str) -> Any:
         if value in table:
             return table[value]
         message = f"unknown {what} number {value}; use one of the values in allocation.proto"
@@ -88,8 +89,8 @@ def _criterion(msg: pb.Criterion, path: str, shape: _Shape) -> Criterion:
     return Criterion(
         indicator=msg.indicator,
         weight=msg.weight,
-        direction=shape.enum(DIRECTIONS, msg.direction, f"{path}.direction", "direction"),  # type: ignore[arg-type]
-        normalisation=shape.enum(  # type: ignore[arg-type]
+        direction=shape.enum(DIRECTIONS, msg.direction, f"{path}.direction", "direction"),
+        normalisation=shape.enum(
             NORMALISATIONS, msg.normalisation, f"{path}.normalisation", "normalisation"
         ),
         shift=_opt(msg, "shift"),  # type: ignore[arg-type]
@@ -227,7 +228,7 @@ def scenario_from_proto(msg: pb.Scenario, prefix: str = "scenario") -> Scenario:
         base_weight=msg.base_weight,
         axes=tuple(axes),
         rules=rules,
-        objective=objective,  # type: ignore[arg-type]
+        objective=objective,
         locations=locations,
     )
 
@@ -249,7 +250,7 @@ def options_from_request(msg: pb.AllocateRequest) -> AllocateOptions:
     )
     if shape.problems:
         raise ScenarioError(shape.problems)
-    return AllocateOptions(language=language, objective=objective)  # type: ignore[arg-type]
+    return AllocateOptions(language=language, objective=objective)
 
 
 def fund_to_proto(fund: Fund) -> pb.Fund:
@@ -287,21 +288,31 @@ def plan_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
     out.fund.CopyFrom(fund_to_proto(plan.fund))
     out.language = LANGUAGES_OUT[plan.language]
     out.cells.extend(
-        pb.Cell(region=c.region, axis=c.axis, amount=c.amount, target=c.target)
-        for c in plan.cells
+        pb.Cell(region=c.region, axis=c.axis, amount=c.amount, target=c.target) for c in plan.cells
     )
     for r in plan.regions:
         out.regions.append(
             pb.RegionSummary(
-                code=r.code, name=r.name, target=r.target, amount=r.amount,
-                previous=r.previous, lower=r.lower, upper=r.upper, main_rule=r.main_rule,
+                code=r.code,
+                name=r.name,
+                target=r.target,
+                amount=r.amount,
+                previous=r.previous,
+                lower=r.lower,
+                upper=r.upper,
+                main_rule=r.main_rule,
             )
         )
     for a in plan.axes:
         out.axes.append(
             pb.AxisSummary(
-                id=a.id, name=a.name, target=a.target, amount=a.amount,
-                lower=a.lower, upper=a.upper, binding=list(a.binding),
+                id=a.id,
+                name=a.name,
+                target=a.target,
+                amount=a.amount,
+                lower=a.lower,
+                upper=a.upper,
+                binding=list(a.binding),
             )
         )
     for j in plan.justifications:
@@ -311,16 +322,22 @@ def plan_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
                 target=j.target,
                 amount=j.amount,
                 contributions=[
-                    pb.Contribution(source=c.source, label=c.label, weight=c.weight,
-                                    amount=c.amount)
+                    pb.Contribution(
+                        source=c.source, label=c.label, weight=c.weight, amount=c.amount
+                    )
                     for c in j.contributions
                 ],
                 adjustments=[
                     pb.Adjustment(cause=str(a.cause), amount=a.amount) for a in j.adjustments
                 ],
                 binding=[
-                    pb.BindingRule(family=str(b.family), key=b.key, description=b.description,
-                                   bound=b.bound, marginal_value=b.marginal_value)
+                    pb.BindingRule(
+                        family=str(b.family),
+                        key=b.key,
+                        description=b.description,
+                        bound=b.bound,
+                        marginal_value=b.marginal_value,
+                    )
                     for b in j.binding
                 ],
                 previous=j.previous,
@@ -398,8 +415,7 @@ def compare_to_proto(base: RunRecord, other: RunRecord) -> pb.CompareAllocations
     Runs without a plan compare as empty (every amount 0).
     """
     base_plan, other_plan = base.plan(), other.plan()
-    out = pb.CompareAllocationsResponse(base=summary_to_proto(base),
-                                        other=summary_to_proto(other))
+    out = pb.CompareAllocationsResponse(base=summary_to_proto(base), other=summary_to_proto(other))
     b_regions = {r.code: r for r in base_plan.regions} if base_plan else {}
     o_regions = {r.code: r for r in other_plan.regions} if other_plan else {}
     total = 0

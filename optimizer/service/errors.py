@@ -73,8 +73,9 @@ def _bad_request(err: Exception) -> tuple[str, list[any_pb2.Any]]:
     else:
         assert isinstance(err, BadRequestError)
         violations = [
-            error_details_pb2.BadRequest.FieldViolation(field=err.field,
-                                                        description=err.description)
+            error_details_pb2.BadRequest.FieldViolation(
+                field=err.field, description=err.description
+            )
         ]
         message = str(err)
     return message, [_pack(error_details_pb2.BadRequest(field_violations=violations))]
@@ -139,9 +140,7 @@ def status_for(err: Exception) -> tuple[grpc.StatusCode, status_pb2.Status]:
             break
     else:  # pragma: no cover - the last row matches every Exception
         code, (message, details) = grpc.StatusCode.INTERNAL, (INTERNAL_MESSAGE, [])
-    status = status_pb2.Status(
-        code=getattr(code_pb2, code.name), message=message, details=details
-    )
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=details)
     return code, status
 
 

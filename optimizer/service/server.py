@@ -181,7 +181,7 @@ def create_server(
         message = "fork would copy the gRPC threads into the workers; use spawn or forkserver"
         raise ValueError(message)
     if solve is None:
-        from optimizer.pipeline import allocate  # noqa: PLC0415 - engine imported once, here
+        from optimizer.pipeline import allocate
 
         solve = allocate
     workers = workers or os.cpu_count() or 1
@@ -201,13 +201,12 @@ def create_server(
             ("grpc.so_reuseport", 0),
         ],
     )
-    pb_grpc.add_AllocationServiceServicer_to_server(
+    pb_grpc.add_AllocationServiceServicer_to_server(  # type: ignore[no-untyped-call]
         AllocationServicer(audit, pool, solve), server
     )
     health_servicer = health.HealthServicer(
         experimental_non_blocking=True,
-        experimental_thread_pool=ThreadPoolExecutor(max_workers=2,
-                                                    thread_name_prefix="health"),
+        experimental_thread_pool=ThreadPoolExecutor(max_workers=2, thread_name_prefix="health"),
     )
     health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
     health_servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.NOT_SERVING)
@@ -228,8 +227,9 @@ def create_server(
         pool.shutdown(wait=False)
         message = f"could not bind {address}"
         raise RuntimeError(message)
-    logger.info("bound %s (port %d, tls=%s, auth=%s)", address, port, tls is not None,
-                tokens is not None)
+    logger.info(
+        "bound %s (port %d, tls=%s, auth=%s)", address, port, tls is not None, tokens is not None
+    )
     return AllocationServer(server, health_servicer, pool, audit, workers), port
 
 

@@ -13,7 +13,7 @@ from importlib import metadata
 import grpc
 
 from optimizer import __version__
-from optimizer.domain import Scenario
+from optimizer.domain import Conflict, Scenario
 from optimizer.errors import (
     DeadlineExceededError,
     InfeasibleError,
@@ -63,7 +63,7 @@ def load_source(request: pb.AllocateRequest | pb.ValidateScenarioRequest) -> Sce
     if source == "scenario":
         return convert.scenario_from_proto(request.scenario)
     if source == "files":
-        from optimizer.io import load_scenario_files  # noqa: PLC0415 - pandas/yaml on demand
+        from optimizer.io import load_scenario_files
 
         files: dict[str, bytes] = {}
         for i, f in enumerate(request.files.files):
@@ -84,7 +84,7 @@ def load_source(request: pb.AllocateRequest | pb.ValidateScenarioRequest) -> Sce
     raise ScenarioError([problem])
 
 
-class AllocationServicer(pb_grpc.AllocationServiceServicer):  # type: ignore[misc]
+class AllocationServicer(pb_grpc.AllocationServiceServicer):
     """Implements ``optimizer.v1.AllocationService`` over ``allocate()`` and the audit store.
 
     Parameters
@@ -130,8 +130,12 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):  # type: ignore[mis
             if earlier is not None:
                 # Same key: replay (same input) or ALREADY_EXISTS (other input), never solve.
                 record, _ = self.store.record(
-                    NewRun(scenario=scenario, options=options, status=earlier.status,
-                           request_id=request.request_id)
+                    NewRun(
+                        scenario=scenario,
+                        options=options,
+                        status=earlier.status,
+                        request_id=request.request_id,
+                    )
                 )
                 return self._reply(record, replayed=True)
         remaining = context.time_remaining()
@@ -146,7 +150,8 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):  # type: ignore[mis
             "queue_seconds": round(max(outcome.started - submitted, 0.0), 6),
             "solve_seconds": round(outcome.finished - outcome.started, 6),
         }
-        status, plan, conflicts, error = RunStatus.OPTIMAL, None, (), ""
+        status, plan, error = RunStatus.OPTIMAL, None, ""
+        conflicts: tuple[Conflict, ...] = ()
         failure: Exception | None = None
         try:
             plan = unpack(outcome)
@@ -214,7 +219,7 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):  # type: ignore[mis
                 scenario = load_source(request)
             except ScenarioError as err:
                 return _validation(err.problems, None)
-            from optimizer.checks import check_scenario  # noqa: PLC0415 - engine on demand
+            from optimizer.checks import check_scenario
 
             return _validation(check_scenario(scenario), scenario)
         except Exception as err:  # mapped by the status table
@@ -284,4 +289,3 @@ def _validation(
         out.region_count = len(scenario.regions)
         out.axis_count = len(scenario.axes)
     return out
-

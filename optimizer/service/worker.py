@@ -43,7 +43,7 @@ class Outcome:
 
 def warm_up() -> None:
     """Worker initializer: import the engine once per process, not on the first call."""
-    import optimizer.pipeline  # noqa: F401, PLC0415 - the import is the point
+    import optimizer.pipeline  # noqa: F401 - the import is the point
 
 
 def run_solve(
@@ -58,8 +58,9 @@ def run_solve(
     if deadline is not None:
         remaining = deadline - started - DEADLINE_MARGIN
         if remaining <= 0:
-            return Outcome("deadline", "the deadline passed before a worker was free",
-                           started, time.time())
+            return Outcome(
+                "deadline", "the deadline passed before a worker was free", started, time.time()
+            )
         limit = remaining if options.time_limit is None else min(remaining, options.time_limit)
         options = dataclasses.replace(options, time_limit=limit)
     try:

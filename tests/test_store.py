@@ -1,0 +1,212 @@
+"""The audit store on a SQLite file and on a real PostgreSQL server (skipped, visibly, without one)."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from pathlib import Path
+
+import grpc
+import pytest
+import sqlalchemy as sa
+
+from optimizer.domain import AllocateOptions, AllocationPlan, Conflict, Language, RuleFamily
+from optimizer.pipeline import allocate
+from optimizer.service.convert import scenario_from_proto
+from optimizer.store import (
+    AuditStore,
+    NewRun,
+    RequestIdConflictError,
+    RunNotFoundError,
+    RunStatus,
+    canonical_input,
+    from_jsonable,
+    metadata,
+    sha256_text,
+    to_jsonable,
+)
+from tests.service_support import FUND, small_scenario
+
+POSTGRES_ENV = "FSF_TEST_POSTGRES_URL"
+
+
+def _postgres_url() -> str:
+    url = os.environ.get(POSTGRES_ENV, "")
+    if not url:
+        pytest.skip(
+            f"PostgreSQL tests skipped: {POSTGRES_ENV} is not set "
+            "(run `. .ci/service-setup.sh` to start a server and set it)"
+        )
+    try:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+    except Exception as err:  # any driver error means: no usable server here
+        pytest.skip(f"PostgreSQL tests skipped: cannot connect to {POSTGRES_ENV}: {err}")
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditStore]:
+    """An empty audit store on a SQLite file or on the PostgreSQL server of the CI script."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+    else:
+        url = _postgres_url()
+        engine = sa.create_engine(url)
+        metadata.drop_all(engine)
+        engine.dispose()
+    audit = AuditStore(url)
+    yield audit
+    audit.close()
+
+
+@cache
+def _plan(fund: int = FUND) -> AllocationPlan:
+    return allocate(scenario_from_proto(small_scenario(fund=fund)), AllocateOptions())
+
+
+def _run(fund: int = FUND, **kwargs: object) -> NewRun:
+    plan = _plan(fund)
+    defaults: dict[str, object] = {
+        "scenario": scenario_from_proto(small_scenario(fund=fund)),
+        "options": AllocateOptions(),
+        "status": RunStatus.OPTIMAL,
+        "plan": plan,
+        "caller_role": "planner",
+        "versions": {"optimizer": "test"},
+        "timings": {"solve_seconds": 0.01},
+    }
+    defaults.update(kwargs)
+    return NewRun(**defaults)  # type: ignore[arg-type]
+
+
+def test_plan_round_trips_through_canonical_json() -> None:
+    """A plan stored as canonical JSON is rebuilt equal, enums and tuples included."""
+    plan = _plan()
+    rebuilt = from_jsonable(AllocationPlan, json.loads(json.dumps(to_jsonable(plan))))
+    assert rebuilt == plan
+    assert rebuilt.total == FUND
+
+
+def test_canonical_input_ignores_locations_and_time_limit() -> None:
+    """The input hash depends on the scenario and language, not on locations or time limits."""
+    scenario = scenario_from_proto(small_scenario())
+    a = canonical_input(scenario, AllocateOptions(time_limit=3.0))
+    b = canonical_input(scenario, AllocateOptions())
+    assert a == b
+    assert sha256_text(a) != sha256_text(
+        canonical_input(scenario, AllocateOptions(language=Language.EN))
+    )
+
+
+def test_record_and_get_back(store: AuditStore) -> None:
+    """A committed run is read back with its plan, hash, role, versions and amounts."""
+    record, replayed = store.record(_run())
+    assert not replayed
+    again = store.get(record.run_id)
+    assert again.status is RunStatus.OPTIMAL
+    assert again.fund_total == FUND
+    assert again.caller_role == "planner"
+    assert again.versions == {"optimizer": "test"}
+    assert again.input_sha256 == sha256_text(again.input_json)
+    plan = again.plan()
+    assert plan is not None
+    assert plan.total == FUND
+    assert again.created_at.tzinfo is not None
+
+
+def test_unknown_run_is_not_found(store: AuditStore) -> None:
+    """Reading an unknown run id raises RunNotFoundError."""
+    with pytest.raises(RunNotFoundError):
+        store.get(str(uuid.uuid4()))
+
+
+def test_request_id_replays_same_input_and_refuses_other(store: AuditStore) -> None:
+    """The same request_id returns the same run for the same input and refuses another input."""
+    first, _ = store.record(_run(request_id="k1"))
+    second, replayed = store.record(_run(request_id="k1"))
+    assert replayed
+    assert second.run_id == first.run_id
+    with pytest.raises(RequestIdConflictError, match="k1"):
+        store.record(_run(fund=FUND + 5, request_id="k1"))
+
+
+def test_concurrent_retries_store_one_run(store: AuditStore) -> None:
+    """Eight concurrent records with one request_id leave exactly one run."""
+    with ThreadPoolExecutor(max_workers=8) as threads:
+        results = list(threads.map(lambda _: store.record(_run(request_id="race")), range(8)))
+    assert len({r.run_id for r, _ in results}) == 1
+    assert sum(1 for _, replayed in results if not replayed) == 1
+
+
+def test_infeasible_run_keeps_its_diagnosis(store: AuditStore) -> None:
+    """An infeasible run is stored with its conflicts in pesos and no plan."""
+    conflict = Conflict(RuleFamily.REGION_FLOOR, 200_000_000, "floors exceed the fund")
+    record, _ = store.record(
+        _run(
+            status=RunStatus.INFEASIBLE,
+            plan=None,
+            conflicts=(conflict,),
+            error="floors exceed the fund",
+        )
+    )
+    again = store.get(record.run_id)
+    assert again.plan() is None
+    assert again.conflicts() == (conflict,)
+    assert again.error() == "floors exceed the fund"
+
+
+def test_list_pages_newest_first_and_filters_year(store: AuditStore) -> None:
+    """Listing pages newest first with tokens and filters by fiscal year."""
+    ids = [store.record(_run(fund=FUND + i))[0].run_id for i in range(5)]
+    page, token = store.list(page_size=2)
+    assert [r.run_id for r in page] == ids[::-1][:2]
+    page2, token2 = store.list(page_size=2, page_token=token)
+    assert [r.run_id for r in page2] == ids[::-1][2:4]
+    page3, token3 = store.list(page_size=2, page_token=token2)
+    assert [r.run_id for r in page3] == [ids[0]]
+    assert token3 == ""
+    assert store.list(fiscal_year=1999) == ([], "")
+    with pytest.raises(ValueError, match="page_token"):
+        store.list(page_token="garbage!")
+
+
+def test_sqlite_store_uses_wal(tmp_path: Path) -> None:
+    """The default SQLite store runs in WAL mode so readers never wait for a writer."""
+    audit = AuditStore(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    with audit.engine.connect() as conn:
+        mode = conn.execute(sa.text("PRAGMA journal_mode")).scalar()
+    audit.close()
+    assert mode == "wal"
+
+
+@pytest.mark.postgres
+def test_server_on_postgres_store_allocates_and_reads_back(tmp_path: Path) -> None:
+    """A server on the PostgreSQL store commits the run and GetAllocation reads it back."""
+    url = _postgres_url()
+    from optimizer.service.server import create_server
+    from optimizer.v1 import allocation_pb2 as pb
+    from optimizer.v1 import allocation_pb2_grpc as pb_grpc
+
+    srv, port = create_server("127.0.0.1:0", store=url, workers=1)
+    srv.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = pb_grpc.AllocationServiceStub(channel)
+            reply = stub.Allocate(
+                pb.AllocateRequest(scenario=small_scenario(), request_id=str(uuid.uuid4())),
+                timeout=30,
+            )
+            stored = stub.GetAllocation(
+                pb.GetAllocationRequest(run_id=reply.allocation.run_id), timeout=5
+            )
+        assert sum(c.amount for c in stored.allocation.cells) == FUND
+        assert stored.allocation.input_sha256 == reply.allocation.input_sha256
+    finally:
+        srv.stop(0)
