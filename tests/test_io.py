@@ -12,7 +12,7 @@ from optimizer.domain import Band, CellMinimum, Direction, RegionBound
 from optimizer.errors import ScenarioError
 from optimizer.io import load_scenario, load_scenario_files, summarize
 from optimizer.io.files import FileProblem, normalise_name
-from optimizer.io.tables import parse_table, parse_whole, sniff_separator
+from optimizer.io.tables import TableError, parse_table, parse_whole, sniff_separator
 from optimizer.io.text import TextError, decode_text
 
 GOOD = Path(__file__).parent / "data" / "good"
@@ -322,3 +322,20 @@ def test_cell_minimums_from_csv(tmp_path: Path) -> None:
     scenario = load_scenario(write(tmp_path, files))
     assert scenario.rules.cell_minimums == (CellMinimum("P06", "02", share=0.05),)
     assert scenario.where("rules/cell_minimums/0/region") == "p06.csv row 2, column cve"
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "message"),
+    [
+        ("cve,x\n01,1\n02,2,3\n", 3, "this row has 3 cells but the header has 2"),
+        ("\n\ncve,x\n01,1\n", 1, "the header must be on row 1, not row 3"),
+        ("1,2\n3,4\n", 1, "no header row: row 1 holds values (1, 2)"),
+        ("cve,,x\n01,1,2\n", 1, "column 2 has no name"),
+    ],
+)
+def test_parse_table_refuses_broken_tables(text: str, row: int, message: str) -> None:
+    """Ragged rows, blank rows before the header, missing headers and unnamed columns say where."""
+    with pytest.raises(TableError) as info:
+        parse_table("t.csv", text)
+    assert info.value.row == row
+    assert message in str(info.value)

@@ -341,7 +341,7 @@ class _Loader:
         try:
             return parse_table(label, got[1])
         except TableError as exc:
-            self.error(path, str(exc), location=f"{label} row 1")
+            self.error(path, str(exc), location=f"{label} row {exc.row}")
             self.tables_ok = False
             return None
 

@@ -7,6 +7,7 @@ parsed afterwards, cell by cell, so that each bad cell is reported with its row 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from io import StringIO
@@ -17,7 +18,14 @@ _SEPARATORS = (",", ";", "\t")
 
 
 class TableError(Exception):
-    """The text is not a usable CSV table; the message says why."""
+    """The text is not a usable CSV table; the message says why and ``row`` where (1-based)."""
+
+    def __init__(self, message: str, row: int = 1) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,13 @@ def parse_table(name: str, text: str) -> Table:
         The text cannot be split into rows, has no header, or has unnamed or duplicate columns.
     """
     separator = sniff_separator(text)
+    lines = text.splitlines()
+    # A line of separators only is as blank as an empty one (a spreadsheet's empty row).
+    blank = [not line.replace(separator, "").strip() for line in lines]
+    if blank and blank[0] and not all(blank):
+        first = blank.index(False) + 1
+        message = f"the header must be on row 1, not row {first}: remove the blank rows above it"
+        raise TableError(message)
     try:
         frame = pd.read_csv(
             StringIO(text),
@@ -88,6 +103,14 @@ def parse_table(name: str, text: str) -> Table:
         message = "the file is empty"
         raise TableError(message) from None
     except (pd.errors.ParserError, ValueError) as exc:
+        ragged = _RAGGED.search(str(exc))
+        if ragged:
+            expected, line, saw = ragged.groups()
+            message = (
+                f"this row has {saw} cells but the header has {expected}: remove the extra "
+                f"separators, or quote cells that contain '{separator}'"
+            )
+            raise TableError(message, int(line)) from None
         message = f"the file is not a valid CSV table ({str(exc).strip()})"
         raise TableError(message) from None
     cells = [
