@@ -16,6 +16,7 @@ EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_SOLVER = 4
+EXIT_INTERNAL = 70
 
 
 def _print_problems(err: ScenarioError) -> None:
@@ -169,20 +170,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run the gRPC allocation service (docs/service.md)")
     p.add_argument("--address", default="127.0.0.1:50051", help="host:port (port 0: any free)")
-    p.add_argument("--store", default="sqlite:///fsf-audit.sqlite3",
-                   help="audit store URL (SQLite file or postgresql+psycopg://...)")
-    p.add_argument("--workers", type=int, default=None,
-                   help="solver worker processes (default: one per core)")
+    p.add_argument(
+        "--store",
+        default="sqlite:///fsf-audit.sqlite3",
+        help="audit store URL (SQLite file or postgresql+psycopg://...)",
+    )
+    p.add_argument(
+        "--workers", type=int, default=None, help="solver worker processes (default: one per core)"
+    )
     p.add_argument("--tokens", help="tokens file: '<sha256 of token> <role> [name]' lines")
     p.add_argument("--tls-cert", help="PEM certificate chain of the server")
     p.add_argument("--tls-key", help="PEM private key of the server")
-    p.add_argument("--client-ca", help="PEM CA bundle; when given, client certificates are required")
-    p.add_argument("--insecure", action="store_true",
-                   help="allow a non-loopback address without tokens and TLS")
-    p.add_argument("--grace", type=float, default=10.0,
-                   help="seconds calls in flight get to finish after SIGTERM (default 10)")
-    p.add_argument("--max-request-bytes", type=int, default=16 * 1024 * 1024,
-                   help="larger requests get RESOURCE_EXHAUSTED (default 16 MiB)")
+    p.add_argument(
+        "--client-ca", help="PEM CA bundle; when given, client certificates are required"
+    )
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow a non-loopback address without tokens and TLS",
+    )
+    p.add_argument(
+        "--grace",
+        type=float,
+        default=10.0,
+        help="seconds calls in flight get to finish after SIGTERM (default 10)",
+    )
+    p.add_argument(
+        "--max-request-bytes",
+        type=int,
+        default=16 * 1024 * 1024,
+        help="larger requests get RESOURCE_EXHAUSTED (default 16 MiB)",
+    )
     p.set_defaults(func=cmd_serve)
     return parser
 
@@ -210,6 +228,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as err:
+        # Writing --out into a read-only folder, a full disk: the planner's environment, not a bug.
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as err:
+        # A bug of ours: one line for the planner, the traceback only with --verbose.
+        if args.verbose:
+            logging.getLogger("optimizer.cli").exception("internal error")
+        print(
+            f"internal error ({type(err).__name__}): {err}; run with -v for details",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
     return code
 
 
