@@ -71,7 +71,13 @@ def test_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["solve", FASP, "--out", str(tmp_path), "--format", "table"]) == EXIT_OK
     capsys.readouterr()
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["allocations.csv", "justifications.md", "plan.json", "regions.csv"]
+    assert names == [
+        "allocations.csv",
+        "justifications.md",
+        "plan.json",
+        "plan.xlsx",
+        "regions.csv",
+    ]
     with (tmp_path / "allocations.csv").open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 32 * 9
@@ -81,6 +87,14 @@ def test_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         regions = list(csv.DictReader(f))
     assert sum(int(r["amount"]) for r in regions) == 9_941_162_915
     assert "## Ciudad de México (09)" in (tmp_path / "justifications.md").read_text("utf-8")
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "plan.xlsx")
+    sheet = book["regions"]
+    values = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(values) == 32
+    assert values[8][0] == "09"
+    assert sum(int(v[3]) for v in values) == 9_941_162_915
 
 
 def test_infeasible_exits_3_with_diagnosis(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,6 +7,7 @@ spreadsheet programs show accented names correctly.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 from pathlib import Path
@@ -154,8 +155,42 @@ def render_table(plan: AllocationPlan) -> str:
     return "\n".join(body)
 
 
+def write_xlsx(plan: AllocationPlan, path: Path) -> None:
+    """A workbook with the sheets 'regions' and 'allocations' (integer pesos, real numbers)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for index, (title, text) in enumerate(
+        (("regions", regions_csv(plan)), ("allocations", allocations_csv(plan)))
+    ):
+        sheet = book.active if index == 0 else book.create_sheet()
+        assert sheet is not None
+        sheet.title = title
+        rows = list(csv.reader(io.StringIO(text)))
+        sheet.append(rows[0])
+        for row in rows[1:]:
+            sheet.append([_cell_value(v) for v in row])
+    # A fixed timestamp keeps the file byte-identical for the same plan.
+    fixed = datetime.datetime(2000, 1, 1)
+    book.properties.created = fixed
+    book.properties.modified = fixed
+    book.save(path)
+
+
+def _cell_value(text: str) -> object:
+    """Numbers as numbers (so spreadsheet sums work); codes such as "09" stay text."""
+    if text.startswith("0") and len(text) > 1 and "." not in text:
+        return text
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
+
+
 def write_out_dir(plan: AllocationPlan, folder: Path) -> list[Path]:
-    """Write allocations.csv, regions.csv, justifications.md and plan.json into ``folder``."""
+    """Write allocations.csv, regions.csv, plan.xlsx, justifications.md and plan.json."""
     folder.mkdir(parents=True, exist_ok=True)
     files = {
         "allocations.csv": "\ufeff" + allocations_csv(plan),
@@ -168,4 +203,6 @@ def write_out_dir(plan: AllocationPlan, folder: Path) -> list[Path]:
         path = folder / name
         path.write_text(text, encoding="utf-8")
         written.append(path)
+    write_xlsx(plan, folder / "plan.xlsx")
+    written.append(folder / "plan.xlsx")
     return written
