@@ -6,10 +6,12 @@ Exit codes: 0 done, 2 bad input, 3 infeasible criteria, 4 solver failure.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
 
+from optimizer.domain import AllocationPlan
 from optimizer.errors import InfeasibleError, ScenarioError, SolverError
 
 EXIT_OK = 0
@@ -55,13 +57,31 @@ def _print_infeasible(err: InfeasibleError) -> None:
             print(f"  - {c.description}", file=sys.stderr)
 
 
+def plan_json(plan: AllocationPlan) -> str:
+    """The plan as the JSON mapping of the service's ``optimizer.v1.Allocation`` message.
+
+    Field names as in the proto (snake_case), sorted keys; int64 amounts are JSON strings, as
+    the proto3 JSON mapping prescribes (exact in every language). Fields only the service
+    fills (run id, timestamps, caller role) are absent.
+    """
+    from google.protobuf import json_format
+
+    from optimizer.service.convert import plan_into_proto
+    from optimizer.v1 import allocation_pb2 as pb
+
+    message = pb.Allocation(status=pb.RUN_STATUS_OPTIMAL, input_sha256=plan.stats.input_sha256)
+    plan_into_proto(plan, message)
+    data = json_format.MessageToDict(message, preserving_proto_field_name=True)
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
     """Load, check and allocate a scenario; render the plan."""
     from pathlib import Path
 
     from optimizer.domain import AllocateOptions, Language, Objective
     from optimizer.io import load_scenario
-    from optimizer.io.results import allocations_csv, plan_to_json, render_table, write_out_dir
+    from optimizer.io.results import allocations_csv, render_table, write_out_dir
     from optimizer.pipeline import allocate
 
     log = logging.getLogger("optimizer.cli")
@@ -79,11 +99,12 @@ def cmd_solve(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
     )
     plan = allocate(scenario, options)
+    text = plan_json(plan)
     if args.out:
-        for path in write_out_dir(plan, Path(args.out)):
+        for path in write_out_dir(plan, Path(args.out), text):
             log.info("wrote %s", path)
     if args.format == "json":
-        sys.stdout.write(plan_to_json(plan))
+        sys.stdout.write(text)
     elif args.format == "csv":
         sys.stdout.write(allocations_csv(plan))
     else:

@@ -22,13 +22,14 @@ def test_json_cells_sum_to_the_fund(capsys: pytest.CaptureFixture[str]) -> None:
     """--format json prints only JSON whose integer cells sum exactly to 9,941,162,915."""
     assert main(["solve", FASP, "--format", "json"]) == EXIT_OK
     plan = json.loads(capsys.readouterr().out)
-    amounts = [c["amount"] for c in plan["cells"]]
-    assert all(isinstance(a, int) for a in amounts)
+    # The proto3 JSON mapping writes int64 as strings: exact in every language.
+    amounts = [int(c["amount"]) for c in plan["cells"]]
     assert sum(amounts) == 9_941_162_915
-    assert plan["total"] == 9_941_162_915
+    assert int(plan["fund"]["total"]) == 9_941_162_915
+    assert plan["status"] == "RUN_STATUS_OPTIMAL"
     assert len(plan["regions"]) == 32
     assert len(plan["axes"]) == 9
-    assert len(plan["stats"]["input_sha256"]) == 64
+    assert len(plan["input_sha256"]) == 64
 
 
 def test_json_is_byte_identical_across_processes() -> None:
@@ -42,7 +43,7 @@ def test_json_is_byte_identical_across_processes() -> None:
             text=True,
         ).stdout
         plan = json.loads(out)
-        plan["stats"].pop("stage_seconds")
+        plan["stats"].pop("stage_seconds", None)
         return plan
 
     first, second = run(), run()
@@ -118,5 +119,5 @@ def test_objective_override_changes_the_plan(capsys: pytest.CaptureFixture[str])
     """--objective max_min_coverage is recorded in the stats and still sums to the fund."""
     assert main(["solve", THREE, "--format", "json", "--objective", "max_min_coverage"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    assert plan["stats"]["objective"] == "max_min_coverage"
-    assert sum(c["amount"] for c in plan["cells"]) == 1_000_000
+    assert "MAX_MIN_COVERAGE" in plan["stats"]["objective"]
+    assert sum(int(c["amount"]) for c in plan["cells"]) == 1_000_000

@@ -189,14 +189,18 @@ def _cell_value(text: str) -> object:
     return text
 
 
-def write_out_dir(plan: AllocationPlan, folder: Path) -> list[Path]:
-    """Write allocations.csv, regions.csv, plan.xlsx, justifications.md and plan.json."""
+def write_out_dir(plan: AllocationPlan, folder: Path, plan_json: str | None = None) -> list[Path]:
+    """Write allocations.csv, regions.csv, plan.xlsx, justifications.md and plan.json.
+
+    ``plan_json``: the text for plan.json (the CLI passes the service's JSON mapping);
+    default :func:`plan_to_json`.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     files = {
         "allocations.csv": "\ufeff" + allocations_csv(plan),
         "regions.csv": "\ufeff" + regions_csv(plan),
         "justifications.md": justifications_md(plan),
-        "plan.json": plan_to_json(plan),
+        "plan.json": plan_json if plan_json is not None else plan_to_json(plan),
     }
     written = []
     for name, text in files.items():
