@@ -11,11 +11,12 @@ X[r] = sum_a x[r,a], axis totals Y[a] = sum_r x[r,a], fund F.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import numpy as np
+import numpy.typing as npt
 import pulp
 
 from optimizer.domain import ALL_REGIONS, RegionBound, RuleFamily, Scenario
@@ -178,6 +179,55 @@ class ConstraintInfo:
     """The rule's bound in pesos."""
 
 
+@dataclass(frozen=True)
+class RowBlock:
+    """Rows written as arrays instead of PuLP constraints, appended after the PuLP rows.
+
+    The lexicographic objective solves many LPs that share every rule row and differ only in
+    their deviation and pin rows; those rows are rebuilt at every level from the units'
+    (PuLP) expressions with NumPy, which costs milliseconds where PuLP constraints cost
+    seconds at municipal scale. ``columns`` index ``LpModel.flat``; row ``i`` holds entries
+    ``starts[i]:starts[i + 1]``. Row ``i`` is named ``c{first + i}`` and stands for unit
+    ``units[i]``: kind 0 'above target', 1 'below target', 2 and 3 the pin's upper and lower
+    end.
+    """
+
+    first: int
+    units: npt.NDArray[np.int64]
+    kinds: npt.NDArray[np.int8]
+    keys: Sequence[str]
+    starts: npt.NDArray[np.int64]
+    columns: npt.NDArray[np.int64]
+    values: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+
+    @property
+    def rows(self) -> int:
+        """Number of rows."""
+        return len(self.units)
+
+    def names(self) -> list[str]:
+        """Generated names, continuing the PuLP rows' ``c0, c1, ...``."""
+        return [f"c{self.first + i}" for i in range(self.rows)]
+
+    def registry(self) -> dict[str, ConstraintInfo]:
+        """What each row stands for, as ``LpModel.add`` would have registered it."""
+        infos = (
+            ("deviation", "above target"),
+            ("deviation", "below target"),
+            ("level", "pinned"),
+            ("level", "pinned"),
+        )
+        out = {}
+        for name, u, kind in zip(
+            self.names(), self.units.tolist(), self.kinds.tolist(), strict=True
+        ):
+            family, text = infos[kind]
+            out[name] = ConstraintInfo(family, self.keys[u], text, 0)
+        return out
+
+
 @dataclass
 class LpModel:
     """A PuLP problem with its cell variables and the registry of its constraints."""
@@ -187,9 +237,13 @@ class LpModel:
     registry: dict[str, ConstraintInfo] = field(default_factory=dict)
     rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     """Constraint objects by generated name (PuLP 4 drops the name mapping)."""
-    deviation_rows: dict[int, tuple[str, str]] = field(default_factory=dict)
-    """Unit index -> (name of its 'above target' row, name of its 'below target' row)."""
     z: pulp.LpVariable | None = None
+    flat: list[pulp.LpVariable] = field(default_factory=list)
+    """The cells r-major, then the objective's own variable once it exists."""
+    block: RowBlock | None = None
+    """The objective's rows in array form (see :class:`RowBlock`)."""
+    cache: dict[str, object] = field(default_factory=dict)
+    """The solver's arrays of the PuLP part, shared by the levels of one stage."""
 
     def add(self, constraint: pulp.LpConstraint, info: ConstraintInfo) -> str:
         """Add a constraint under a generated name and register what it means."""
@@ -218,7 +272,7 @@ def create_model(data: ModelData, name: str = "allocation") -> LpModel:
         ]
         for r in range(data.n)
     ]
-    return LpModel(problem=problem, x=x)
+    return LpModel(problem=problem, x=x, flat=[v for row in x for v in row])
 
 
 def add_fund_total_constraint(model: LpModel, data: ModelData) -> None:
@@ -320,36 +374,109 @@ class Unit:
     """Target in LP units (> 0)."""
 
 
+@dataclass(frozen=True)
+class UnitRows:
+    """The units' expressions as CSR arrays over ``LpModel.flat`` (built once per stage)."""
+
+    keys: list[str]
+    targets: FloatArray
+    starts: npt.NDArray[np.int64]
+    columns: npt.NDArray[np.int64]
+    values: FloatArray
+
+
+def unit_rows(model: LpModel, units: Sequence[Unit]) -> UnitRows:
+    """Each unit's expression as (column, coefficient) entries, in the expression's order."""
+    position = {v.name: i for i, v in enumerate(model.flat)}
+    starts = [0]
+    columns: list[int] = []
+    values: list[float] = []
+    for unit in units:
+        for var, coefficient in unit.expr.items():
+            columns.append(position[var.name])
+            values.append(coefficient)
+        starts.append(len(columns))
+    return UnitRows(
+        keys=[u.key for u in units],
+        targets=np.array([u.target for u in units], dtype=np.float64),
+        starts=np.array(starts, dtype=np.int64),
+        columns=np.array(columns, dtype=np.int64),
+        values=np.array(values, dtype=np.float64),
+    )
+
+
+def objective_variable(model: LpModel, name: str = "z") -> pulp.LpVariable:
+    """The stage's z >= 0, created once and set as the objective ``min z``."""
+    if model.z is None:
+        model.z = model.problem.add_variable(name, lowBound=0)
+        model.flat = [*model.flat, model.z]
+        model.problem.setObjective(pulp.LpAffineExpression(model.z))
+    return model.z
+
+
 def add_minmax_objective(
     model: LpModel,
-    units: Sequence[Unit],
-    free: Iterable[int],
+    units: UnitRows,
+    free: Sequence[int],
     pinned: dict[int, tuple[float, float]],
 ) -> None:
     """min z  s.t.  |v_u - t_u| <= z t_u (free u),  lo_u <= v_u <= hi_u (pinned u).
 
     Pinned units are those an earlier level fixed (their interval is a tolerance around the
     value every optimum of that level gives them) and those held at the nearest end of their
-    own box.
+    own box. Rows, in order: for each free unit ``v_u - t_u z <= t_u`` then
+    ``v_u + t_u z >= t_u``; for each pinned unit ``v_u <= hi_u`` then ``v_u >= lo_u``. They
+    replace the model's previous block, so one PuLP model serves every level of a stage.
     """
-    z = model.problem.add_variable("z", lowBound=0)
-    model.z = z
-    for u in free:
-        unit = units[u]
-        above = model.add(
-            unit.expr - unit.target * z <= unit.target,
-            ConstraintInfo("deviation", unit.key, "above target", 0),
-        )
-        below = model.add(
-            unit.expr + unit.target * z >= unit.target,
-            ConstraintInfo("deviation", unit.key, "below target", 0),
-        )
-        model.deviation_rows[u] = (above, below)
-    for u, (low, high) in pinned.items():
-        unit = units[u]
-        model.add(unit.expr <= high, ConstraintInfo("level", unit.key, "pinned", 0))
-        model.add(unit.expr >= low, ConstraintInfo("level", unit.key, "pinned", 0))
-    model.problem.setObjective(pulp.LpAffineExpression(z))
+    objective_variable(model)
+    z_column = len(model.flat) - 1
+    inf = float("inf")
+    free_units = np.asarray(free, dtype=np.int64)
+    pin_units = np.fromiter(pinned.keys(), dtype=np.int64, count=len(pinned))
+    pin_bounds = np.array(list(pinned.values()), dtype=np.float64).reshape(-1, 2)
+    t = units.targets[free_units]
+    # Row order: free units' (above, below) pairs, then pinned units' (upper, lower) pairs.
+    row_unit = np.concatenate([np.repeat(free_units, 2), np.repeat(pin_units, 2)])
+    kinds = np.concatenate(
+        [np.tile(np.array([0, 1], np.int8), len(free_units)),
+         np.tile(np.array([2, 3], np.int8), len(pin_units))]
+    )  # fmt: skip
+    has_z = kinds < 2
+    lengths = units.starts[row_unit + 1] - units.starts[row_unit]
+    row_length = lengths + has_z
+    starts = np.zeros(len(row_unit) + 1, dtype=np.int64)
+    np.cumsum(row_length, out=starts[1:])
+    # The unit's own entries first, then z.
+    total = int(lengths.sum())
+    owner = np.repeat(np.arange(len(row_unit)), lengths)
+    within = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    source = units.starts[row_unit][owner] + within
+    columns = np.empty(int(starts[-1]), dtype=np.int64)
+    values = np.empty(int(starts[-1]), dtype=np.float64)
+    target_position = starts[:-1][owner] + within
+    columns[target_position] = units.columns[source]
+    values[target_position] = units.values[source]
+    z_position = starts[1:][has_z] - 1
+    columns[z_position] = z_column
+    values[z_position] = np.stack([-t, t], axis=1).ravel()
+    lower = np.empty(len(row_unit))
+    upper = np.empty(len(row_unit))
+    lower[: 2 * len(free_units)] = np.stack([np.full(len(t), -inf), t], axis=1).ravel()
+    upper[: 2 * len(free_units)] = np.stack([t, np.full(len(t), inf)], axis=1).ravel()
+    k = 2 * len(free_units)
+    lower[k:] = np.stack([np.full(len(pin_units), -inf), pin_bounds[:, 0]], axis=1).ravel()
+    upper[k:] = np.stack([pin_bounds[:, 1], np.full(len(pin_units), inf)], axis=1).ravel()
+    model.block = RowBlock(
+        first=len(model.rows),
+        units=row_unit,
+        kinds=kinds,
+        keys=units.keys,
+        starts=starts,
+        columns=columns,
+        values=values,
+        lower=lower,
+        upper=upper,
+    )
 
 
 def add_total_deviation_objective(model: LpModel, units: Sequence[Unit]) -> None:
@@ -401,6 +528,21 @@ def cell_units(model: LpModel, data: ModelData, cell_targets: FloatArray) -> lis
 def cell_values(model: LpModel) -> FloatArray:
     """Solved cell values in LP units."""
     return np.array([[v.varValue or 0.0 for v in row] for row in model.x], dtype=np.float64)
+
+
+def unit_values(units: UnitRows, values: FloatArray, which: Sequence[int]) -> dict[int, float]:
+    """Each unit's value, summed term by term in the expression's order as PuLP's ``value()``."""
+    flat = values.tolist()
+    starts = units.starts.tolist()
+    columns = units.columns.tolist()
+    coefficients = units.values.tolist()
+    out = {}
+    for u in which:
+        s = 0.0
+        for k in range(starts[u], starts[u + 1]):
+            s += flat[columns[k]] * coefficients[k]
+        out[u] = s
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,8 +13,11 @@ gives exactly the water-filling answer x_r = clip(lambda t_r, lo_r, hi_r).
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,9 +36,10 @@ from optimizer.model import (
     add_rule_constraints,
     add_total_deviation_objective,
     cell_units,
-    cell_values,
     create_model,
     region_units,
+    unit_rows,
+    unit_values,
 )
 from optimizer.solve import LpOutcome, LpResult, solve
 
@@ -61,6 +65,20 @@ class Optimum:
     objective_value: float
     lp_solves: int
     seconds: float
+    build_seconds: float = 0.0
+    """Part of the run spent building LPs and passing them to HiGHS (the rest is solving)."""
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No garbage collection while PuLP creates its many small objects (none are cycles)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Runner:
@@ -70,6 +88,7 @@ class _Runner:
         self.deadline = None if time_limit is None else time.monotonic() + time_limit
         self.count = 0
         self.seconds = 0.0
+        self.build_seconds = 0.0
 
     def __call__(self, model: LpModel) -> LpResult:
         left = None
@@ -80,6 +99,7 @@ class _Runner:
         result = solve(model, left)
         self.count += 1
         self.seconds += result.seconds
+        self.build_seconds += result.build_seconds
         if result.outcome is LpOutcome.TIME_LIMIT:
             raise DeadlineExceededError("the time limit ran out before the plan was found")
         return result
@@ -94,8 +114,8 @@ def _forced_deviation(target: float, lo: float, hi: float) -> float:
     return 0.0
 
 
-_Attempt = tuple[bool, set[int], LpModel, LpResult, list[Unit]]
-"""(consistent, boxed units, model, result, units) of one try at a level."""
+_Attempt = tuple[bool, set[int], LpModel, LpResult]
+"""(consistent, boxed units, model, result) of one try at a level."""
 
 
 def _pin(value: float, target: float) -> tuple[float, float]:
@@ -112,9 +132,13 @@ def _lexicographic(
     """Lexicographic min-max of relative deviation.
 
     Returns the model and result of the first level (its duals explain the rules) and of the
-    last level (its values are the plan).
+    last level (its values are the plan). The stage's PuLP model is built once; each level
+    (and each try of the bisection) only replaces its deviation and pin rows.
     """
-    model, units = build()
+    start = time.perf_counter()
+    base, units = build()
+    rows = unit_rows(base, units)
+    run.build_seconds += time.perf_counter() - start
     n = len(units)
     targets = [u.target for u in units]
     forced = [_forced_deviation(t, lo, hi) for t, (lo, hi) in zip(targets, boxes, strict=True)]
@@ -142,14 +166,16 @@ def _lexicographic(
         ) -> _Attempt:
             if k not in tried:
                 boxed = {u for u in free if forced[u] > thetas[k] + TOL}
-                model, units = build()
+                started = time.perf_counter()
+                model = dataclasses.replace(base, block=None)
                 held = dict(pinned)
                 held.update({u: _pin(nearest[u], targets[u]) for u in boxed})
-                add_minmax_objective(model, units, [u for u in free if u not in boxed], held)
+                add_minmax_objective(model, rows, [u for u in free if u not in boxed], held)
+                run.build_seconds += time.perf_counter() - started
                 result = run(model)
                 ceiling = thetas[k + 1] if k + 1 < len(thetas) else float("inf")
                 ok = result.outcome is LpOutcome.OPTIMAL and result.objective <= ceiling + TOL
-                tried[k] = (ok, boxed, model, result, units)
+                tried[k] = (ok, boxed, model, result)
             return tried[k]
 
         top = len(thetas) - 1
@@ -163,7 +189,7 @@ def _lexicographic(
                 else:
                     low = mid
             chosen = high
-        _, boxed, model, result, units = attempt(chosen)
+        _, boxed, model, result = attempt(chosen)
         if result.outcome is LpOutcome.INFEASIBLE:
             if last is None:
                 raise RulesInfeasible
@@ -179,16 +205,18 @@ def _lexicographic(
         for u in boxed:
             pinned[u] = _pin(nearest[u], targets[u])
         free = [u for u in free if u not in boxed]
-        value = {u: float(units[u].expr.value() or 0.0) for u in free}
+        assert result.values is not None
+        value = {u: float(v or 0.0) for u, v in unit_values(rows, result.values, free).items()}
         if z <= TOL:
             blocking = free  # every free unit sits on its target
         else:
             # A non-zero dual means the row is tight in every optimum of this level.
-            blocking = [
-                u
-                for u in free
-                if any(abs(result.duals.get(name, 0.0)) > TOL for name in model.deviation_rows[u])
-            ]
+            block, duals = model.block, result.block_duals
+            assert block is not None
+            assert duals is not None
+            tight = block.units[(block.kinds < 2) & (np.abs(duals) > TOL)]
+            tight_set = set(tight.tolist())
+            blocking = [u for u in free if u in tight_set]
             if not blocking:
                 blocking = [
                     u for u in free if abs(value[u] - targets[u]) >= (z - 1e-7) * targets[u]
@@ -244,7 +272,33 @@ def optimise(data: ModelData, objective: Objective, time_limit: float | None = N
     SolverError, DeadlineExceededError
         HiGHS failed or the time limit ran out.
     """
-    run = _Runner(time_limit)
+    with _gc_paused():
+        return _optimise(data, objective, _Runner(time_limit))
+
+
+def _cells(result: LpResult, data: ModelData) -> FloatArray:
+    """Cell values (LP units) of one solve, from its own solution rather than the variables.
+
+    Every level of a stage shares one PuLP model, so the variables hold the last solve's values,
+    which need not be the level kept by the bisection.
+    """
+    assert result.values is not None
+    return np.asarray(result.values[: data.n * data.m], dtype=np.float64).reshape(data.n, data.m)
+
+
+def _explained(
+    model: LpModel, result: LpResult
+) -> tuple[dict[str, float], dict[str, ConstraintInfo]]:
+    """Duals and registry of every row of one solve, the objective's array rows included."""
+    duals = dict(result.duals)
+    registry = dict(model.registry)
+    if model.block is not None and result.block_duals is not None:
+        duals.update(zip(model.block.names(), result.block_duals.tolist(), strict=True))
+        registry.update(model.block.registry())
+    return duals, registry
+
+
+def _optimise(data: ModelData, objective: Objective, run: _Runner) -> Optimum:
     scale = data.scale
 
     def build_regions() -> tuple[LpModel, list[Unit]]:
@@ -253,8 +307,8 @@ def optimise(data: ModelData, objective: Objective, time_limit: float | None = N
         return model, region_units(model, data)
 
     region_boxes = [(lo / scale, hi / scale) for lo, hi in map(data.region_box, range(data.n))]
-    first_model, first_result, model, _ = _stage(objective, build_regions, region_boxes, run)
-    cells = cell_values(model)
+    first_model, first_result, _, last = _stage(objective, build_regions, region_boxes, run)
+    cells = _cells(last, data)
     if data.m > 1:
         totals = cells.sum(axis=1)
         target = data.targets.cell
@@ -273,13 +327,15 @@ def optimise(data: ModelData, objective: Objective, time_limit: float | None = N
             for r in range(data.n)
             for a in range(data.m)
         ]
-        _, _, model, _ = _stage(objective, build_cells, cell_boxes, run)
-        cells = cell_values(model)
+        _, _, _, last = _stage(objective, build_cells, cell_boxes, run)
+        cells = _cells(last, data)
+    duals, registry = _explained(first_model, first_result)
     return Optimum(
         cells=cells * scale,
-        duals=first_result.duals,
-        registry=first_model.registry,
+        duals=duals,
+        registry=registry,
         objective_value=first_result.objective,
         lp_solves=run.count,
         seconds=run.seconds,
+        build_seconds=run.build_seconds,
     )

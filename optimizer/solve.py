@@ -4,6 +4,14 @@ One solver object per solve, one thread, fixed options, no messages, no files. T
 typed data; PuLP's ``status`` and ``sol_status`` are read together through one table, and any
 combination not in the table is a solver failure, never "optimal" (a HiGHS time-limit stop is
 reported by PuLP as status Optimal with sol_status IntegerFeasible).
+
+Speed: ``pulp.HiGHS`` hands the model to HiGHS one column and one row at a time from Python and
+reads the results back the same way. :class:`ArrayHiGHS` is ``pulp.HiGHS`` with those two steps
+done in bulk: the PuLP rows are turned into CSR arrays once per model (cached on the
+:class:`~optimizer.model.LpModel`), the objective's rows (``LpModel.block``, already arrays) are
+appended, and the whole LP goes to HiGHS in one ``passModel`` call. HiGHS receives exactly the LP
+``pulp.HiGHS`` would build (same columns in the same order, same rows, bounds and coefficients),
+so the answers are the same to the last bit.
 """
 
 from __future__ import annotations
@@ -17,9 +25,14 @@ from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 
 import highspy
+import numpy as np
+import numpy.typing as npt
 import pulp
 
+from optimizer.formula import FloatArray
 from optimizer.model import LpModel
+
+IntArray = npt.NDArray[np.int64]
 
 
 class LpOutcome(StrEnum):
@@ -54,12 +67,21 @@ HIGHS_OPTIONS: dict[str, object] = {
 
 @dataclass(frozen=True)
 class LpResult:
-    """Outcome of one LP solve: status, objective and the row duals by constraint name."""
+    """Outcome of one LP solve: status, objective and the row duals by constraint name.
+
+    ``duals`` covers the PuLP rows registered in ``LpModel.rows``; ``block_duals`` the rows of
+    ``LpModel.block`` in their order; ``values`` the solution of ``LpModel.flat`` (cells
+    r-major, then the objective's own variable). ``seconds`` is the whole solve,
+    ``build_seconds`` the part spent turning the model into arrays for HiGHS.
+    """
 
     outcome: LpOutcome
     objective: float
     duals: dict[str, float]
     seconds: float
+    build_seconds: float = 0.0
+    block_duals: FloatArray | None = None
+    values: FloatArray | None = None
 
 
 _banner_lock = threading.Lock()
@@ -89,6 +111,186 @@ def _swallow_banner() -> None:
         _banner_shown = True
 
 
+# HighsModelStatus -> (PuLP status, PuLP sol_status), as pulp.HiGHS.findSolutionValues maps it.
+_HIGHS_STATUS = {
+    highspy.HighsModelStatus.kOptimal: (pulp.LpStatusOptimal, pulp.LpSolutionOptimal),
+    highspy.HighsModelStatus.kInfeasible: (pulp.LpStatusInfeasible, pulp.LpSolutionInfeasible),
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: (
+        pulp.LpStatusInfeasible,
+        pulp.LpSolutionInfeasible,
+    ),
+    highspy.HighsModelStatus.kUnbounded: (pulp.LpStatusUnbounded, pulp.LpSolutionUnbounded),
+    **dict.fromkeys(
+        (
+            highspy.HighsModelStatus.kObjectiveBound,
+            highspy.HighsModelStatus.kObjectiveTarget,
+            highspy.HighsModelStatus.kInterrupt,
+            highspy.HighsModelStatus.kTimeLimit,
+            highspy.HighsModelStatus.kIterationLimit,
+        ),
+        (pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible),
+    ),
+}
+_NOT_SOLVED = (pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A PuLP problem's columns and rows as arrays, in the order ``pulp.HiGHS`` uses."""
+
+    columns: list[pulp.LpVariable]
+    position: dict[str, int]
+    col_lower: FloatArray
+    col_upper: FloatArray
+    constraints: list[pulp.LpConstraint]
+    starts: IntArray
+    index: IntArray
+    value: FloatArray
+    row_lower: FloatArray
+    row_upper: FloatArray
+    flat: IntArray
+    """HiGHS column of each variable of ``LpModel.flat``."""
+
+
+def _compile(model: LpModel) -> _Compiled:
+    """Columns sorted by name (as ``LpProblem.variables()`` sorts them) and CSR rows."""
+    problem = model.problem
+    columns = list(problem.variables())
+    position = {v.name: i for i, v in enumerate(columns)}
+    inf = highspy.kHighsInf
+    col_lower = np.array([-inf if v.lowBound is None else v.lowBound for v in columns], float)
+    col_upper = np.array([inf if v.upBound is None else v.upBound for v in columns], float)
+    constraints = list(problem.constraints())
+    starts = [0]
+    index: list[int] = []
+    value: list[float] = []
+    lower: list[float] = []
+    upper: list[float] = []
+    for constraint in constraints:
+        for var, coefficient in constraint.items():
+            if coefficient != 0:
+                index.append(position[var.name])
+                value.append(coefficient)
+        starts.append(len(index))
+        lb = constraint.getLb()
+        ub = constraint.getUb()
+        lower.append(-inf if lb is None else lb)
+        upper.append(inf if ub is None else ub)
+    flat = np.array([position.get(v.name, -1) for v in model.flat], dtype=np.int64)
+    return _Compiled(
+        columns=columns,
+        position=position,
+        col_lower=col_lower,
+        col_upper=col_upper,
+        constraints=constraints,
+        starts=np.array(starts, dtype=np.int64),
+        index=np.array(index, dtype=np.int64),
+        value=np.array(value, dtype=np.float64),
+        row_lower=np.array(lower, dtype=np.float64),
+        row_upper=np.array(upper, dtype=np.float64),
+        flat=flat,
+    )
+
+
+def _compiled(model: LpModel) -> _Compiled:
+    """The cached arrays of the model's PuLP part, rebuilt when rows or objective changed."""
+    problem = model.problem
+    cached = model.cache.get("compiled")
+    key = (len(problem.constraints()), id(problem.objective), len(model.flat))
+    if isinstance(cached, _Compiled) and model.cache.get("compiled_key") == key:
+        objective = problem.objective
+        if objective is None or all(v.name in cached.position for v in objective):
+            return cached
+    compiled = _compile(model)
+    model.cache["compiled"] = compiled
+    model.cache["compiled_key"] = key
+    return compiled
+
+
+class ArrayHiGHS(pulp.HiGHS):  # type: ignore[misc]
+    """``pulp.HiGHS`` that passes the model in one call and reads the results back in bulk."""
+
+    def __init__(self, model: LpModel, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.model = model
+        self.build_seconds = 0.0
+        self.block_duals: FloatArray | None = None
+        self.values: FloatArray | None = None
+
+    def buildSolverModel(self, lp: pulp.LpProblem) -> None:
+        start = time.perf_counter()
+        compiled = _compiled(self.model)
+        self.compiled = compiled
+        sign = -1 if lp.sense == pulp.LpMaximize else 1
+        cost = np.zeros(len(compiled.columns))
+        if lp.objective is not None:
+            for var, coefficient in lp.objective.items():
+                cost[compiled.position[var.name]] = sign * coefficient
+        starts, index, value = compiled.starts, compiled.index, compiled.value
+        row_lower, row_upper = compiled.row_lower, compiled.row_upper
+        block = self.model.block
+        if block is not None and block.rows:
+            starts = np.concatenate([starts, block.starts[1:] + starts[-1]])
+            index = np.concatenate([index, compiled.flat[block.columns]])
+            value = np.concatenate([value, block.values])
+            row_lower = np.concatenate([row_lower, block.lower])
+            row_upper = np.concatenate([row_upper, block.upper])
+        highs_lp = highspy.HighsLp()
+        highs_lp.num_col_ = len(compiled.columns)
+        highs_lp.num_row_ = len(row_lower)
+        highs_lp.col_cost_ = cost
+        highs_lp.col_lower_ = compiled.col_lower
+        highs_lp.col_upper_ = compiled.col_upper
+        highs_lp.row_lower_ = row_lower
+        highs_lp.row_upper_ = row_upper
+        highs_lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        highs_lp.a_matrix_.num_col_ = len(compiled.columns)
+        highs_lp.a_matrix_.num_row_ = len(row_lower)
+        highs_lp.a_matrix_.start_ = starts
+        highs_lp.a_matrix_.index_ = index
+        highs_lp.a_matrix_.value_ = value
+        lp.solverModel.passModel(highs_lp)
+        self.build_seconds = time.perf_counter() - start
+
+    def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:
+        highs = lp.solverModel
+        status = highs.getModelStatus()
+        solution = highs.getSolution()
+        compiled = self.compiled
+        col_value = np.asarray(solution.col_value, dtype=np.float64)
+        col_dual = np.asarray(solution.col_dual, dtype=np.float64)
+        for var, x, dj in zip(compiled.columns, col_value.tolist(), col_dual.tolist(), strict=True):
+            var.varValue = x
+            var.dj = dj
+        row_value = np.asarray(solution.row_value, dtype=np.float64)
+        row_dual = np.asarray(solution.row_dual, dtype=np.float64)
+        count = len(compiled.constraints)
+        for constraint, activity, pi in zip(
+            compiled.constraints, row_value[:count].tolist(), row_dual[:count].tolist(), strict=True
+        ):
+            constraint.slack = constraint.constant + activity
+            if constraint.sense == pulp.LpConstraintLE:
+                constraint.slack *= -1.0
+            constraint.pi = pi
+        self.block_duals = row_dual[count:]
+        self.values = col_value[compiled.flat] if len(compiled.flat) else col_value[:0]
+        stopped = status in (
+            highspy.HighsModelStatus.kTimeLimit,
+            highspy.HighsModelStatus.kIterationLimit,
+        )
+        if stopped and highs.getObjectiveValue() == float(highspy.kHighsInf):
+            return _NOT_SOLVED
+        return _HIGHS_STATUS.get(status, _NOT_SOLVED)
+
+    def actualSolve(self, lp: pulp.LpProblem) -> int:
+        self.createAndConfigureSolver(lp)
+        self.buildSolverModel(lp)
+        self.callSolver(lp)
+        status, sol_status = self.findSolutionValues(lp)
+        lp.assignStatus(status, sol_status)
+        return int(status)
+
+
 def solver_version() -> str:
     """Version string of the HiGHS binding and PuLP, for the audit trail."""
     parts = []
@@ -116,7 +318,8 @@ def solve(model: LpModel, time_limit: float | None = None) -> LpResult:
         The typed outcome; never raises for infeasible or unbounded models.
     """
     _swallow_banner()
-    solver = pulp.HiGHS(
+    solver = ArrayHiGHS(
+        model,
         msg=False,
         threads=1,
         timeLimit=None if time_limit is None else max(time_limit, 0.001),
@@ -127,7 +330,15 @@ def solve(model: LpModel, time_limit: float | None = None) -> LpResult:
     seconds = time.perf_counter() - start
     outcome = STATUS_TABLE.get((model.problem.status, model.problem.sol_status), LpOutcome.UNKNOWN)
     if outcome is not LpOutcome.OPTIMAL:
-        return LpResult(outcome, float("nan"), {}, seconds)
+        return LpResult(outcome, float("nan"), {}, seconds, solver.build_seconds)
     duals = {name: float(c.pi or 0.0) for name, c in model.rows.items()}
     objective = float(pulp.value(model.problem.objective) or 0.0)
-    return LpResult(outcome, objective, duals, seconds)
+    return LpResult(
+        outcome,
+        objective,
+        duals,
+        seconds,
+        solver.build_seconds,
+        solver.block_duals,
+        solver.values,
+    )
