@@ -1,0 +1,278 @@
+"""Objectives and the solve layer: water-filling equivalence, status table, deadlines.
+
+The solve-layer tests live here because the objectives are the only caller of ``solve()`` and
+the deadline is enforced by their runner.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import pulp
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from optimizer import objectives
+from optimizer.domain import (
+    AllocateOptions,
+    Axis,
+    Band,
+    Objective,
+    Region,
+    RegionBound,
+    Rules,
+    Scenario,
+    SolveStatus,
+)
+from optimizer.errors import DeadlineExceededError, SolverError
+from optimizer.formula import compute_targets
+from optimizer.model import LpModel, build_model_data, create_model
+from optimizer.objectives import _Runner, optimise
+from optimizer.pipeline import allocate
+from optimizer.solve import STATUS_TABLE, LpOutcome, LpResult, solve
+from tests.conftest import amounts, region_totals, regions, scenario
+
+# ------------------------------------------------------------------------ water-filling
+
+
+def water_fill(targets: list[float], lo: list[int], hi: list[int], fund: int) -> list[float]:
+    """x_r = clip(lambda t_r, lo_r, hi_r) with sum x = fund, lambda found by bisection.
+
+    Independent of the engine: no LP, just the monotone function lambda -> sum clip(...).
+    """
+
+    def total(lam: float) -> float:
+        return math.fsum(min(max(lam * t, a), b) for t, a, b in zip(targets, lo, hi, strict=True))
+
+    low, high = 0.0, 1.0
+    while total(high) < fund:
+        high *= 2.0
+    for _ in range(200):
+        mid = (low + high) / 2.0
+        if total(mid) < fund:
+            low = mid
+        else:
+            high = mid
+    lam = (low + high) / 2.0
+    return [min(max(lam * t, a), b) for t, a, b in zip(targets, lo, hi, strict=True)]
+
+
+def test_water_fill_reference_on_a_hand_case() -> None:
+    """The reference clips 01 to its cap and gives 02/03 the common ratio 890/875."""
+    got = water_fill([125_000, 250_000, 625_000], [0, 0, 0], [110_000, 10**9, 10**9], 1_000_000)
+    assert got == pytest.approx([110_000, 254_285.714, 635_714.286], abs=1e-3)
+
+
+@st.composite
+def band_instances(draw: st.DrawFn) -> tuple[list[Region], float, float, int]:
+    """Single-axis instances with bands only, and a fund between the floors and the caps."""
+    n = draw(st.integers(5, 40))
+    needs = draw(st.lists(st.integers(1, 10_000), min_size=n, max_size=n))
+    previous = draw(st.lists(st.integers(10_000, 5_000_000), min_size=n, max_size=n))
+    lower = draw(st.integers(-100, 0)) / 1000
+    upper = draw(st.integers(0, 200)) / 1000
+    lo = [math.ceil(p * (1 + Fraction(repr(lower)))) for p in previous]
+    hi = [math.floor(p * (1 + Fraction(repr(upper)))) for p in previous]
+    fund = draw(st.integers(sum(lo), sum(hi)))
+    rs = [
+        Region(f"{i:02d}", f"R{i}", {"need": v / 100}, previous=p)
+        for i, (v, p) in enumerate(zip(needs, previous, strict=True))
+    ]
+    return rs, lower, upper, fund
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(band_instances())
+def test_proportional_equals_water_filling(
+    instance: tuple[list[Region], float, float, int],
+) -> None:
+    """On bands-only single-axis instances, region totals equal water-filling within 1 peso."""
+    rs, lower, upper, fund = instance
+    s = scenario(tuple(rs), fund=fund, rules=Rules(band=Band(lower, upper)))
+    plan = allocate(s)
+    lo = [math.ceil(r.previous * (1 + Fraction(repr(lower)))) for r in rs]  # type: ignore[operator]
+    hi = [math.floor(r.previous * (1 + Fraction(repr(upper)))) for r in rs]  # type: ignore[operator]
+    total_need = math.fsum(r.indicators["need"] for r in rs)
+    targets = [fund * r.indicators["need"] / total_need for r in rs]
+    expected = water_fill(targets, lo, hi, fund)
+    got = region_totals(plan)
+    assert plan.total == fund
+    for r, x in zip(rs, expected, strict=True):
+        assert abs(got[r.code] - x) <= 1.0, (r.code, got[r.code], x)
+        assert lo[int(r.code)] <= got[r.code] <= hi[int(r.code)]
+
+
+# ------------------------------------------------------------------------ lexicographic levels
+
+
+def test_floor_pulls_everyone_below_target_including_a_capped_region() -> None:
+    """01 floored at +20 % leaves 700,000 for three 250k targets: all at 233,333.33, cap unused.
+
+    02's cap of 240,000 (-4 %) would be binding on its own, but the common ratio 0.9333 already
+    keeps 02 below it, so 02 shares the common ratio (water-filling, not "caps first").
+    """
+    s = scenario(
+        regions([1, 1, 1, 1]),
+        rules=Rules(
+            region_floors=(RegionBound("01", amount=300_000),),
+            region_caps=(RegionBound("02", amount=240_000),),
+        ),
+    )
+    plan = allocate(s)
+    assert amounts(plan) == [300_000, 233_334, 233_333, 233_333]
+    assert [r.main_rule for r in plan.regions] == ["region_floor", "", "", ""]
+
+
+def test_lexicographic_levels_beyond_the_first() -> None:
+    """Two capped regions at different depths: the less capped one keeps its own level.
+
+    Targets 100k, 200k, 300k, 400k. Caps: 01 <= 50,000 (-50 %), 02 <= 180,000 (-10 %).
+    Water-filling: lambda (300k+400k) = 1,000,000 - 230,000 -> 03 = 330,000, 04 = 440,000.
+    """
+    s = scenario(
+        regions([1, 2, 3, 4], [50_000, 180_000, 10**6, 10**6]),
+        rules=Rules(band=Band(None, 0.0)),
+    )
+    assert amounts(allocate(s)) == [50_000, 180_000, 330_000, 440_000]
+
+
+def test_optimise_returns_float_cells_and_counts_lp_solves() -> None:
+    """optimise() returns the LP cells in pesos (summing to the fund) and at least one LP solve."""
+    s = scenario(regions([1, 2, 5], [100_000, 240_000, 600_000]), rules=Rules(band=Band(0, 0.1)))
+    data = build_model_data(s, compute_targets(s))
+    optimum = optimise(data, Objective.PROPORTIONAL)
+    assert optimum.cells.sum() == pytest.approx(1_000_000, abs=1e-3)
+    assert optimum.cells[:, 0] == pytest.approx([110_000, 254_285.714, 635_714.286], abs=1e-2)
+    assert optimum.lp_solves >= 1
+
+
+# ------------------------------------------------------------------------ solve layer
+
+
+def tiny_model() -> LpModel:
+    """x + y = 1 with x, y >= 0, minimising x."""
+    s = scenario(regions([1, 1]))
+    data = build_model_data(s, compute_targets(s))
+    model = create_model(data)
+    model.problem += model.x[0][0] + model.x[1][0] == 1
+    model.problem.setObjective(pulp.LpAffineExpression(model.x[0][0]))
+    return model
+
+
+def fake_status(model: LpModel, status: int, sol_status: int) -> None:
+    """Make the model's next solve report the given PuLP status pair without solving."""
+
+    def fake(*_args: object, **_kwargs: object) -> int:
+        model.problem.status = status
+        model.problem.sol_status = sol_status
+        return status
+
+    model.problem.solve = fake  # type: ignore[method-assign]
+
+
+def test_status_table_reads_both_fields() -> None:
+    """A HiGHS time-limit stop (Optimal + IntegerFeasible) is TIME_LIMIT, never OPTIMAL."""
+    assert STATUS_TABLE[(pulp.LpStatusOptimal, pulp.LpSolutionOptimal)] is LpOutcome.OPTIMAL
+    key = (pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible)
+    assert STATUS_TABLE[key] is LpOutcome.TIME_LIMIT
+    assert STATUS_TABLE[(pulp.LpStatusInfeasible, pulp.LpSolutionInfeasible)] is (
+        LpOutcome.INFEASIBLE
+    )
+
+
+def test_solve_maps_time_limit_stop() -> None:
+    """solve() reports a time-limit stop as TIME_LIMIT with no objective and no duals."""
+    model = tiny_model()
+    fake_status(model, pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible)
+    result = solve(model)
+    assert result.outcome is LpOutcome.TIME_LIMIT
+    assert math.isnan(result.objective)
+    assert result.duals == {}
+
+
+@pytest.mark.parametrize(
+    ("status", "sol_status"),
+    [
+        (pulp.LpStatusOptimal, pulp.LpSolutionNoSolutionFound),
+        (pulp.LpStatusUndefined, pulp.LpSolutionOptimal),
+        (pulp.LpStatusInfeasible, pulp.LpSolutionOptimal),
+        (7, 7),
+    ],
+)
+def test_solve_maps_unknown_combinations_to_unknown(status: int, sol_status: int) -> None:
+    """Any status pair outside the table is UNKNOWN, never OPTIMAL."""
+    model = tiny_model()
+    fake_status(model, status, sol_status)
+    assert solve(model).outcome is LpOutcome.UNKNOWN
+
+
+def test_solve_real_optimal_and_infeasible() -> None:
+    """HiGHS solves x + y = 1 (objective 0) and reports x + y = 1, x + y >= 2 as INFEASIBLE."""
+    model = tiny_model()
+    result = solve(model)
+    assert result.outcome is LpOutcome.OPTIMAL
+    assert result.objective == pytest.approx(0.0, abs=1e-12)
+    bad = tiny_model()
+    bad.problem += bad.x[0][0] + bad.x[1][0] >= 2
+    assert solve(bad).outcome is LpOutcome.INFEASIBLE
+
+
+def test_runner_refuses_to_solve_after_the_deadline() -> None:
+    """A runner whose time is up raises DeadlineExceededError before calling HiGHS."""
+    run = _Runner(0.0)
+    with pytest.raises(DeadlineExceededError):
+        run(tiny_model())
+    assert run.count == 0
+
+
+def test_time_limit_outcome_raises_deadline_exceeded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When HiGHS stops on its time limit, allocate() raises DeadlineExceededError, not a plan."""
+
+    def stopped(model: LpModel, time_limit: float | None = None) -> LpResult:
+        return LpResult(LpOutcome.TIME_LIMIT, float("nan"), {}, 0.0)
+
+    monkeypatch.setattr(objectives, "solve", stopped)
+    with pytest.raises(DeadlineExceededError):
+        allocate(scenario(regions([1, 2, 5])), AllocateOptions(time_limit=10.0))
+
+
+@pytest.mark.parametrize("objective", list(Objective))
+def test_unknown_outcome_raises_solver_error(
+    monkeypatch: pytest.MonkeyPatch, objective: Objective
+) -> None:
+    """An UNKNOWN solver outcome is a SolverError for every objective, never a plan."""
+
+    def broken(model: LpModel, time_limit: float | None = None) -> LpResult:
+        return LpResult(LpOutcome.UNKNOWN, float("nan"), {}, 0.0)
+
+    monkeypatch.setattr(objectives, "solve", broken)
+    with pytest.raises(SolverError):
+        allocate(scenario(regions([1, 2, 5])), AllocateOptions(objective=objective))
+
+
+def larger_scenario() -> Scenario:
+    """32 regions, 5 axes with ranges, a +0..10 % band and a fund 4 % above last year."""
+    needs = [(7 * i) % 23 + 1 for i in range(32)]
+    previous = [30_000_000 + 1_000_000 * ((5 * i) % 17) for i in range(32)]
+    axes = tuple(Axis(f"e{k}", f"Eje {k}", share_min=0.1, share_max=0.3) for k in range(5))
+    return scenario(
+        regions(needs, previous),
+        fund=sum(previous) * 104 // 100,
+        axes=axes,
+        rules=Rules(band=Band(0.0, 0.1)),
+    )
+
+
+def test_tiny_time_limit_never_returns_a_non_optimal_plan() -> None:
+    """A 1 ms limit on a larger instance raises DeadlineExceededError or gives the optimal plan."""
+    s = larger_scenario()
+    try:
+        plan = allocate(s, AllocateOptions(time_limit=0.001))
+    except DeadlineExceededError:
+        return
+    assert plan.stats.status is SolveStatus.OPTIMAL
+    assert plan.total == s.fund.total
+    reference = allocate(s)
+    assert [c.amount for c in plan.cells] == [c.amount for c in reference.cells]
