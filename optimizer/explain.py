@@ -91,14 +91,25 @@ def pesos(amount: int) -> str:
     return f"{sign}${abs(amount):,}"
 
 
+def _by_key(registry: dict[str, ConstraintInfo]) -> dict[str, list[tuple[str, ConstraintInfo]]]:
+    """Registry entries grouped by key, each group in registry order (one pass, not one per region)."""
+    out: dict[str, list[tuple[str, ConstraintInfo]]] = {}
+    for name, info in registry.items():
+        out.setdefault(info.key, []).append((name, info))
+    return out
+
+
 def _binding_for_region(
     r: int,
     row: Sequence[int],
     data: ModelData,
     duals: dict[str, float],
-    registry: dict[str, ConstraintInfo],
+    entries: Sequence[tuple[str, ConstraintInfo]],
 ) -> list[BindingRule]:
-    """Region-level rules that hold with equality (to the rounding unit) at the plan."""
+    """Region-level rules that hold with equality (to the rounding unit) at the plan.
+
+    ``entries``: the registry entries whose key is this region's code, in registry order.
+    """
     code = data.regions[r]
     total = sum(row)
     out: list[BindingRule] = []
@@ -106,10 +117,10 @@ def _binding_for_region(
     # row; that row's dual is the marginal value of the band (or floor, cap) holding it.
     pin_dual = sum(
         duals.get(name, 0.0)
-        for name, info in registry.items()
+        for name, info in entries
         if info.family == "level" and info.key == code
     )
-    for name, info in registry.items():
+    for name, info in entries:
         if info.key != code or info.family not in (*LOWER_FAMILIES, *UPPER_FAMILIES):
             continue
         if abs(total - info.bound) < data.unit:
@@ -184,13 +195,14 @@ def justify(
 
     region_rows: list[RegionResult] = []
     justifications: list[Justification] = []
+    by_key = _by_key(registry)
     for r, region in enumerate(scenario.regions):
         parts = apportion([float(targets.contributions[s][r]) for s in sources], region_target[r])
         contributions = tuple(
             Contribution(source=s, label=labels.get(s, s), weight=weights.get(s, 0.0), amount=p)
             for s, p in zip(sources, parts, strict=True)
         )
-        binding = _binding_for_region(r, cells[r], data, duals, registry)
+        binding = _binding_for_region(r, cells[r], data, duals, by_key.get(region.code, []))
         families = {b.family for b in binding}
         main = next((f for f in MAIN_RULE_ORDER if f in families), None)
         diff = totals[r] - region_target[r]

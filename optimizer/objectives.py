@@ -37,6 +37,7 @@ from optimizer.model import (
     add_total_deviation_objective,
     cell_units,
     create_model,
+    objective_variable,
     region_units,
     unit_rows,
     unit_values,
@@ -137,6 +138,7 @@ def _lexicographic(
     """
     start = time.perf_counter()
     base, units = build()
+    objective_variable(base)  # before the copies below, so that they all share one z
     rows = unit_rows(base, units)
     run.build_seconds += time.perf_counter() - start
     n = len(units)

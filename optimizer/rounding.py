@@ -6,6 +6,10 @@ then by largest remainder. A cell only gets a unit while its region and axis sta
 caps, and never more than the ceiling of its LP value unless nothing else can take the unit, so
 each cell ends within one rounding unit of the LP value wherever the bounds allow it. Ties are
 broken by region code, then axis id (the order of the inputs, which are sorted).
+
+When these greedy passes cannot keep every rule (an axis floor left a unit short because every
+region total was already tight, or a share-of-region minimum a unit short), a small integer
+program finds the cells nearest to the LP values that keep every rule exactly.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import pulp
+
 from optimizer.errors import SolverError
 from optimizer.formula import FloatArray
 from optimizer.model import ModelData, violations
+from optimizer.solve import LpOutcome, solve_integer
 
 SNAP = 1e-3
 """LP values this close (in rounding units) to a whole number are that number."""
@@ -56,19 +63,83 @@ def round_cells(cells: FloatArray, data: ModelData) -> list[list[int]]:
         No rounding within the bounds exists near the LP values (a broken LP solution).
     """
     lows, highs = _bounds(data)
+    attempts: list[tuple[list[int], list[int]]] = []
     if data.m > 1:
         totals = _round_totals(
             [float(cells[r].sum()) / data.unit for r in range(data.n)], lows, highs
         )
         if totals is not None:
-            try:
-                result = _round(cells, data, totals, totals)
-            except SolverError:
-                pass
-            else:
-                if not violations(result, data):
-                    return result
-    return _round(cells, data, lows, highs)
+            attempts.append((totals, totals))
+    attempts.append((lows, highs))
+    for low, high in attempts:
+        try:
+            result = _round(cells, data, low, high)
+        except SolverError:
+            continue
+        if not violations(result, data):
+            return result
+    # The greedy passes can paint themselves into a corner (an axis floor left one unit short
+    # when every region total is already tight); the integer program cannot.
+    for reach in (1, 2):
+        exact = _round_exact(cells, data, lows, highs, reach)
+        if exact is not None and not violations(exact, data):
+            return exact
+    raise SolverError("no rounding to whole units keeps every rule near the LP solution")
+
+
+def _round_exact(
+    cells: FloatArray, data: ModelData, lows: list[int], highs: list[int], reach: int
+) -> list[list[int]] | None:
+    """Cells in units by a small integer program: each cell floor(v) + d, d in [1-reach, reach].
+
+    Minimises the total distance to the LP values (cost of one unit up: 1 - 2 frac) with a
+    tie-break of 1e-9 per position (region code, then axis id), so the answer is unique.
+    """
+    unit = data.unit
+    n, m = data.n, data.m
+    problem = pulp.LpProblem("rounding", pulp.LpMinimize)
+    base: list[list[int]] = []
+    steps: list[list[pulp.LpVariable]] = []
+    cost = []
+    for r in range(n):
+        base_row, step_row = [], []
+        for a in range(m):
+            v = float(cells[r, a]) / unit
+            near = round(v)
+            v = float(near) if abs(v - near) < SNAP else v
+            floor = math.floor(v)
+            low_step = max(1 - reach, data.cell_min[r][a] // unit - floor, -floor)
+            d = problem.add_variable(f"d_{r}_{a}", low_step, reach, cat=pulp.LpInteger)
+            base_row.append(floor)
+            step_row.append(d)
+            frac = v - floor
+            cost.append((1.0 - 2.0 * frac + 1e-9 * (r * m + a) / (n * m)) * d)
+        base.append(base_row)
+        steps.append(step_row)
+    problem.setObjective(pulp.lpSum(cost))
+
+    def total(r: int) -> pulp.LpAffineExpression:
+        return pulp.lpSum(steps[r]) + sum(base[r])
+
+    problem += pulp.lpSum(total(r) for r in range(n)) == data.fund // unit
+    for r in range(n):
+        problem += total(r) >= lows[r]
+        problem += total(r) <= highs[r]
+        for a in range(m):
+            share = data.cell_min_share[r][a]
+            if share > 0:
+                problem += steps[r][a] + base[r][a] - share * total(r) >= 0
+    if m > 1:
+        for a in range(m):
+            axis = pulp.lpSum(steps[r][a] for r in range(n)) + sum(base[r][a] for r in range(n))
+            problem += axis >= data.axis_lower[a] // unit
+            problem += axis <= data.axis_upper[a] // unit
+    if solve_integer(problem) is not LpOutcome.OPTIMAL:
+        return None
+    return [
+        [(base[r][a] + round(steps[r][a].varValue or 0.0)) * unit for a in range(m)]
+        for r in range(n)
+    ]
 
 
 def _round_totals(values: list[float], lows: list[int], highs: list[int]) -> list[int] | None:
@@ -132,13 +203,19 @@ def _round(
             given += 1
         return given
 
+    # The cells of each region and of each axis, in ``order`` (built once, not once per call).
+    by_region: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    by_axis: list[list[tuple[int, int]]] = [[] for _ in range(m)]
+    for cell in order:
+        by_region[cell[0]].append(cell)
+        by_axis[cell[1]].append(cell)
     for beyond in (False, True):
         for r in range(n):
             if region_sum[r] < lows[r]:
-                give([c for c in order if c[0] == r], lows[r] - region_sum[r], beyond)
+                give(by_region[r], lows[r] - region_sum[r], beyond)
         for a in range(m):
             if axis_sum[a] < axis_lo[a]:
-                give([c for c in order if c[1] == a], axis_lo[a] - axis_sum[a], beyond)
+                give(by_axis[a], axis_lo[a] - axis_sum[a], beyond)
         while left > 0 and give(order, left, beyond) > 0:
             pass
     if left != 0:
