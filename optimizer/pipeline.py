@@ -5,6 +5,7 @@ check -> formula targets -> build LP -> solve (HiGHS) -> verify -> round -> veri
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -36,6 +37,12 @@ PACKAGES = ("fund-allocation-optimizer", "pulp", "highspy", "numpy", "pandas")
 
 def package_versions() -> dict[str, str]:
     """Versions of this package and of the numerical stack, for the audit trail."""
+    return dict(_package_versions())
+
+
+@functools.cache
+def _package_versions() -> dict[str, str]:
+    # Reading package metadata costs milliseconds; installed versions do not change in a process.
     out = {}
     for name in PACKAGES:
         try:
@@ -76,6 +83,9 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         our own re-check.
     """
     options = options or AllocateOptions()
+    # Every tie (rounding, degenerate vertices) is broken by position: make position mean
+    # region code, whatever order the caller used.
+    scenario = replace(scenario, regions=tuple(sorted(scenario.regions, key=lambda r: r.code)))
     objective = options.objective or scenario.objective
     stages: dict[str, float] = {}
     clock = time.perf_counter()

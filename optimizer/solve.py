@@ -16,6 +16,7 @@ so the answers are the same to the last bit.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -291,6 +292,7 @@ class ArrayHiGHS(pulp.HiGHS):  # type: ignore[misc]
         return int(status)
 
 
+@functools.cache
 def solver_version() -> str:
     """Version string of the HiGHS binding and PuLP, for the audit trail."""
     parts = []
@@ -342,3 +344,22 @@ def solve(model: LpModel, time_limit: float | None = None) -> LpResult:
         solver.block_duals,
         solver.values,
     )
+
+
+def solve_integer(problem: pulp.LpProblem, time_limit: float | None = None) -> LpOutcome:
+    """Solve a small integer program (the exact rounding fallback) with HiGHS in-process.
+
+    Same fixed options as the LPs (one thread, fixed seed, no output); values are written back
+    into the problem's variables. A MIP that stops at its time limit is not optimal.
+    """
+    _swallow_banner()
+    solver = pulp.HiGHS(
+        msg=False,
+        threads=1,
+        timeLimit=None if time_limit is None else max(time_limit, 0.001),
+        random_seed=0,
+        log_to_console=False,
+        mip_rel_gap=0.0,
+    )
+    problem.solve(solver)
+    return STATUS_TABLE.get((problem.status, problem.sol_status), LpOutcome.UNKNOWN)
