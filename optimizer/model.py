@@ -580,9 +580,7 @@ def violations(cells: Sequence[Sequence[float]], data: ModelData, tol: float = 0
         for a in range(m):
             v = cells[r][a]
             need = max(data.cell_min[r][a], data.cell_min_share[r][a] * totals[r], 0)
-            # A share minimum on integer pesos may fall short of s * X by less than one unit.
-            slack = tol + (data.unit if data.cell_min_share[r][a] > 0 and tol == 0 else 0)
-            if v < need - slack:
+            if v < need - tol:
                 found.append(f"cell {data.regions[r]}/{data.axes[a]}: {v} < minimum {need}")
             if tol == 0 and (v % data.unit != 0):
                 found.append(f"cell {data.regions[r]}/{data.axes[a]}: not a multiple of the unit")

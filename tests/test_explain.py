@@ -255,14 +255,6 @@ def test_diagnose_names_the_family_and_the_pesos() -> None:
     assert "$100,000" in conflicts[0].description
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: marginal values of a degenerate LP depend on the input order of the regions: "
-        "with every region on its band floor, 03's band_floor marginal value is 0.3558 in code "
-        "order and 0.5334 in the order 05,07,03,04,01,06,02 (and 06's goes from 0 to 0.5334)"
-    ),
-    strict=True,
-)
 def test_marginal_values_do_not_depend_on_region_order() -> None:
     """The same regions in another input order get the same binding rules and marginal values."""
     needs = (197, 413, 29, 339, 404, 912, 475)

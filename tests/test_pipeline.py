@@ -456,13 +456,6 @@ def test_elastic_diagnosis_pinned_regions_against_axis_max() -> None:
 # ------------------------------------------------------------------------------ known bugs
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: allocate() breaks rounding ties by input position, not by region code, so the "
-        "same regions in another order get a different plan (03 gets the extra peso)"
-    ),
-    strict=True,
-)
 def test_rounding_ties_follow_region_code_not_input_order() -> None:
     """Three equal regions given as 03, 01, 02: the extra peso still goes to 01 (lowest code)."""
     r1, r2, r3 = regions([1, 1, 1])
@@ -475,14 +468,6 @@ def test_rounding_ties_follow_region_code_not_input_order() -> None:
     }
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: feasible scenario raises SolverError 'the rounded plan fails our re-check: axis "
-        "e2: 5336000 outside [5337000, 6240000]' (round_cells cannot keep region and axis "
-        "floors together)"
-    ),
-    strict=True,
-)
 def test_rounding_keeps_axis_floor_with_bands_at_unit_1000() -> None:
     """A feasible 16,730,000 fund (unit 1,000, 3 axes, band -5.9 % / +1.4 %) gets a valid plan.
 
@@ -505,14 +490,6 @@ def test_rounding_keeps_axis_floor_with_bands_at_unit_1000() -> None:
     assert 5_337_000 <= sum(axis_column(plan, "e2")) <= 6_240_000
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: a share minimum may end up to one rounding unit short on the integer cells "
-        "(violations() tolerates it): a/03 gets 187,000 < 0.2999 x 625,000 = 187,437.5 although "
-        "188,000 (b/03 437,000) keeps every rule"
-    ),
-    strict=True,
-)
 def test_cell_minimum_by_share_holds_exactly_at_unit_1000() -> None:
     """a/03 >= 29.99 % of 03's 625,000 total is met exactly on the integer cells (188,000)."""
     s = scenario(
@@ -550,14 +527,6 @@ def order_case() -> Scenario:
     )
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: the rounding fallback (used when e1's maximum would break) walks cells in input "
-        "order, so with identical LP values the order 06,01,04,05,03,02 gives e0/02 3,865,000 "
-        "and e0/04 15,000 instead of 3,864,000 and 16,000"
-    ),
-    strict=True,
-)
 def test_region_order_does_not_change_the_rounded_cells() -> None:
     """The same six regions in another input order get exactly the same integer cells."""
     s = order_case()
