@@ -167,7 +167,10 @@ def measure_size(regions: int | None, axes: int, repeat: int, cbc_lps: int) -> d
         path = FASP if regions is None else write_scenario(Path(tmp), regions=regions, axes=axes)
         scenario = load_scenario(path)
     baseline = _peak_mib()
-    plan = allocate(scenario)  # warm-up: imports, caches, first HiGHS object
+    if repeat > 1 or len(scenario.regions) < 500:
+        # Warm-up: imports, caches, first HiGHS object. A single run of a municipal size lasts
+        # minutes, where the warm-up's milliseconds do not matter.
+        allocate(scenario)
     runs: list[dict[str, float]] = []
     for _ in range(repeat):
         gc.collect()
@@ -398,9 +401,10 @@ def render(sizes: list[tuple[str, dict[str, Any]]], load: dict[str, Any] | None,
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `python bench/run.py{' --quick' if args.quick else ''}` "
-        f"on {time.strftime('%Y-%m-%d')}. Medians of {args.repeat} run(s) after a warm-up run, "
-        "in a fresh process per size. The limit is HiGHS alone (`highspy`, same options, one "
+        f"Written by `python bench/run.py{' --quick' if args.quick else ''}"
+        f"{f' --large-repeat {args.large_repeat}' if args.large_repeat else ''}` "
+        f"on {time.strftime('%Y-%m-%d')}. Medians of the runs shown in the `runs` column, after a "
+        "warm-up run (none for single runs of the municipal sizes), in a fresh process per size. The limit is HiGHS alone (`highspy`, same options, one "
         "thread) solving exactly the LPs that `allocate()` passed to it, each model passed "
         "outside the timing; ratios are to that limit.",
         "",
@@ -410,9 +414,13 @@ def render(sizes: list[tuple[str, dict[str, Any]]], load: dict[str, Any] | None,
         "",
         "## allocate() per stage",
         "",
-        "| size | LPs | " + " | ".join(STAGES) + " | allocate() + serialise | raw HiGHS (limit) "
+        "| size | runs | LPs | "
+        + " | ".join(STAGES)
+        + " | allocate() | allocate() + serialise | raw HiGHS (limit) "
         "| ratio | PuLP + CBC | CBC ratio | peak RSS |",
-        "| --- | ---: | " + " | ".join("---:" for _ in STAGES) + " | ---: | ---: | ---: | ---: "
+        "| --- | ---: | ---: | "
+        + " | ".join("---:" for _ in STAGES)
+        + " | ---: | ---: | ---: | ---: | ---: "
         "| ---: | ---: |",
     ]
     for label, r in sizes:
@@ -427,9 +435,9 @@ def render(sizes: list[tuple[str, dict[str, Any]]], load: dict[str, Any] | None,
         )
         cbc_ratio = "-" if cbc_total is None else f"{cbc_total / raw:.2f}x"
         lines.append(
-            f"| {label} | {r['lp_solves']} | "
+            f"| {label} | {r['repeat']} | {r['lp_solves']} | "
             + " | ".join(_ms(med.get(s)) if s in r["stages_reported"] else "-" for s in STAGES)
-            + f" | **{_ms(med['total'])}** | {_ms(raw)} | **{med['total'] / raw:.2f}x** "
+            + f" | {_ms(med['allocate'])} | **{_ms(med['total'])}** | {_ms(raw)} | **{med['total'] / raw:.2f}x** "
             f"| {cbc_text} | {cbc_ratio} | {r['peak_mib']:.0f} MiB |"
         )
     lines += [
@@ -504,7 +512,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
     parser.add_argument("--repeat", type=int, default=None, help="runs per size (default 5)")
     parser.add_argument("--sizes", default=None, help="comma-separated labels' indexes, e.g. 0,2")
+    parser.add_argument(
+        "--large-repeat",
+        type=int,
+        default=None,
+        help="runs per municipal size (default: --repeat); one run lasts minutes there",
+    )
     parser.add_argument("--skip-grpc", action="store_true")
+    parser.add_argument("--save-json", default=None, help="also write the measurements as JSON")
     parser.add_argument("--notes", default=str(ROOT / "bench" / "NOTES.md"))
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -520,7 +535,10 @@ def main(argv: list[str] | None = None) -> int:
     for label, regions, axes in table:
         # CBC on every LP of the small sizes; on the first 3 LPs of the municipal ones.
         cbc_lps = 0 if (regions is None or regions < 500) else 3
-        spec = json.dumps([regions, axes, args.repeat, cbc_lps])
+        repeat = args.repeat
+        if regions is not None and regions >= 500 and args.large_repeat:
+            repeat = args.large_repeat
+        spec = json.dumps([regions, axes, repeat, cbc_lps])
         print(f"== {label}", file=sys.stderr, flush=True)
         done = subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "--child", spec],
@@ -552,6 +570,8 @@ def main(argv: list[str] | None = None) -> int:
             load["in_process"] = by_workers[-1][1]
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(sizes, load, args), encoding="utf-8")
+    if args.save_json:
+        Path(args.save_json).write_text(json.dumps({"sizes": sizes, "load": load}, indent=1))
     print(f"wrote {args.output.name}", file=sys.stderr)
     return 0
 
