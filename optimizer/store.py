@@ -29,7 +29,14 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from optimizer.domain import AllocateOptions, AllocationPlan, Conflict, Scenario
+from optimizer.domain import (
+    AllocateOptions,
+    AllocationPlan,
+    Conflict,
+    Scenario,
+    canonical_json,
+    to_plain,
+)
 from optimizer.errors import OptimizerError
 
 logger = logging.getLogger(__name__)
@@ -70,38 +77,6 @@ class RunStatus(enum.StrEnum):
 # --------------------------------------------------------------------------------------------
 
 
-def to_jsonable(value: Any) -> Any:
-    """Plain JSON data for a domain value: dataclasses as objects, enums by value, tuples as lists.
-
-    A scenario's ``locations`` are left out: they say where a value came from, not what it is.
-    """
-    if isinstance(value, enum.Enum):
-        return value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: to_jsonable(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name != "locations"
-        }
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    return value
-
-
-def canonical_json(data: Any) -> str:
-    """Deterministic JSON text: sorted keys, no whitespace, UTF-8 characters kept."""
-    return json.dumps(
-        to_jsonable(data),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        # NaN cannot occur in a checked scenario; a plan's informative floats may be inf.
-        allow_nan=True,
-    )
-
-
 def canonical_input(scenario: Scenario, options: AllocateOptions) -> str:
     """Canonical JSON of what determines a run: the scenario and the options that change it.
 
@@ -121,7 +96,7 @@ def sha256_text(text: str) -> str:
 
 
 def _decode(tp: Any, data: Any) -> Any:
-    """Inverse of :func:`to_jsonable` for a resolved type hint."""
+    """Inverse of :func:`optimizer.domain.to_plain` for a resolved type hint."""
     if data is None:
         return None
     origin = typing.get_origin(tp)
@@ -154,7 +129,7 @@ def _decode(tp: Any, data: Any) -> Any:
 
 
 def from_jsonable(cls: type[_T], data: Mapping[str, Any]) -> _T:
-    """Rebuild a frozen domain dataclass from :func:`to_jsonable` output."""
+    """Rebuild a frozen domain dataclass from :func:`optimizer.domain.to_plain` output."""
     hints = typing.get_type_hints(cls)
     kwargs = {
         f.name: _decode(hints[f.name], data[f.name])
@@ -327,8 +302,8 @@ class AuditStore:
             if earlier is not None:
                 return self._replay(earlier, digest), True
         result: dict[str, Any] = {
-            "plan": to_jsonable(run.plan) if run.plan is not None else None,
-            "conflicts": to_jsonable(run.conflicts),
+            "plan": to_plain(run.plan) if run.plan is not None else None,
+            "conflicts": to_plain(run.conflicts),
             "error": run.error,
         }
         row = {

@@ -14,7 +14,14 @@ import grpc
 import pytest
 import sqlalchemy as sa
 
-from optimizer.domain import AllocateOptions, AllocationPlan, Conflict, Language, RuleFamily
+from optimizer.domain import (
+    AllocateOptions,
+    AllocationPlan,
+    Conflict,
+    Language,
+    RuleFamily,
+    to_plain,
+)
 from optimizer.pipeline import allocate
 from optimizer.service.convert import scenario_from_proto
 from optimizer.store import (
@@ -27,7 +34,6 @@ from optimizer.store import (
     from_jsonable,
     metadata,
     sha256_text,
-    to_jsonable,
 )
 from tests.service_support import FUND, small_scenario
 
@@ -89,7 +95,7 @@ def _run(fund: int = FUND, **kwargs: object) -> NewRun:
 def test_plan_round_trips_through_canonical_json() -> None:
     """A plan stored as canonical JSON is rebuilt equal, enums and tuples included."""
     plan = _plan()
-    rebuilt = from_jsonable(AllocationPlan, json.loads(json.dumps(to_jsonable(plan))))
+    rebuilt = from_jsonable(AllocationPlan, json.loads(json.dumps(to_plain(plan))))
     assert rebuilt == plan
     assert rebuilt.total == FUND
 
