@@ -160,6 +160,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Solve two scenarios and print region by region what changes, and which rules."""
+    from optimizer.compare import compare_plans
+    from optimizer.domain import AllocateOptions, Language
+    from optimizer.io import load_scenario
+    from optimizer.io.results import comparison_csv, render_comparison
+    from optimizer.pipeline import allocate
+
+    options = AllocateOptions(language=Language(args.lang))
+    plans = []
+    for path in (args.base, args.other):
+        logging.getLogger("optimizer.cli").info("solving %s", path)
+        plans.append(allocate(load_scenario(path), options))
+    diff = compare_plans(plans[0], plans[1])
+    if args.format == "csv":
+        sys.stdout.write(comparison_csv(diff))
+    else:
+        print(render_comparison(diff, plans[0], plans[1]))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -188,6 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS")
     p.set_defaults(func=cmd_solve)
+
+    p = sub.add_parser("compare", help="solve two scenarios and compare them region by region")
+    p.add_argument("base", help="the reference scenario YAML")
+    p.add_argument("other", help="the scenario YAML to compare with it")
+    p.add_argument("--format", choices=["table", "csv"], default="table")
+    p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the texts")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("serve", help="run the gRPC allocation service (docs/service.md)")
     p.add_argument("--address", default="127.0.0.1:50051", help="host:port (port 0: any free)")

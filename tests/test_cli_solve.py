@@ -121,3 +121,19 @@ def test_objective_override_changes_the_plan(capsys: pytest.CaptureFixture[str])
     plan = json.loads(capsys.readouterr().out)
     assert "MAX_MIN_COVERAGE" in plan["stats"]["objective"]
     assert sum(int(c["amount"]) for c in plan["cells"]) == 1_000_000
+
+
+def test_compare_two_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
+    """fsf compare lists every region with its change; the changes add up to the funds' gap."""
+    dgp = str(ROOT / "scenarios/dgp-prototype-2026/scenario.yaml")
+    assert main(["compare", dgp, FASP, "--format", "csv"]) == EXIT_OK
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert len(rows) == 32
+    assert sum(int(r["base"]) for r in rows) == 9_941_162_915
+    assert sum(int(r["other"]) for r in rows) == 9_941_162_915
+    assert sum(int(r["change"]) for r in rows) == 0
+    assert all(int(r["other"]) - int(r["base"]) == int(r["change"]) for r in rows)
+    assert main(["compare", THREE, THREE]) == EXIT_OK
+    table = capsys.readouterr().out
+    assert "TOTAL" in table
+    assert "start binding" not in table

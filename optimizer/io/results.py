@@ -12,6 +12,7 @@ import io
 import json
 from pathlib import Path
 
+from optimizer.compare import Comparison
 from optimizer.domain import AllocationPlan, Language, to_plain
 
 PLAN_SCHEMA_VERSION = 1
@@ -210,3 +211,78 @@ def write_out_dir(plan: AllocationPlan, folder: Path, plan_json: str | None = No
     write_xlsx(plan, folder / "plan.xlsx")
     written.append(folder / "plan.xlsx")
     return written
+
+
+def comparison_csv(diff: Comparison) -> str:
+    """One row per region: base, other, change (pesos and percent), main rule in each."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(
+        ["region", "name", "base", "other", "change", "change_pct", "base_rule", "other_rule"]
+    )
+    for r in diff.regions:
+        pct = "" if r.change_pct is None else f"{r.change_pct:.4f}"
+        w.writerow(
+            [
+                r.code,
+                r.name,
+                r.base_amount,
+                r.other_amount,
+                r.change,
+                pct,
+                r.base_main_rule,
+                r.other_main_rule,
+            ]
+        )
+    return out.getvalue()
+
+
+def render_comparison(diff: Comparison, base: AllocationPlan, other: AllocationPlan) -> str:
+    """A fixed-width table of region changes, then axis changes and rule changes."""
+    head = ("code", "region", base.scenario, other.scenario, "change", "%", "rule")
+    rows = []
+    for r in diff.regions:
+        pct = "" if r.change_pct is None else f"{r.change_pct:+.2f}"
+        if r.other_main_rule == r.base_main_rule:
+            rule = r.other_main_rule
+        else:
+            rule = f"{r.base_main_rule or '-'} -> {r.other_main_rule or '-'}"
+        rows.append(
+            (
+                r.code,
+                r.name,
+                f"{r.base_amount:,}",
+                f"{r.other_amount:,}",
+                f"{r.change:+,}",
+                pct,
+                rule,
+            )
+        )
+    rows.append(
+        ("", "TOTAL", f"{base.total:,}", f"{other.total:,}", f"{diff.total_change:+,}", "", "")
+    )
+    widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
+    right = {2, 3, 4, 5}
+
+    def fmt(row: tuple[str, ...]) -> str:
+        cells = [
+            v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(row)
+        ]
+        return "  ".join(cells).rstrip()
+
+    sep = "  ".join("-" * w for w in widths)
+    lines = [fmt(head), sep, *(fmt(r) for r in rows[:-1]), sep, fmt(rows[-1])]
+    if any(a.change for a in diff.axes):
+        lines += ["", "axes:"]
+        lines += [
+            f"  {a.id:<8} {a.base_amount:>16,} {a.other_amount:>16,} {a.change:>+16,}"
+            for a in diff.axes
+        ]
+    for title, refs in (
+        ("rules that start binding", diff.started_binding),
+        ("rules that stop binding", diff.stopped_binding),
+    ):
+        if refs:
+            lines += ["", f"{title}:"]
+            lines += [f"  {ref.family} {ref.key}" for ref in refs]
+    return "\n".join(lines)

@@ -13,6 +13,7 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from optimizer.compare import compare_plans
 from optimizer.domain import (
     ALL_REGIONS,
     AllocateOptions,
@@ -414,63 +415,38 @@ def compare_to_proto(base: RunRecord, other: RunRecord) -> pb.CompareAllocations
 
     Runs without a plan compare as empty (every amount 0).
     """
-    base_plan, other_plan = base.plan(), other.plan()
+    diff = compare_plans(base.plan(), other.plan())
     out = pb.CompareAllocationsResponse(base=summary_to_proto(base), other=summary_to_proto(other))
-    b_regions = {r.code: r for r in base_plan.regions} if base_plan else {}
-    o_regions = {r.code: r for r in other_plan.regions} if other_plan else {}
-    total = 0
-    for code in sorted(b_regions.keys() | o_regions.keys()):
-        b, o = b_regions.get(code), o_regions.get(code)
-        b_amount = b.amount if b else 0
-        o_amount = o.amount if o else 0
-        total += o_amount - b_amount
+    for r in diff.regions:
         out.regions.append(
             pb.RegionDelta(
-                code=code,
-                name=(o or b).name,  # type: ignore[union-attr]
-                base_amount=b_amount,
-                other_amount=o_amount,
-                change=o_amount - b_amount,
-                change_pct=(100.0 * (o_amount - b_amount) / b_amount) if b_amount else None,
-                base_main_rule=b.main_rule if b else "",
-                other_main_rule=o.main_rule if o else "",
+                code=r.code,
+                name=r.name,
+                base_amount=r.base_amount,
+                other_amount=r.other_amount,
+                change=r.change,
+                change_pct=r.change_pct,
+                base_main_rule=r.base_main_rule,
+                other_main_rule=r.other_main_rule,
             )
         )
-    out.total_change = total
-    b_axes = {a.id: a for a in base_plan.axes} if base_plan else {}
-    o_axes = {a.id: a for a in other_plan.axes} if other_plan else {}
-    for axis_id in sorted(b_axes.keys() | o_axes.keys()):
-        ba, oa = b_axes.get(axis_id), o_axes.get(axis_id)
+    out.total_change = diff.total_change
+    for a in diff.axes:
         out.axes.append(
             pb.AxisDelta(
-                id=axis_id,
-                name=(oa or ba).name,  # type: ignore[union-attr]
-                base_amount=ba.amount if ba else 0,
-                other_amount=oa.amount if oa else 0,
-                change=(oa.amount if oa else 0) - (ba.amount if ba else 0),
+                id=a.id,
+                name=a.name,
+                base_amount=a.base_amount,
+                other_amount=a.other_amount,
+                change=a.change,
             )
         )
-    b_rules, o_rules = _binding(base_plan), _binding(other_plan)
-    for key in sorted(o_rules.keys() - b_rules.keys()):
-        out.started_binding.append(o_rules[key])
-    for key in sorted(b_rules.keys() - o_rules.keys()):
-        out.stopped_binding.append(b_rules[key])
+    for ref in diff.started_binding:
+        out.started_binding.append(
+            pb.RuleRef(family=ref.family, key=ref.key, description=ref.description)
+        )
+    for ref in diff.stopped_binding:
+        out.stopped_binding.append(
+            pb.RuleRef(family=ref.family, key=ref.key, description=ref.description)
+        )
     return out
-
-
-def _binding(plan: AllocationPlan | None) -> dict[tuple[str, str], pb.RuleRef]:
-    """Every binding rule of a plan by (family, key): regions' rules and axes' share bounds."""
-    rules: dict[tuple[str, str], pb.RuleRef] = {}
-    if plan is None:
-        return rules
-    for j in plan.justifications:
-        for b in j.binding:
-            ref = pb.RuleRef(family=str(b.family), key=b.key, description=b.description)
-            rules[(ref.family, ref.key)] = ref
-    for a in plan.axes:
-        for family in a.binding:
-            rules.setdefault(
-                (family, a.id),
-                pb.RuleRef(family=family, key=a.id, description=f"{family} on axis {a.id}"),
-            )
-    return rules
