@@ -181,6 +181,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Solve a scenario and write a self-contained HTML report."""
+    from pathlib import Path
+
+    from optimizer.domain import AllocateOptions, Language
+    from optimizer.io import load_scenario
+    from optimizer.io.report import render_html
+    from optimizer.pipeline import allocate
+
+    plan = allocate(load_scenario(args.scenario), AllocateOptions(language=Language(args.lang)))
+    out = Path(args.out)
+    out.write_text(render_html(plan), encoding="utf-8")
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -216,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv"], default="table")
     p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the texts")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("report", help="solve a scenario and write an HTML report with charts")
+    p.add_argument("scenario", help="path to the scenario YAML file")
+    p.add_argument("--out", default="report.html", help="HTML file to write (default report.html)")
+    p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the texts")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("serve", help="run the gRPC allocation service (docs/service.md)")
     p.add_argument("--address", default="127.0.0.1:50051", help="host:port (port 0: any free)")

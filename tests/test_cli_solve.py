@@ -137,3 +137,19 @@ def test_compare_two_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
     table = capsys.readouterr().out
     assert "TOTAL" in table
     assert "start binding" not in table
+
+
+def test_report_writes_self_contained_html(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """fsf report writes one HTML file with every region, the fund total and inline SVG charts."""
+    out = tmp_path / "report.html"
+    assert main(["report", FASP, "--out", str(out), "--lang", "en"]) == EXIT_OK
+    assert str(out) in capsys.readouterr().out
+    html = out.read_text("utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "9,941,162,915" in html
+    assert html.count("<svg") == 2
+    assert "Michoacán" in html
+    assert "<script" not in html
+    assert html.count("<details>") == 32
