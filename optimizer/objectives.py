@@ -41,6 +41,7 @@ from optimizer.model import (
     region_units,
     unit_rows,
     unit_values,
+    violations,
 )
 from optimizer.solve import LpOutcome, LpResult, solve
 
@@ -264,8 +265,17 @@ def _stage(
     return model, result, model, result
 
 
-def optimise(data: ModelData, objective: Objective, time_limit: float | None = None) -> Optimum:
+def optimise(
+    data: ModelData,
+    objective: Objective,
+    time_limit: float | None = None,
+    *,
+    closed_form: bool = True,
+) -> Optimum:
     """Solve the allocation LP(s) for the objective; cells in (float) pesos.
+
+    ``closed_form=False`` skips the water-filling shortcut of ``proportional`` and runs the
+    levels of LPs (the tests compare the two).
 
     Raises
     ------
@@ -275,7 +285,7 @@ def optimise(data: ModelData, objective: Objective, time_limit: float | None = N
         HiGHS failed or the time limit ran out.
     """
     with _gc_paused():
-        return _optimise(data, objective, _Runner(time_limit))
+        return _optimise(data, objective, _Runner(time_limit), closed_form)
 
 
 def _cells(result: LpResult, data: ModelData) -> FloatArray:
@@ -300,7 +310,119 @@ def _explained(
     return duals, registry
 
 
-def _optimise(data: ModelData, objective: Objective, run: _Runner) -> Optimum:
+def waterfill(targets: FloatArray, lo: FloatArray, hi: FloatArray, total: float) -> FloatArray:
+    """x = clip(lambda t, lo, hi) with sum(x) = total, for the one lambda that gives it.
+
+    Bisection brackets lambda; then lambda is solved exactly on its linear piece, so regions
+    between their bounds get exactly the same ratio x / t.
+    """
+    low, high = 0.0, 1.0
+    while float(np.clip(high * targets, lo, hi).sum()) < total and high < 1e12:
+        high *= 2.0
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if float(np.clip(mid * targets, lo, hi).sum()) < total:
+            low = mid
+        else:
+            high = mid
+    x = np.clip(high * targets, lo, hi)
+    free = (x > lo) & (x < hi)
+    if free.any():
+        held = float(x[~free].sum())
+        lam = (total - held) / float(targets[free].sum())
+        x = np.where(free, np.clip(lam * targets, lo, hi), x)
+    return np.asarray(x, dtype=np.float64)
+
+
+def _fill_cells(totals: FloatArray, targets: FloatArray, minima: FloatArray) -> FloatArray:
+    """Per region, x[r, a] = max(m[r, a], mu_r t[r, a]) with sum_a x[r, a] = totals[r].
+
+    The water-filling of one region's total over its axes when the axes only have minimums:
+    the minimums that bind are clamped, the others share one ratio (at most m rounds).
+    """
+    clamped = np.zeros(targets.shape, dtype=bool)
+    mu = np.ones(len(totals))
+    for _ in range(targets.shape[1] + 1):
+        free_t = np.where(clamped, 0.0, targets).sum(axis=1)
+        fixed = np.where(clamped, minima, 0.0).sum(axis=1)
+        mu = np.divide(totals - fixed, free_t, out=np.zeros_like(totals), where=free_t > 0)
+        grown = clamped | (mu[:, None] * targets < minima)
+        if (grown == clamped).all():
+            break
+        clamped = grown
+    return np.asarray(np.where(clamped, minima, mu[:, None] * targets), dtype=np.float64)
+
+
+def _proportional_by_waterfilling(
+    data: ModelData,
+    build_regions: Callable[[], tuple[LpModel, list[Unit]]],
+    region_boxes: Sequence[tuple[float, float]],
+    run: _Runner,
+) -> Optimum | None:
+    """The lexicographic optimum in closed form, certified by one LP; None when it does not apply.
+
+    Water-filling of the region totals over their own boxes, then of each region's total over
+    its axes, is the lexicographic optimum of a relaxation (only the boxes, the fund and the
+    minimums). When that plan keeps every other rule too (axis shares, the re-check of
+    ``violations``), it is the optimum of the full problem. The first level's LP is still solved,
+    with the same boxed regions the bisection would find: it must reach the same largest
+    deviation (or the shortcut is dropped), and its duals are the marginal values reported.
+    """
+    t = np.maximum(data.targets.region, 1.0)
+    box = np.array([data.region_box(r) for r in range(data.n)], dtype=np.float64)
+    lo, hi = box[:, 0], box[:, 1]
+    if lo.sum() > data.fund or hi.sum() < data.fund or (lo > hi).any():
+        return None
+    totals = waterfill(t, lo, hi, float(data.fund))
+    if data.m == 1:
+        cells = totals[:, None]
+    else:
+        target = data.targets.cell
+        region_target = np.maximum(target.sum(axis=1), 1.0)
+        cell_target = np.maximum(target * (totals / region_target)[:, None], 1.0)
+        minima = np.maximum(
+            np.array(data.cell_min, dtype=np.float64),
+            np.array(data.cell_min_share, dtype=np.float64) * totals[:, None],
+        )
+        cells = _fill_cells(totals, cell_target, minima)
+    if violations(cells.tolist(), data, tol=1e-3):
+        return None
+
+    deviation = np.abs(totals - t) / t
+    nearest = np.clip(t, lo, hi)
+    forced = np.abs(nearest - t) / t
+    held = (forced > TOL) & (np.abs(totals - nearest) <= 1e-6 * (1.0 + t))
+    z_common = float(deviation[~held].max()) if (~held).any() else 0.0
+    boxed = [r for r in range(data.n) if held[r] and forced[r] > z_common + TOL]
+
+    start = time.perf_counter()
+    base, units = build_regions()
+    objective_variable(base)
+    rows = unit_rows(base, units)
+    model = dataclasses.replace(base, block=None)
+    pins = {
+        r: _pin(min(max(units[r].target, region_boxes[r][0]), region_boxes[r][1]), units[r].target)
+        for r in boxed
+    }
+    free = [r for r in range(data.n) if r not in pins]
+    add_minmax_objective(model, rows, free, pins)
+    run.build_seconds += time.perf_counter() - start
+    result = run(model)
+    if result.outcome is not LpOutcome.OPTIMAL or abs(result.objective - z_common) > 1e-7:
+        return None
+    duals, registry = _explained(model, result)
+    return Optimum(
+        cells=cells,
+        duals=duals,
+        registry=registry,
+        objective_value=result.objective,
+        lp_solves=run.count,
+        seconds=run.seconds,
+        build_seconds=run.build_seconds,
+    )
+
+
+def _optimise(data: ModelData, objective: Objective, run: _Runner, closed_form: bool) -> Optimum:
     scale = data.scale
 
     def build_regions() -> tuple[LpModel, list[Unit]]:
@@ -309,6 +431,10 @@ def _optimise(data: ModelData, objective: Objective, run: _Runner) -> Optimum:
         return model, region_units(model, data)
 
     region_boxes = [(lo / scale, hi / scale) for lo, hi in map(data.region_box, range(data.n))]
+    if objective is Objective.PROPORTIONAL and closed_form:
+        fast = _proportional_by_waterfilling(data, build_regions, region_boxes, run)
+        if fast is not None:
+            return fast
     first_model, first_result, _, last = _stage(objective, build_regions, region_boxes, run)
     cells = _cells(last, data)
     if data.m > 1:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from random import Random
 
+import numpy as np
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
@@ -22,11 +23,15 @@ from optimizer.domain import (
     Band,
     CellMinimum,
     Fund,
+    Objective,
     Region,
     Rules,
     Scenario,
 )
+from optimizer.formula import compute_targets
 from optimizer.io.results import plan_to_json
+from optimizer.model import build_model_data
+from optimizer.objectives import optimise
 from optimizer.pipeline import allocate
 from tests.conftest import cell_map, region_totals, scenario
 
@@ -286,3 +291,21 @@ def test_scaling_every_amount_by_k_scales_the_plan(s: Scenario, k: int) -> None:
     for code, total in base_totals.items():
         share, big_share = total / fund, big_totals[code] / (fund * k)
         assert abs(share - big_share) <= len(s.axes) * s.fund.rounding_unit / fund
+
+
+@settings(SETTINGS, max_examples=40)
+@given(feasible_scenarios())
+def test_closed_form_equals_the_levels_of_lps(s: Scenario) -> None:
+    """The water-filling shortcut of 'proportional' gives the plan the levels of LPs give.
+
+    Region totals agree to a thousandth of a peso per million; cells to a peso per million (the
+    levels of LPs stop after MAX_LEVELS, the closed form does not).
+    """
+    s = replace(s, regions=tuple(sorted(s.regions, key=lambda r: r.code)))
+    data = build_model_data(s, compute_targets(s))
+    fast = optimise(data, Objective.PROPORTIONAL)
+    slow = optimise(data, Objective.PROPORTIONAL, closed_form=False)
+    fund = float(s.fund.total)
+    assert np.allclose(fast.cells.sum(axis=1), slow.cells.sum(axis=1), rtol=0, atol=1e-9 * fund)
+    assert np.allclose(fast.cells, slow.cells, rtol=0, atol=1e-6 * fund)
+    assert abs(fast.objective_value - slow.objective_value) <= 1e-7
