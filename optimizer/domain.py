@@ -382,16 +382,24 @@ class AllocateOptions:
     """Seconds for the whole solve; None for no limit."""
 
 
+_PLAIN = (int, float, str, bool, type(None))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+"""Field names per dataclass type (a municipal plan has hundreds of thousands of values)."""
+
+
 def to_plain(value: object) -> object:
     """Dataclasses, enums, mappings and tuples as plain JSON-ready values (locations dropped)."""
     import dataclasses
 
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: to_plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name != "locations"
-        }
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    names = _FIELD_NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = tuple(f.name for f in dataclasses.fields(value) if f.name != "locations")
+        _FIELD_NAMES[kind] = names
+    if names is not None:
+        return {name: to_plain(getattr(value, name)) for name in names}
     if isinstance(value, StrEnum):
         return str(value)
     if isinstance(value, Mapping):

@@ -353,9 +353,33 @@ def _fill_cells(totals: FloatArray, targets: FloatArray, minima: FloatArray) -> 
     return np.asarray(np.where(clamped, minima, mu[:, None] * targets), dtype=np.float64)
 
 
+def _region_level(data: ModelData) -> ModelData:
+    """The same rules on region totals alone: one variable per region, no axes.
+
+    Its lower bounds are the sums of the region's cell minimums; the fund and every region
+    family (bands, floors, caps, absorption caps) keep their rows, named and registered as in
+    the full model.
+    """
+    targets = data.targets
+    region = targets.region
+    return dataclasses.replace(
+        data,
+        axes=("total",),
+        targets=dataclasses.replace(
+            targets,
+            axes=("total",),
+            axis_amounts=np.array([float(data.fund)]),
+            cell=np.asarray(region, dtype=np.float64)[:, None],
+        ),
+        axis_lower=[data.fund],
+        axis_upper=[data.fund],
+        cell_min=[[sum(row)] for row in data.cell_min],
+        cell_min_share=[[0.0] for _ in range(data.n)],
+    )
+
+
 def _proportional_by_waterfilling(
     data: ModelData,
-    build_regions: Callable[[], tuple[LpModel, list[Unit]]],
     region_boxes: Sequence[tuple[float, float]],
     run: _Runner,
 ) -> Optimum | None:
@@ -367,6 +391,11 @@ def _proportional_by_waterfilling(
     ``violations``), it is the optimum of the full problem. The first level's LP is still solved,
     with the same boxed regions the bisection would find: it must reach the same largest
     deviation (or the shortcut is dropped), and its duals are the marginal values reported.
+
+    That LP is written on region totals alone (:func:`_region_level`): the closed form reaches
+    the relaxation's optimum and keeps the other rules, so the full LP has the same optimum, and
+    the relaxation's duals with zeros on the axis and cell rows are optimal duals of the full LP
+    (every cell of a region has the reduced cost of its region total).
     """
     t = np.maximum(data.targets.region, 1.0)
     box = np.array([data.region_box(r) for r in range(data.n)], dtype=np.float64)
@@ -396,7 +425,10 @@ def _proportional_by_waterfilling(
     boxed = [r for r in range(data.n) if held[r] and forced[r] > z_common + TOL]
 
     start = time.perf_counter()
-    base, units = build_regions()
+    regions = _region_level(data)
+    base = create_model(regions)
+    add_rule_constraints(base, regions)
+    units = region_units(base, regions)
     objective_variable(base)
     rows = unit_rows(base, units)
     model = dataclasses.replace(base, block=None)
@@ -432,7 +464,7 @@ def _optimise(data: ModelData, objective: Objective, run: _Runner, closed_form: 
 
     region_boxes = [(lo / scale, hi / scale) for lo, hi in map(data.region_box, range(data.n))]
     if objective is Objective.PROPORTIONAL and closed_form:
-        fast = _proportional_by_waterfilling(data, build_regions, region_boxes, run)
+        fast = _proportional_by_waterfilling(data, region_boxes, run)
         if fast is not None:
             return fast
     first_model, first_result, _, last = _stage(objective, build_regions, region_boxes, run)

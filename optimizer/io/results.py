@@ -31,8 +31,13 @@ def plan_to_dict(plan: AllocationPlan) -> dict[str, object]:
 
 
 def plan_to_json(plan: AllocationPlan) -> str:
-    """Deterministic JSON text: sorted keys, two-space indent, UTF-8 characters kept."""
-    return json.dumps(plan_to_dict(plan), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """Deterministic compact JSON text: sorted keys, one line, UTF-8 characters kept.
+
+    Compact on purpose: ``json`` only uses its C encoder without ``indent``, which makes a
+    municipal plan (59,000 cells) serialise several times faster.
+    """
+    data = plan_to_dict(plan)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
 def allocations_csv(plan: AllocationPlan) -> str:
