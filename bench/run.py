@@ -153,7 +153,31 @@ def _pulp_cbc(lp: Any) -> tuple[float, float]:
     return build, time.perf_counter() - start
 
 
-def measure_size(regions: int | None, axes: int, repeat: int, cbc_lps: int) -> dict[str, Any]:
+def _levels_reference(scenario: Any) -> dict[str, Any]:
+    """Raw HiGHS on the LPs of the pure-LP formulation (the levels of LPs, no closed form).
+
+    ``allocate()`` now solves one small LP that certifies the closed form; what an LP-only
+    implementation of the same objective needs is this sequence of LPs over every cell.
+    """
+    import functools
+
+    from optimizer import pipeline
+    from optimizer.objectives import optimise
+
+    original = pipeline.optimise
+    pipeline.optimise = functools.partial(optimise, closed_form=False)  # type: ignore[assignment]
+    try:
+        start = time.perf_counter()
+        lps, _ = _capture_lps(lambda: pipeline.allocate(scenario))
+        run_seconds = time.perf_counter() - start
+    finally:
+        pipeline.optimise = original  # type: ignore[assignment]
+    return {"lps": len(lps), "raw": _raw_highs(lps), "allocate": run_seconds}
+
+
+def measure_size(
+    regions: int | None, axes: int, repeat: int, cbc_lps: int, levels: bool = False
+) -> dict[str, Any]:
     """Everything measured for one size (run in a fresh process by :func:`main`)."""
     import gc
 
@@ -205,6 +229,7 @@ def measure_size(regions: int | None, axes: int, repeat: int, cbc_lps: int) -> d
         "baseline_mib": baseline,
         "repeat": repeat,
     }
+    out["levels"] = _levels_reference(scenario) if levels else None
     if pulp.PULP_CBC_CMD().available():
         chosen = list(range(len(lps))) if cbc_lps <= 0 else list(range(min(cbc_lps, len(lps))))
         builds, solves = [], []
@@ -417,11 +442,12 @@ def render(sizes: list[tuple[str, dict[str, Any]]], load: dict[str, Any] | None,
         "| size | runs | LPs | "
         + " | ".join(STAGES)
         + " | allocate() | allocate() + serialise | raw HiGHS (limit) "
-        "| ratio | PuLP + CBC | CBC ratio | peak RSS |",
+        "| ratio | PuLP + CBC | CBC ratio | raw HiGHS, LP-only formulation | ratio to it "
+        "| peak RSS |",
         "| --- | ---: | ---: | "
         + " | ".join("---:" for _ in STAGES)
         + " | ---: | ---: | ---: | ---: | ---: "
-        "| ---: | ---: |",
+        "| ---: | ---: | ---: | ---: |",
     ]
     for label, r in sizes:
         med = r["median"]
@@ -434,11 +460,14 @@ def render(sizes: list[tuple[str, dict[str, Any]]], load: dict[str, Any] | None,
             else _ms(cbc_total) + (" (est.)" if cbc["extrapolated"] else "")
         )
         cbc_ratio = "-" if cbc_total is None else f"{cbc_total / raw:.2f}x"
+        levels = r.get("levels")
+        levels_text = "-" if not levels else f"{_ms(levels['raw'])} ({levels['lps']} LPs)"
+        levels_ratio = "-" if not levels else f"**{med['total'] / levels['raw']:.3f}x**"
         lines.append(
             f"| {label} | {r['repeat']} | {r['lp_solves']} | "
             + " | ".join(_ms(med.get(s)) if s in r["stages_reported"] else "-" for s in STAGES)
             + f" | {_ms(med['allocate'])} | **{_ms(med['total'])}** | {_ms(raw)} | **{med['total'] / raw:.2f}x** "
-            f"| {cbc_text} | {cbc_ratio} | {r['peak_mib']:.0f} MiB |"
+            f"| {cbc_text} | {cbc_ratio} | {levels_text} | {levels_ratio} | {r['peak_mib']:.0f} MiB |"
         )
     lines += [
         "",
@@ -519,13 +548,18 @@ def main(argv: list[str] | None = None) -> int:
         help="runs per municipal size (default: --repeat); one run lasts minutes there",
     )
     parser.add_argument("--skip-grpc", action="store_true")
+    parser.add_argument(
+        "--skip-levels",
+        action="store_true",
+        help="do not measure the LP-only formulation (minutes at municipal sizes)",
+    )
     parser.add_argument("--save-json", default=None, help="also write the measurements as JSON")
     parser.add_argument("--notes", default=str(ROOT / "bench" / "NOTES.md"))
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
-        regions, axes, repeat, cbc_lps = json.loads(args.child)
-        print(json.dumps(measure_size(regions, axes, repeat, cbc_lps)))
+        regions, axes, repeat, cbc_lps, levels = json.loads(args.child)
+        print(json.dumps(measure_size(regions, axes, repeat, cbc_lps, levels)))
         return 0
     args.repeat = args.repeat or (1 if args.quick else 5)
     table = QUICK_SIZES if args.quick else FULL_SIZES
@@ -538,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
         repeat = args.repeat
         if regions is not None and regions >= 500 and args.large_repeat:
             repeat = args.large_repeat
-        spec = json.dumps([regions, axes, repeat, cbc_lps])
+        spec = json.dumps([regions, axes, repeat, cbc_lps, not args.quick and not args.skip_levels])
         print(f"== {label}", file=sys.stderr, flush=True)
         done = subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "--child", spec],
