@@ -158,6 +158,22 @@ class NewRun:
     caller_role: str = ""
     versions: Mapping[str, str] = field(default_factory=dict)
     timings: Mapping[str, float] = field(default_factory=dict)
+    input_json: str = ""
+    """:func:`canonical_input` of scenario and options when already computed (by a worker)."""
+    result_json: str = ""
+    """:func:`result_text` of the outcome when already computed (by a worker)."""
+
+
+def result_text(
+    plan: AllocationPlan | None, conflicts: tuple[Conflict, ...] = (), error: str = ""
+) -> str:
+    """The stored result of a run: plan (or None), conflicts and error, as canonical JSON."""
+    result = {
+        "plan": to_plain(plan) if plan is not None else None,
+        "conflicts": to_plain(conflicts),
+        "error": error,
+    }
+    return canonical_json(result)
 
 
 @dataclass(frozen=True)
@@ -295,17 +311,12 @@ class AuditStore:
         RequestIdConflictError
             ``run.request_id`` is already used by a run with another input.
         """
-        input_json = canonical_input(run.scenario, run.options)
+        input_json = run.input_json or canonical_input(run.scenario, run.options)
         digest = sha256_text(input_json)
         if run.request_id:
             earlier = self.find_by_request_id(run.request_id)
             if earlier is not None:
                 return self._replay(earlier, digest), True
-        result: dict[str, Any] = {
-            "plan": to_plain(run.plan) if run.plan is not None else None,
-            "conflicts": to_plain(run.conflicts),
-            "error": run.error,
-        }
         row = {
             "run_id": str(uuid.uuid4()),
             "request_id": run.request_id or None,
@@ -317,7 +328,7 @@ class AuditStore:
             "language": str(run.options.language),
             "input_json": input_json,
             "input_sha256": digest,
-            "result_json": canonical_json(result),
+            "result_json": run.result_json or result_text(run.plan, run.conflicts, run.error),
             "caller_role": run.caller_role,
             "versions_json": canonical_json(dict(run.versions)),
             "timings_json": canonical_json(dict(run.timings)),

@@ -387,3 +387,64 @@ def test_health_turns_not_serving_on_shutdown(tmp_path: Path) -> None:
         reader.join(timeout=5)
     assert seen[0] == health_pb2.HealthCheckResponse.SERVING
     assert health_pb2.HealthCheckResponse.NOT_SERVING in seen
+
+
+def _fasp_files(replace: dict[str, bytes] | None = None) -> list[pb.ScenarioFile]:
+    files = {
+        p.relative_to(FASP_2026).as_posix(): p.read_bytes()
+        for p in sorted(FASP_2026.rglob("*"))
+        if p.is_file() and p.suffix in {".yaml", ".csv"}
+    }
+    files.update(replace or {})
+    return [pb.ScenarioFile(name=name, content=content) for name, content in files.items()]
+
+
+def test_uploaded_files_retry_is_replayed(stub: pb_grpc.AllocationServiceStub) -> None:
+    """Files are read in the worker; a retry (read in the server) matches the stored input."""
+    request = pb.AllocateRequest(
+        files=pb.ScenarioFiles(files=_fasp_files()), request_id="files-retry-1"
+    )
+    first = stub.Allocate(request, timeout=60)
+    again = stub.Allocate(request, timeout=60)
+    assert not first.replayed
+    assert again.replayed
+    assert again.allocation.run_id == first.allocation.run_id
+    assert again.allocation.input_sha256 == first.allocation.input_sha256
+    assert sum(c.amount for c in again.allocation.cells) == FASP_2026_FUND
+
+
+def test_bad_uploaded_file_is_invalid_argument_located(
+    stub: pb_grpc.AllocationServiceStub, channel: grpc.Channel
+) -> None:
+    """A broken CSV among the uploaded files is INVALID_ARGUMENT naming the file and row."""
+    broken = b"cve_ent,entidad,pop_conapo_mid2026,fasp_2025_mxn\n01,Aguascalientes,abc,1\n"
+    request = pb.AllocateRequest(
+        files=pb.ScenarioFiles(files=_fasp_files({"data/states.csv": broken}))
+    )
+    err = _error(lambda: stub.Allocate(request, timeout=60))
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    text = " ".join(
+        v.description
+        for v in _details(err, error_details_pb2.BadRequest).field_violations  # type: ignore[attr-defined]
+    )
+    assert "data/states.csv" in text
+    _assert_still_serving(channel)
+
+
+def test_many_problems_fit_the_trailing_metadata() -> None:
+    """200 located problems still give details under the 8 KiB metadata limit, saying the rest."""
+    from optimizer.errors import Problem, ScenarioError
+    from optimizer.service.errors import status_for
+
+    problems = [
+        Problem(f"data/states.csv row {i}, column poblacion", "is not a number; write digits", "f")
+        for i in range(2, 202)
+    ]
+    code, status = status_for(ScenarioError(problems))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert len(status.SerializeToString()) * 4 // 3 < 8192
+    bad = error_details_pb2.BadRequest()
+    status.details[0].Unpack(bad)
+    assert "row 2," in bad.field_violations[0].description
+    assert "more problem(s)" in bad.field_violations[-1].description
+    assert 10 < len(bad.field_violations) < 200

@@ -371,8 +371,11 @@ def timestamp(when: datetime) -> Timestamp:
     return ts
 
 
-def record_to_proto(record: RunRecord) -> pb.Allocation:
-    """Proto of a stored run, with its plan when it ended optimal."""
+def record_to_proto(record: RunRecord, plan: AllocationPlan | None = None) -> pb.Allocation:
+    """Proto of a stored run, with its plan when it ended optimal.
+
+    ``plan``: the run's plan when the caller has it in hand (saves rebuilding it from JSON).
+    """
     out = pb.Allocation(
         run_id=record.run_id,
         request_id=record.request_id,
@@ -384,7 +387,8 @@ def record_to_proto(record: RunRecord) -> pb.Allocation:
         error=record.error(),
         timings=dict(record.timings),
     )
-    plan = record.plan()
+    if plan is None:
+        plan = record.plan()
     if plan is not None:
         plan_into_proto(plan, out)
     else:

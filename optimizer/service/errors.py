@@ -58,15 +58,47 @@ def _pack(message: object) -> any_pb2.Any:
     return detail
 
 
+DETAILS_BUDGET = 4096
+"""Bytes of field violations at most: the details travel in trailing metadata, which clients
+refuse beyond 8 KiB by default (the whole status, base64-encoded, must fit)."""
+
+
+def _violations_within_budget(
+    violations: list[error_details_pb2.BadRequest.FieldViolation],
+) -> list[error_details_pb2.BadRequest.FieldViolation]:
+    """The first violations that fit the budget, and one saying how many were left out."""
+    kept: list[error_details_pb2.BadRequest.FieldViolation] = []
+    used = 0
+    for v in violations:
+        size = v.ByteSize() + 4
+        if used + size > DETAILS_BUDGET:
+            left = len(violations) - len(kept)
+            kept.append(
+                error_details_pb2.BadRequest.FieldViolation(
+                    field="scenario",
+                    description=(
+                        f"and {left} more problem(s): call ValidateScenario or run "
+                        "`fsf validate` for the whole list"
+                    ),
+                )
+            )
+            break
+        kept.append(v)
+        used += size
+    return kept
+
+
 def _bad_request(err: Exception) -> tuple[str, list[any_pb2.Any]]:
     if isinstance(err, ScenarioError):
         errors = [p for p in err.problems if p.severity == "error"] or list(err.problems)
-        violations = [
-            error_details_pb2.BadRequest.FieldViolation(
-                field=p.field or p.location, description=str(p)
-            )
-            for p in errors
-        ]
+        violations = _violations_within_budget(
+            [
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=p.field or p.location, description=str(p)
+                )
+                for p in errors
+            ]
+        )
         message = f"the scenario has {len(errors)} problem(s); see the field violations"
         if errors:
             message += f"; first: {errors[0]}"

@@ -13,7 +13,7 @@ from importlib import metadata
 import grpc
 
 from optimizer import __version__
-from optimizer.domain import Conflict, Scenario
+from optimizer.domain import AllocationPlan, Conflict, Scenario
 from optimizer.errors import (
     DeadlineExceededError,
     InfeasibleError,
@@ -24,7 +24,14 @@ from optimizer.errors import (
 from optimizer.service import convert
 from optimizer.service.auth import CALL_ID, CALLER_ROLE
 from optimizer.service.errors import BadRequestError, abort_with
-from optimizer.service.worker import DEADLINE_MARGIN, Outcome, Solve, run_solve, unpack
+from optimizer.service.worker import (
+    DEADLINE_MARGIN,
+    Outcome,
+    Solve,
+    UploadedFiles,
+    run_solve,
+    unpack,
+)
 from optimizer.store import MAX_REQUEST_ID, AuditStore, NewRun, RunRecord, RunStatus
 from optimizer.v1 import allocation_pb2 as pb
 from optimizer.v1 import allocation_pb2_grpc as pb_grpc
@@ -51,6 +58,27 @@ class _CallGone(Exception):
     """The caller cancelled or its deadline passed; nobody reads the answer."""
 
 
+def uploaded_files(request: pb.AllocateRequest | pb.ValidateScenarioRequest) -> UploadedFiles:
+    """The uploaded scenario files of a request, each name once.
+
+    Raises
+    ------
+    ScenarioError
+        A file name is given twice.
+    """
+    files: dict[str, bytes] = {}
+    for i, f in enumerate(request.files.files):
+        if f.name in files:
+            problem = Problem(
+                location=f"files.files[{i}].name",
+                message=f"file {f.name!r} is given twice; send each file once",
+                field=f"files.files[{i}].name",
+            )
+            raise ScenarioError([problem])
+        files[f.name] = f.content
+    return UploadedFiles(files, request.files.main or "scenario.yaml")
+
+
 def load_source(request: pb.AllocateRequest | pb.ValidateScenarioRequest) -> Scenario:
     """The domain scenario of a request, from structured messages or uploaded files.
 
@@ -65,17 +93,8 @@ def load_source(request: pb.AllocateRequest | pb.ValidateScenarioRequest) -> Sce
     if source == "files":
         from optimizer.io import load_scenario_files
 
-        files: dict[str, bytes] = {}
-        for i, f in enumerate(request.files.files):
-            if f.name in files:
-                problem = Problem(
-                    location=f"files.files[{i}].name",
-                    message=f"file {f.name!r} is given twice; send each file once",
-                    field=f"files.files[{i}].name",
-                )
-                raise ScenarioError([problem])
-            files[f.name] = f.content
-        return load_scenario_files(files, main=request.files.main or "scenario.yaml")
+        uploaded = uploaded_files(request)
+        return load_scenario_files(uploaded.files, main=uploaded.main)
     problem = Problem(
         location="source",
         message="give the scenario either as 'scenario' (messages) or as 'files'",
@@ -123,15 +142,22 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
         if len(request.request_id) > MAX_REQUEST_ID:
             message = f"at most {MAX_REQUEST_ID} characters"
             raise BadRequestError("request_id", message)
-        scenario = load_source(request)
+        # Uploaded files are read in the worker (pandas costs milliseconds the server process,
+        # which serves every call, should not spend); a structured scenario is converted here.
+        source: Scenario | UploadedFiles
+        if request.WhichOneof("source") == "files":
+            source = uploaded_files(request)
+        else:
+            source = load_source(request)
         options = convert.options_from_request(request)
         if request.request_id:
             earlier = self.store.find_by_request_id(request.request_id)
             if earlier is not None:
+                given = source if isinstance(source, Scenario) else load_source(request)
                 # Same key: replay (same input) or ALREADY_EXISTS (other input), never solve.
                 record, _ = self.store.record(
                     NewRun(
-                        scenario=scenario,
+                        scenario=given,
                         options=options,
                         status=earlier.status,
                         request_id=request.request_id,
@@ -144,7 +170,7 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
             message = "the deadline is too short to solve; allow at least one second"
             raise DeadlineExceededError(message)
         submitted = time.time()
-        future = self.pool.submit(run_solve, self.solve, scenario, options, deadline)
+        future = self.pool.submit(run_solve, self.solve, source, options, deadline)
         outcome = self._wait(future, context)
         timings = {
             "queue_seconds": round(max(outcome.started - submitted, 0.0), 6),
@@ -153,6 +179,10 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
         status, plan, error = RunStatus.OPTIMAL, None, ""
         conflicts: tuple[Conflict, ...] = ()
         failure: Exception | None = None
+        if outcome.scenario is None:
+            unpack(outcome)  # the files could not be read: nothing to audit
+        scenario = outcome.scenario
+        assert scenario is not None
         try:
             plan = unpack(outcome)
         except ScenarioError:
@@ -181,19 +211,26 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
                 caller_role=CALLER_ROLE.get(),
                 versions=package_versions(),
                 timings=timings,
+                input_json=outcome.input_json,
+                result_json=outcome.result_json,
             )
         )
         if failure is not None:
             logger.info("call id=%s run %s stored as %s", CALL_ID.get(), record.run_id, status)
             raise failure
-        return self._reply(record, replayed=replayed)
+        # A fresh run replies from the plan in hand (already committed to the store) instead of
+        # rebuilding it from the stored JSON; a replayed one replies with the stored plan.
+        return self._reply(record, replayed=replayed, plan=None if replayed else plan)
 
     @staticmethod
-    def _reply(record: RunRecord, *, replayed: bool) -> pb.AllocateResponse:
+    def _reply(
+        record: RunRecord, *, replayed: bool, plan: AllocationPlan | None = None
+    ) -> pb.AllocateResponse:
         """The reply for a stored run; an infeasible one answers as it did the first time."""
         if record.status is RunStatus.INFEASIBLE:
             raise InfeasibleError(record.error(), record.conflicts())
-        return pb.AllocateResponse(allocation=convert.record_to_proto(record), replayed=replayed)
+        allocation = convert.record_to_proto(record, plan)
+        return pb.AllocateResponse(allocation=allocation, replayed=replayed)
 
     @staticmethod
     def _wait(future: Future[Outcome], context: grpc.ServicerContext) -> Outcome:

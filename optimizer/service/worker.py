@@ -22,6 +22,7 @@ from optimizer.errors import (
     ScenarioError,
     SolverError,
 )
+from optimizer.store import canonical_input, result_text
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +34,28 @@ DEADLINE_MARGIN = 0.25
 
 @dataclass(frozen=True)
 class Outcome:
-    """A worker's answer: ``kind`` is ok, scenario, infeasible, deadline, solver or internal."""
+    """A worker's answer: ``kind`` is ok, scenario, infeasible, deadline, solver or internal.
+
+    ``scenario`` is the scenario the worker solved (read from the uploaded files there), and
+    for a plan ``input_json`` / ``result_json`` are the texts the audit store keeps: computed in
+    the worker so that the server process, which serves every call, does less per call.
+    """
 
     kind: str
     payload: Any
     started: float
     finished: float
+    scenario: Scenario | None = None
+    input_json: str = ""
+    result_json: str = ""
+
+
+@dataclass(frozen=True)
+class UploadedFiles:
+    """Scenario files of a request (name -> bytes), read in the worker."""
+
+    files: dict[str, bytes]
+    main: str = "scenario.yaml"
 
 
 def warm_up() -> None:
@@ -47,7 +64,10 @@ def warm_up() -> None:
 
 
 def run_solve(
-    solve: Solve, scenario: Scenario, options: AllocateOptions, deadline: float | None
+    solve: Solve,
+    source: Scenario | UploadedFiles,
+    options: AllocateOptions,
+    deadline: float | None,
 ) -> Outcome:
     """Solve in a worker process within the caller's deadline (``time.time()`` seconds).
 
@@ -63,19 +83,28 @@ def run_solve(
             )
         limit = remaining if options.time_limit is None else min(remaining, options.time_limit)
         options = dataclasses.replace(options, time_limit=limit)
+    scenario: Scenario | None = source if isinstance(source, Scenario) else None
     try:
+        if isinstance(source, UploadedFiles):
+            from optimizer.io import load_scenario_files
+
+            scenario = load_scenario_files(source.files, main=source.main)
+        assert scenario is not None
         plan = solve(scenario, options)
+        input_json = canonical_input(scenario, options)
+        result_json = result_text(plan)
     except ScenarioError as err:
-        return Outcome("scenario", err.problems, started, time.time())
+        return Outcome("scenario", err.problems, started, time.time(), scenario)
     except InfeasibleError as err:
-        return Outcome("infeasible", (err.summary, err.conflicts), started, time.time())
+        payload = (err.summary, err.conflicts)
+        return Outcome("infeasible", payload, started, time.time(), scenario)
     except DeadlineExceededError as err:
-        return Outcome("deadline", str(err), started, time.time())
+        return Outcome("deadline", str(err), started, time.time(), scenario)
     except SolverError as err:
-        return Outcome("solver", str(err), started, time.time())
+        return Outcome("solver", str(err), started, time.time(), scenario)
     except Exception:  # reported to the server, which logs it and says INTERNAL
-        return Outcome("internal", traceback.format_exc(), started, time.time())
-    return Outcome("ok", plan, started, time.time())
+        return Outcome("internal", traceback.format_exc(), started, time.time(), scenario)
+    return Outcome("ok", plan, started, time.time(), scenario, input_json, result_json)
 
 
 class WorkerCrashError(Exception):
