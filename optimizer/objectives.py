@@ -7,8 +7,13 @@ formula cell targets rescaled to the region's final total). Each level solves
 deviation row has a non-zero dual) are frozen at that level and the next level continues with
 the others. Units whose own box [floor, cap] excludes their target sit at the nearest end of
 the box, unless the common deviation turns out larger than theirs, in which case they rejoin
-the free units (a fixed point reached in a few LPs). On a single axis with bands only this
-gives exactly the water-filling answer x_r = clip(lambda t_r, lo_r, hi_r).
+the free units (the smallest consistent set is found by bisection). On a single axis with bands
+only this gives exactly the water-filling answer x_r = clip(lambda t_r, lo_r, hi_r).
+
+In practice ``proportional`` first tries that answer in closed form (water-filling of region
+totals, then of each region's total over its axes), keeps it when it holds every rule, and
+certifies it with one LP on region totals (:func:`_proportional_by_waterfilling`); the levels
+of LPs above run only when the closed form breaks a rule, such as a binding axis share.
 """
 
 from __future__ import annotations
