@@ -49,6 +49,10 @@ DEFAULT_URL = "sqlite:///fsf-audit.sqlite3"
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
 MAX_REQUEST_ID = 200
+MAX_SCENARIO_NAME = 200
+MAX_RUN_ID = 64
+"""Run ids are UUIDs (36 characters); anything much longer is not one of ours."""
+MAX_PAGE_SEQ = 2**63 - 1
 
 
 class StoreError(OptimizerError):
@@ -61,6 +65,35 @@ class RunNotFoundError(StoreError):
 
 class RequestIdConflictError(StoreError):
     """A ``request_id`` was reused with a different input."""
+
+
+class InvalidFieldError(StoreError):
+    """A text the store would keep or look up cannot be stored (NUL character, too long).
+
+    PostgreSQL refuses NUL characters in text and SQLite keeps them, so the store refuses them
+    on both, before the database sees them, and the service answers INVALID_ARGUMENT.
+    """
+
+    def __init__(self, field: str, description: str) -> None:
+        self.field = field
+        self.description = description
+        super().__init__(f"{field}: {description}")
+
+
+def check_text(field: str, value: str, limit: int) -> None:
+    """Refuse a text for the store: a NUL character, or more than ``limit`` characters.
+
+    Raises
+    ------
+    InvalidFieldError
+        ``value`` contains a NUL character or is too long; the message never repeats it.
+    """
+    if "\x00" in value:
+        message = "contains a NUL character (\\x00); remove it"
+        raise InvalidFieldError(field, message)
+    if len(value) > limit:
+        message = f"is {len(value):,} characters long; at most {limit} are allowed"
+        raise InvalidFieldError(field, message)
 
 
 class RunStatus(enum.StrEnum):
@@ -228,7 +261,7 @@ runs = sa.Table(
     sa.Column("request_id", sa.String(MAX_REQUEST_ID), nullable=True, unique=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("status", sa.String(32), nullable=False),
-    sa.Column("scenario_name", sa.String(200), nullable=False),
+    sa.Column("scenario_name", sa.String(MAX_SCENARIO_NAME), nullable=False),
     sa.Column("fiscal_year", sa.Integer(), nullable=False, index=True),
     sa.Column("fund_total", sa.BigInteger(), nullable=False),
     sa.Column("language", sa.String(8), nullable=False),
@@ -256,11 +289,17 @@ def _encode_token(seq: int) -> str:
 
 def _decode_token(token: str) -> int:
     try:
+        if len(token) > 64:
+            raise ValueError(len(token))
         text = base64.urlsafe_b64decode(token.encode("ascii")).decode("ascii")
-        prefix, seq = text.split(":", 1)
-        if prefix != "v1":
+        prefix, digits = text.split(":", 1)
+        # A crafted token must not reach the query as an integer the database cannot hold.
+        if prefix != "v1" or not digits.isdigit() or len(digits) > 19:
             raise ValueError(prefix)
-        return int(seq)
+        seq = int(digits)
+        if not 0 < seq <= MAX_PAGE_SEQ:
+            raise ValueError(seq)
+        return seq
     except (ValueError, UnicodeError) as err:
         message = "page_token is not a token returned by ListAllocations"
         raise ValueError(message) from err
@@ -311,12 +350,14 @@ class AuditStore:
         RequestIdConflictError
             ``run.request_id`` is already used by a run with another input.
         """
+        check_text("request_id", run.request_id, MAX_REQUEST_ID)
+        check_text("scenario.name", run.scenario.name, MAX_SCENARIO_NAME)
         input_json = run.input_json or canonical_input(run.scenario, run.options)
         digest = sha256_text(input_json)
         if run.request_id:
             earlier = self.find_by_request_id(run.request_id)
             if earlier is not None:
-                return self._replay(earlier, digest), True
+                return _replay(earlier, digest), True
         row = {
             "run_id": str(uuid.uuid4()),
             "request_id": run.request_id or None,
@@ -341,24 +382,21 @@ class AuditStore:
             earlier = self.find_by_request_id(run.request_id) if run.request_id else None
             if earlier is None:
                 raise
-            return self._replay(earlier, digest), True
+            return _replay(earlier, digest), True
         logger.info("stored run %s (%s, request_id=%r)", row["run_id"], run.status, run.request_id)
         return self.get(str(row["run_id"])), False
-
-    @staticmethod
-    def _replay(earlier: RunRecord, digest: str) -> RunRecord:
-        if earlier.input_sha256 != digest:
-            message = (
-                f"request_id {earlier.request_id!r} was already used for run {earlier.run_id} "
-                "with a different input; use a new request_id for a new input"
-            )
-            raise RequestIdConflictError(message)
-        return earlier
 
     # -- reads ----------------------------------------------------------------------------
 
     def find_by_request_id(self, request_id: str) -> RunRecord | None:
-        """The run stored under ``request_id``, or None."""
+        """The run stored under ``request_id``, or None.
+
+        Raises
+        ------
+        InvalidFieldError
+            ``request_id`` has a NUL character or is too long.
+        """
+        check_text("request_id", request_id, MAX_REQUEST_ID)
         with self.engine.connect() as conn:
             row = conn.execute(runs.select().where(runs.c.request_id == request_id)).first()
         return _to_record(row) if row is not None else None
@@ -370,7 +408,10 @@ class AuditStore:
         ------
         RunNotFoundError
             No such run.
+        InvalidFieldError
+            ``run_id`` has a NUL character or is too long to be a run id.
         """
+        check_text("run_id", run_id, MAX_RUN_ID)
         with self.engine.connect() as conn:
             row = conn.execute(runs.select().where(runs.c.run_id == run_id)).first()
         if row is None:
@@ -415,6 +456,27 @@ class AuditStore:
             rows = conn.execute(query).all()
         next_token = _encode_token(rows[size - 1].seq) if len(rows) > size else ""
         return [_to_record(r) for r in rows[:size]], next_token
+
+
+def _replay(earlier: RunRecord, digest: str) -> RunRecord:
+    if earlier.input_sha256 != digest:
+        message = (
+            f"request_id {earlier.request_id!r} was already used for run {earlier.run_id} "
+            "with a different input; use a new request_id for a new input"
+        )
+        raise RequestIdConflictError(message)
+    return earlier
+
+
+def check_replay(earlier: RunRecord, input_json: str) -> RunRecord:
+    """``earlier`` when ``input_json`` is its input (a retry), else refuse the reused key.
+
+    Raises
+    ------
+    RequestIdConflictError
+        The request_id of ``earlier`` is being reused for another input.
+    """
+    return _replay(earlier, sha256_text(input_json))
 
 
 def _to_record(row: Any) -> RunRecord:

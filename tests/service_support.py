@@ -2,7 +2,7 @@
 
 ``faulty_solve`` runs in the worker processes, so it lives in an importable module (pickled by
 reference). A scenario name selects a fault: ``sleep-<seconds>-...`` solves after a pause,
-``raise-internal`` / ``raise-solver`` / ``raise-deadline`` raise; any other name solves normally.
+``spin-<seconds>-...`` keeps a CPU busy that long first, ``raise-internal`` / ``raise-solver`` / ``raise-deadline`` raise; any other name solves normally.
 """
 
 from __future__ import annotations
@@ -72,6 +72,10 @@ def faulty_solve(scenario: Scenario, options: AllocateOptions) -> AllocationPlan
 
     if scenario.name.startswith("sleep-"):
         time.sleep(float(scenario.name.split("-")[1]))
+    elif scenario.name.startswith("spin-"):
+        end = time.monotonic() + float(scenario.name.split("-")[1])
+        while time.monotonic() < end:
+            pass
     elif scenario.name == "raise-internal":
         message = "boom: secret internal detail"
         raise RuntimeError(message)
@@ -85,7 +89,7 @@ def faulty_solve(scenario: Scenario, options: AllocateOptions) -> AllocationPlan
 
 
 def main(argv: list[str]) -> int:
-    """Serve with ``faulty_solve`` (for the SIGTERM test): ``python -m tests.service_support STORE GRACE``."""
+    """Serve with ``faulty_solve``: ``python -m tests.service_support STORE GRACE [WORKERS]``."""
     import logging
 
     from optimizer.service.server import serve
@@ -101,7 +105,7 @@ def main(argv: list[str]) -> int:
         grace=float(argv[1]),
         ready=ready,
         store=argv[0],
-        workers=2,
+        workers=int(argv[2]) if len(argv) > 2 else 2,
         solve=faulty_solve,
     )
 

@@ -19,7 +19,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from optimizer.errors import DeadlineExceededError, InfeasibleError, ScenarioError, SolverError
-from optimizer.store import RequestIdConflictError, RunNotFoundError
+from optimizer.store import InvalidFieldError, RequestIdConflictError, RunNotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,10 @@ class ResourceExhaustedError(ServiceError):
     """The request is larger than this server accepts."""
 
 
+class ShuttingDownError(ServiceError):
+    """The server is stopping and the call could not finish within the grace period."""
+
+
 class BadRequestError(ServiceError):
     """A request field outside the scenario is invalid (page token, run id, ...)."""
 
@@ -58,9 +62,25 @@ def _pack(message: object) -> any_pb2.Any:
     return detail
 
 
-DETAILS_BUDGET = 4096
+DETAILS_BUDGET = 3072
 """Bytes of field violations at most: the details travel in trailing metadata, which clients
 refuse beyond 8 KiB by default (the whole status, base64-encoded, must fit)."""
+MAX_MESSAGE_CHARS = 300
+"""Characters of a status message at most. The message travels twice in the trailing metadata
+(``grpc-message``, percent-encoded: up to 6 bytes per accented character, and inside the
+base64 status); a message that echoes client input (a 100,000-character run id, the names of
+1,000 uploaded files) would otherwise push the reply past the client's metadata limit and the
+caller would see RESOURCE_EXHAUSTED instead of the real error."""
+MAX_DESCRIPTION_CHARS = 600
+"""Characters of one field violation's description at most, for the same reason."""
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    note = f"... ({len(text) - limit:,} more characters)"
+    return text[: max(limit - len(note), 0)] + note
 
 
 def _violations_within_budget(
@@ -94,7 +114,8 @@ def _bad_request(err: Exception) -> tuple[str, list[any_pb2.Any]]:
         violations = _violations_within_budget(
             [
                 error_details_pb2.BadRequest.FieldViolation(
-                    field=p.field or p.location, description=str(p)
+                    field=shorten(p.field or p.location, MAX_DESCRIPTION_CHARS),
+                    description=shorten(str(p), MAX_DESCRIPTION_CHARS),
                 )
                 for p in errors
             ]
@@ -103,13 +124,13 @@ def _bad_request(err: Exception) -> tuple[str, list[any_pb2.Any]]:
         if errors:
             message += f"; first: {errors[0]}"
     else:
-        assert isinstance(err, BadRequestError)
+        assert isinstance(err, BadRequestError | InvalidFieldError)
         violations = [
             error_details_pb2.BadRequest.FieldViolation(
-                field=err.field, description=err.description
+                field=err.field, description=shorten(err.description, MAX_DESCRIPTION_CHARS)
             )
         ]
-        message = str(err)
+        message = f"{err.field}: {err.description}"
     return message, [_pack(error_details_pb2.BadRequest(field_violations=violations))]
 
 
@@ -119,7 +140,9 @@ def _precondition(err: Exception) -> tuple[str, list[any_pb2.Any]]:
         error_details_pb2.PreconditionFailure.Violation(
             type=str(c.family),
             subject=str(c.family),
-            description=f"{c.description} (relax by {c.amount:,} pesos)",
+            description=shorten(
+                f"{c.description} (relax by {c.amount:,} pesos)", MAX_DESCRIPTION_CHARS
+            ),
         )
         for c in err.conflicts
     ]
@@ -151,6 +174,7 @@ class StatusRule:
 STATUS_TABLE: tuple[StatusRule, ...] = (
     StatusRule(ScenarioError, grpc.StatusCode.INVALID_ARGUMENT, _bad_request),
     StatusRule(BadRequestError, grpc.StatusCode.INVALID_ARGUMENT, _bad_request),
+    StatusRule(InvalidFieldError, grpc.StatusCode.INVALID_ARGUMENT, _bad_request),
     StatusRule(InfeasibleError, grpc.StatusCode.FAILED_PRECONDITION, _precondition),
     StatusRule(RunNotFoundError, grpc.StatusCode.NOT_FOUND, _plain),
     StatusRule(RequestIdConflictError, grpc.StatusCode.ALREADY_EXISTS, _plain),
@@ -158,6 +182,7 @@ STATUS_TABLE: tuple[StatusRule, ...] = (
     StatusRule(PermissionDeniedError, grpc.StatusCode.PERMISSION_DENIED, _plain),
     StatusRule(DeadlineExceededError, grpc.StatusCode.DEADLINE_EXCEEDED, _plain),
     StatusRule(ResourceExhaustedError, grpc.StatusCode.RESOURCE_EXHAUSTED, _plain),
+    StatusRule(ShuttingDownError, grpc.StatusCode.UNAVAILABLE, _plain),
     StatusRule(SolverError, grpc.StatusCode.INTERNAL, _fixed(SOLVER_MESSAGE)),
     StatusRule(Exception, grpc.StatusCode.INTERNAL, _fixed(INTERNAL_MESSAGE)),
 )
@@ -172,7 +197,11 @@ def status_for(err: Exception) -> tuple[grpc.StatusCode, status_pb2.Status]:
             break
     else:  # pragma: no cover - the last row matches every Exception
         code, (message, details) = grpc.StatusCode.INTERNAL, (INTERNAL_MESSAGE, [])
-    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=details)
+    status = status_pb2.Status(
+        code=getattr(code_pb2, code.name),
+        message=shorten(message, MAX_MESSAGE_CHARS),
+        details=details,
+    )
     return code, status
 
 

@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from optimizer.service.auth import CallInterceptor, TokenTable
+from optimizer.service.pool import WorkerPool
 from optimizer.service.servicer import AllocationServicer
 from optimizer.service.worker import Solve, warm_up
 from optimizer.store import DEFAULT_URL, AuditStore
@@ -34,6 +35,9 @@ DEFAULT_ADDRESS = "127.0.0.1:50051"
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 """16 MiB: a national scenario is well under 1 MiB; municipal scale stays under a few MiB."""
 DEFAULT_GRACE_SECONDS = 10.0
+REPLY_MARGIN_SECONDS = 0.5
+"""Before the grace period ends, calls still running are ended and answered UNAVAILABLE, this
+long before gRPC would cancel them without an answer."""
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AllocationService"].full_name
 
 
@@ -48,6 +52,10 @@ class TlsFiles:
 
 class InsecureBindError(ValueError):
     """Refused to listen on a non-loopback address without tokens and TLS."""
+
+
+class BindError(OSError):
+    """The address could not be listened on (port in use, not an address of this machine)."""
 
 
 def is_loopback(address: str) -> bool:
@@ -68,7 +76,7 @@ class AllocationServer:
         self,
         grpc_server: grpc.Server,
         health_servicer: health.HealthServicer,
-        pool: ProcessPoolExecutor,
+        pool: WorkerPool,
         store: AuditStore,
         workers: int,
     ) -> None:
@@ -81,10 +89,8 @@ class AllocationServer:
 
     def start(self) -> None:
         """Start the worker processes and accept calls; health says SERVING."""
-        # Submitting one job per worker makes the pool start every process now, not on the
-        # first solves, so the first calls do not pay for process start-up and imports.
-        for future in [self.pool.submit(warm_up) for _ in range(self.workers)]:
-            future.result()
+        # Every worker process starts (and imports the engine) now, not on the first calls.
+        self.pool.start()
         self.grpc_server.start()
         self.health.set("", health_pb2.HealthCheckResponse.SERVING)
         self.health.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
@@ -93,25 +99,31 @@ class AllocationServer:
     def stop(self, grace: float | None = DEFAULT_GRACE_SECONDS) -> None:
         """Say NOT_SERVING, refuse new calls, let calls in flight finish within ``grace`` seconds.
 
-        Then stop the worker processes (a solve still running after the grace period is ended)
-        and close the store. Safe to call twice.
+        Every call in flight gets an answer: its plan when it finishes in time, otherwise
+        UNAVAILABLE (retry elsewhere or later) :data:`REPLY_MARGIN_SECONDS` before the grace
+        period ends, its worker ended. Then the workers stop and the store is closed. Safe to
+        call twice.
         """
         if self._stopped.is_set():
             return
         self._stopped.set()
         self.health.enter_graceful_shutdown()
         logger.info("shutting down: draining calls for up to %s s", grace)
-        self.grpc_server.stop(grace).wait()
-        # The executor has no public way to end a running task; after the grace period nobody
-        # waits for it any more, so end its process rather than hang the shutdown.
-        processes = list((getattr(self.pool, "_processes", None) or {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.join(timeout=1.0)
-            if process.is_alive():
-                process.terminate()
+        drained = self.grpc_server.stop(grace)
+        if grace is None:
+            drained.wait()
+        elif not drained.wait(max(grace - REPLY_MARGIN_SECONDS, 0.0)):
+            logger.warning("grace period almost over: ending the calls still running")
+            self.pool.abort()
+            drained.wait()
+        self.pool.close()
         self.store.close()
         logger.info("stopped")
+
+    def hurry(self) -> None:
+        """End the calls in flight now (UNAVAILABLE): a second Ctrl-C during the drain."""
+        logger.warning("ending the calls in flight now")
+        self.pool.abort()
 
     def wait_for_termination(self, timeout: float | None = None) -> bool:
         """Block until the server stops; False when ``timeout`` ran out first."""
@@ -168,8 +180,8 @@ def create_server(
     ------
     InsecureBindError
         ``address`` is not loopback, tokens or TLS are missing and ``insecure`` is False.
-    RuntimeError
-        The address could not be bound.
+    BindError
+        The address could not be listened on.
     """
     if not is_loopback(address) and (tokens is None or tls is None) and not insecure:
         message = (
@@ -177,6 +189,16 @@ def create_server(
             "(--tls-cert/--tls-key); bind to 127.0.0.1, add them, or pass --insecure"
         )
         raise InsecureBindError(message)
+    if insecure and (tokens is None or tls is None):
+        missing = " and ".join(
+            name for name, value in (("TLS", tls), ("tokens", tokens)) if value is None
+        )
+        logger.warning(
+            "--insecure: serving %s without %s; anyone who can reach this address %s",
+            address,
+            missing,
+            "can read and allocate" if tokens is None else "can read the traffic",
+        )
     if mp_start_method == "fork":
         message = "fork would copy the gRPC threads into the workers; use spawn or forkserver"
         raise ValueError(message)
@@ -185,11 +207,8 @@ def create_server(
 
         solve = allocate
     workers = workers or os.cpu_count() or 1
-    audit = store if isinstance(store, AuditStore) else AuditStore(store)
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context(mp_start_method),
-        initializer=warm_up,
+    pool = WorkerPool(
+        workers, context=multiprocessing.get_context(mp_start_method), initializer=warm_up
     )
     threads = grpc_threads or max(64, 4 * workers + 16)
     server = grpc.server(
@@ -201,6 +220,12 @@ def create_server(
             ("grpc.so_reuseport", 0),
         ],
     )
+    port = _bind(server, address, tls)
+    try:
+        audit = store if isinstance(store, AuditStore) else AuditStore(store)
+    except BaseException:
+        server.stop(0)
+        raise
     pb_grpc.add_AllocationServiceServicer_to_server(  # type: ignore[no-untyped-call]
         AllocationServicer(audit, pool, solve), server
     )
@@ -214,23 +239,39 @@ def create_server(
     reflection.enable_server_reflection(
         (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    if tls is not None:
-        credentials = grpc.ssl_server_credentials(
-            [(tls.key.read_bytes(), tls.cert.read_bytes())],
-            root_certificates=tls.client_ca.read_bytes() if tls.client_ca else None,
-            require_client_auth=tls.client_ca is not None,
-        )
-        port = server.add_secure_port(address, credentials)
-    else:
-        port = server.add_insecure_port(address)
-    if not port:
-        pool.shutdown(wait=False)
-        message = f"could not bind {address}"
-        raise RuntimeError(message)
     logger.info(
         "bound %s (port %d, tls=%s, auth=%s)", address, port, tls is not None, tokens is not None
     )
     return AllocationServer(server, health_servicer, pool, audit, workers), port
+
+
+def _bind(server: grpc.Server, address: str, tls: TlsFiles | None) -> int:
+    """Listen on ``address``; the bound port.
+
+    Raises
+    ------
+    BindError
+        The port is in use or the host is not an address of this machine.
+    """
+    try:
+        if tls is not None:
+            credentials = grpc.ssl_server_credentials(
+                [(tls.key.read_bytes(), tls.cert.read_bytes())],
+                root_certificates=tls.client_ca.read_bytes() if tls.client_ca else None,
+                require_client_auth=tls.client_ca is not None,
+            )
+            port = server.add_secure_port(address, credentials)
+        else:
+            port = server.add_insecure_port(address)
+    except RuntimeError:  # grpcio raises this when it cannot bind
+        port = 0
+    if not port:
+        message = (
+            f"cannot listen on {address}: the port is already in use (another fsf serve?) or "
+            "the host is not an address of this machine; choose another --address"
+        )
+        raise BindError(message)
+    return port
 
 
 def serve(
@@ -241,6 +282,10 @@ def serve(
     **kwargs: object,
 ) -> int:
     """Serve until SIGTERM or SIGINT, then drain calls within ``grace`` seconds.
+
+    The worker processes ignore both signals (they are sent to the whole process group by
+    Ctrl-C and ``systemctl stop``): the server drains the calls in flight, then stops them. A
+    second signal ends the calls still in flight at once (UNAVAILABLE).
 
     Parameters
     ----------
@@ -263,6 +308,8 @@ def serve(
 
     def on_signal(signum: int, _frame: object) -> None:
         logger.info("received %s", signal.Signals(signum).name)
+        if stop_requested.is_set():
+            server.hurry()  # a second signal: do not wait for the grace period
         stop_requested.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}

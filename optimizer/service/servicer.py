@@ -4,35 +4,44 @@ from __future__ import annotations
 
 import logging
 import platform
+import threading
 import time
-from concurrent.futures import CancelledError, Executor, Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cache
 from importlib import metadata
+from typing import Any
 
 import grpc
 
 from optimizer import __version__
-from optimizer.domain import AllocationPlan, Conflict, Scenario
+from optimizer.domain import AllocationPlan, Conflict
 from optimizer.errors import (
     DeadlineExceededError,
     InfeasibleError,
-    Problem,
-    ScenarioError,
     SolverError,
 )
 from optimizer.service import convert
 from optimizer.service.auth import CALL_ID, CALLER_ROLE
-from optimizer.service.errors import BadRequestError, abort_with
+from optimizer.service.errors import BadRequestError, ShuttingDownError, abort_with
+from optimizer.service.pool import Job, JobEndedError, WorkerPool
 from optimizer.service.worker import (
     DEADLINE_MARGIN,
-    Outcome,
     Solve,
-    UploadedFiles,
-    run_solve,
+    WorkerCrashError,
+    run_allocate,
+    run_input,
+    run_validate,
     unpack,
 )
-from optimizer.store import MAX_REQUEST_ID, AuditStore, NewRun, RunRecord, RunStatus
+from optimizer.store import (
+    MAX_REQUEST_ID,
+    MAX_RUN_ID,
+    AuditStore,
+    NewRun,
+    RunRecord,
+    RunStatus,
+    check_replay,
+    check_text,
+)
 from optimizer.v1 import allocation_pb2 as pb
 from optimizer.v1 import allocation_pb2_grpc as pb_grpc
 
@@ -58,49 +67,28 @@ class _CallGone(Exception):
     """The caller cancelled or its deadline passed; nobody reads the answer."""
 
 
-def uploaded_files(request: pb.AllocateRequest | pb.ValidateScenarioRequest) -> UploadedFiles:
-    """The uploaded scenario files of a request, each name once.
+def _deadline(context: grpc.ServicerContext) -> float | None:
+    """The call's deadline in ``time.time()`` seconds (None: no deadline).
 
     Raises
     ------
-    ScenarioError
-        A file name is given twice.
+    DeadlineExceededError
+        Too little time is left to read and solve anything.
     """
-    files: dict[str, bytes] = {}
-    for i, f in enumerate(request.files.files):
-        if f.name in files:
-            problem = Problem(
-                location=f"files.files[{i}].name",
-                message=f"file {f.name!r} is given twice; send each file once",
-                field=f"files.files[{i}].name",
-            )
-            raise ScenarioError([problem])
-        files[f.name] = f.content
-    return UploadedFiles(files, request.files.main or "scenario.yaml")
+    remaining = context.time_remaining()
+    if remaining is None:
+        return None
+    if remaining <= DEADLINE_MARGIN:
+        message = "the deadline is too short to solve; allow at least one second"
+        raise DeadlineExceededError(message)
+    return time.time() + remaining
 
 
-def load_source(request: pb.AllocateRequest | pb.ValidateScenarioRequest) -> Scenario:
-    """The domain scenario of a request, from structured messages or uploaded files.
-
-    Raises
-    ------
-    ScenarioError
-        No scenario, or every located problem of the structured scenario or of the files.
-    """
-    source = request.WhichOneof("source")
-    if source == "scenario":
-        return convert.scenario_from_proto(request.scenario)
-    if source == "files":
-        from optimizer.io import load_scenario_files
-
-        uploaded = uploaded_files(request)
-        return load_scenario_files(uploaded.files, main=uploaded.main)
-    problem = Problem(
-        location="source",
-        message="give the scenario either as 'scenario' (messages) or as 'files'",
-        field="source",
-    )
-    raise ScenarioError([problem])
+def _check_ids(**fields: str) -> None:
+    """Refuse run ids and request ids the store could not hold, before any work is done."""
+    for field, value in fields.items():
+        limit = MAX_REQUEST_ID if field == "request_id" else MAX_RUN_ID
+        check_text(field, value, limit)
 
 
 class AllocationServicer(pb_grpc.AllocationServiceServicer):
@@ -111,15 +99,19 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
     store
         The audit store.
     pool
-        Executor of worker processes that run ``solve``.
+        The worker processes that read, check and solve requests.
     solve
         The engine's entry point (``optimizer.pipeline.allocate``); picklable by reference.
     """
 
-    def __init__(self, store: AuditStore, pool: Executor, solve: Solve) -> None:
+    def __init__(self, store: AuditStore, pool: WorkerPool, solve: Solve) -> None:
         self.store = store
         self.pool = pool
         self.solve = solve
+        # request_id -> set when the call solving it has ended: later calls with the same key
+        # wait for it instead of solving the same input again.
+        self._in_flight: dict[str, threading.Event] = {}
+        self._in_flight_lock = threading.Lock()
 
     # -- Allocate ---------------------------------------------------------------------------
 
@@ -128,65 +120,80 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
     ) -> pb.AllocateResponse:
         """Solve a scenario in a worker, store the run, reply with the plan."""
         try:
-            return self._allocate(request, context)
+            _check_ids(request_id=request.request_id)
+            deadline = _deadline(context)
+            if request.request_id:
+                return self._allocate_once(request, context, deadline)
+            return self._allocate(request, context, deadline)
         except _CallGone:
             logger.info("call id=%s gone before its plan was ready", CALL_ID.get())
+            context.set_code(grpc.StatusCode.CANCELLED)
             return pb.AllocateResponse()
         except Exception as err:  # mapped by the status table
             abort_with(context, err)
 
+    def _allocate_once(
+        self, request: pb.AllocateRequest, context: grpc.ServicerContext, deadline: float | None
+    ) -> pb.AllocateResponse:
+        """Solve a keyed request at most once at a time: concurrent retries wait for the first."""
+        key = request.request_id
+        while True:
+            earlier = self.store.find_by_request_id(key)
+            if earlier is not None:
+                return self._replay(request, earlier, context, deadline)
+            with self._in_flight_lock:
+                ended = self._in_flight.get(key)
+                leader = ended is None
+                if ended is None:
+                    ended = self._in_flight[key] = threading.Event()
+            if leader:
+                try:
+                    return self._allocate(request, context, deadline)
+                finally:
+                    with self._in_flight_lock:
+                        del self._in_flight[key]
+                    ended.set()
+            # Another call is solving this key: wait for it, then replay its stored run (or, if
+            # it ended without one, e.g. at its deadline, solve as the next first call).
+            while not ended.wait(POLL_SECONDS):
+                if not context.is_active():
+                    raise _CallGone
+
+    def _replay(
+        self,
+        request: pb.AllocateRequest,
+        earlier: RunRecord,
+        context: grpc.ServicerContext,
+        deadline: float | None,
+    ) -> pb.AllocateResponse:
+        """The stored run of a retry with the same input; ALREADY_EXISTS for another input."""
+        outcome = self._wait(self.pool.submit(run_input, request, deadline=deadline), context)
+        if outcome.kind != "ok":
+            unpack(outcome)
+        check_replay(earlier, outcome.input_json)
+        return self._reply(earlier, replayed=True)
+
     def _allocate(
-        self, request: pb.AllocateRequest, context: grpc.ServicerContext
+        self, request: pb.AllocateRequest, context: grpc.ServicerContext, deadline: float | None
     ) -> pb.AllocateResponse:
         received = time.perf_counter()
-        if len(request.request_id) > MAX_REQUEST_ID:
-            message = f"at most {MAX_REQUEST_ID} characters"
-            raise BadRequestError("request_id", message)
-        # Uploaded files are read in the worker (pandas costs milliseconds the server process,
-        # which serves every call, should not spend); a structured scenario is converted here.
-        source: Scenario | UploadedFiles
-        if request.WhichOneof("source") == "files":
-            source = uploaded_files(request)
-        else:
-            source = load_source(request)
-        options = convert.options_from_request(request)
-        if request.request_id:
-            earlier = self.store.find_by_request_id(request.request_id)
-            if earlier is not None:
-                given = source if isinstance(source, Scenario) else load_source(request)
-                # Same key: replay (same input) or ALREADY_EXISTS (other input), never solve.
-                record, _ = self.store.record(
-                    NewRun(
-                        scenario=given,
-                        options=options,
-                        status=earlier.status,
-                        request_id=request.request_id,
-                    )
-                )
-                return self._reply(record, replayed=True)
-        remaining = context.time_remaining()
-        deadline = None if remaining is None else time.time() + remaining
-        if remaining is not None and remaining <= DEADLINE_MARGIN:
-            message = "the deadline is too short to solve; allow at least one second"
-            raise DeadlineExceededError(message)
         submitted = time.time()
-        future = self.pool.submit(run_solve, self.solve, source, options, deadline)
-        outcome = self._wait(future, context)
+        job = self.pool.submit(run_allocate, self.solve, request, deadline, deadline=deadline)
+        outcome = self._wait(job, context)
         timings = {
             "queue_seconds": round(max(outcome.started - submitted, 0.0), 6),
             "solve_seconds": round(outcome.finished - outcome.started, 6),
         }
+        if outcome.scenario is None or outcome.options is None or outcome.kind == "scenario":
+            unpack(outcome)  # bad input never reached the solver: nothing to audit
+        scenario, options = outcome.scenario, outcome.options
+        assert scenario is not None
+        assert options is not None
         status, plan, error = RunStatus.OPTIMAL, None, ""
         conflicts: tuple[Conflict, ...] = ()
         failure: Exception | None = None
-        if outcome.scenario is None:
-            unpack(outcome)  # the files could not be read: nothing to audit
-        scenario = outcome.scenario
-        assert scenario is not None
         try:
             plan = unpack(outcome)
-        except ScenarioError:
-            raise  # bad input never reached the solver: nothing to audit
         except InfeasibleError as err:
             status, conflicts, error = RunStatus.INFEASIBLE, err.conflicts, err.summary
             failure = err
@@ -233,32 +240,43 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
         return pb.AllocateResponse(allocation=allocation, replayed=replayed)
 
     @staticmethod
-    def _wait(future: Future[Outcome], context: grpc.ServicerContext) -> Outcome:
-        """The worker's outcome; gives up (and un-queues the job) when the caller is gone."""
+    def _wait(job: Job, context: grpc.ServicerContext) -> Any:
+        """The worker's answer; when the caller is gone, the job is dropped or its worker ended."""
         while True:
             try:
-                return future.result(timeout=POLL_SECONDS)
-            except FutureTimeout:
+                return job.result(timeout=POLL_SECONDS)
+            except TimeoutError:
                 if not context.is_active():
-                    future.cancel()  # frees the queue slot; a running solve stops at its limit
+                    job.cancel()
                     raise _CallGone from None
-            except CancelledError:
-                raise _CallGone from None
+            except JobEndedError as err:
+                if err.kind == "cancelled":
+                    raise _CallGone from None
+                if err.kind == "deadline":
+                    message = "the deadline passed before the scenario was read and solved"
+                    raise DeadlineExceededError(message) from None
+                if err.kind == "shutdown":
+                    message = (
+                        "the server is shutting down and this call did not finish within its "
+                        "grace period; retry (with the same request_id) on another replica "
+                        "or after the restart"
+                    )
+                    raise ShuttingDownError(message) from None
+                raise WorkerCrashError(err.detail) from None
 
     # -- ValidateScenario ---------------------------------------------------------------------
 
     def ValidateScenario(  # gRPC method names are CamelCase
         self, request: pb.ValidateScenarioRequest, context: grpc.ServicerContext
     ) -> pb.ValidateScenarioResponse:
-        """Every located problem of a scenario; never solves."""
+        """Every located problem of a scenario, found in a worker; never solves."""
         try:
-            try:
-                scenario = load_source(request)
-            except ScenarioError as err:
-                return _validation(err.problems, None)
-            from optimizer.checks import check_scenario
-
-            return _validation(check_scenario(scenario), scenario)
+            job = self.pool.submit(run_validate, request, deadline=_deadline(context))
+            reply: pb.ValidateScenarioResponse = self._wait(job, context)
+            return reply
+        except _CallGone:
+            context.set_code(grpc.StatusCode.CANCELLED)
+            return pb.ValidateScenarioResponse()
         except Exception as err:  # mapped by the status table
             abort_with(context, err)
 
@@ -271,6 +289,7 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
         try:
             if not request.run_id:
                 raise BadRequestError("run_id", "give the run id returned by Allocate")
+            _check_ids(run_id=request.run_id)
             record = self.store.get(request.run_id)
             return pb.GetAllocationResponse(allocation=convert.record_to_proto(record))
         except Exception as err:  # mapped by the status table
@@ -305,24 +324,9 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
             for field in ("base_run_id", "other_run_id"):
                 if not getattr(request, field):
                     raise BadRequestError(field, "give a run id returned by Allocate")
+                _check_ids(**{field: getattr(request, field)})
             base = self.store.get(request.base_run_id)
             other = self.store.get(request.other_run_id)
             return convert.compare_to_proto(base, other)
         except Exception as err:  # mapped by the status table
             abort_with(context, err)
-
-
-def _validation(
-    problems: tuple[Problem, ...] | list[Problem], scenario: Scenario | None
-) -> pb.ValidateScenarioResponse:
-    ordered = sorted(problems, key=lambda p: p.severity != "error")
-    out = pb.ValidateScenarioResponse(
-        valid=not any(p.severity == "error" for p in problems),
-        problems=[convert.problem_to_proto(p) for p in ordered],
-    )
-    if scenario is not None:
-        out.scenario = scenario.name
-        out.fund.CopyFrom(convert.fund_to_proto(scenario.fund))
-        out.region_count = len(scenario.regions)
-        out.axis_count = len(scenario.axes)
-    return out

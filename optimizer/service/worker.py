@@ -1,4 +1,8 @@
-"""What runs inside the solver worker processes.
+"""What runs inside the solver worker processes: reading, checking and solving a request.
+
+Every step whose cost depends on the request (parsing uploaded files, converting a structured
+scenario, checking it, solving) runs here, under the call's deadline, so that the server's
+request threads only route calls and the server can end a worker that runs too long.
 
 The engine's exceptions carry structured data (problems, conflicts) that ordinary exception
 pickling loses, so a worker returns an :class:`Outcome` (plain picklable data) and the server
@@ -19,10 +23,19 @@ from optimizer.domain import AllocateOptions, AllocationPlan, Scenario
 from optimizer.errors import (
     DeadlineExceededError,
     InfeasibleError,
+    Problem,
     ScenarioError,
     SolverError,
 )
-from optimizer.store import canonical_input, result_text
+from optimizer.service.errors import shorten
+from optimizer.store import (
+    MAX_SCENARIO_NAME,
+    InvalidFieldError,
+    canonical_input,
+    check_text,
+    result_text,
+)
+from optimizer.v1 import allocation_pb2 as pb
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +49,10 @@ DEADLINE_MARGIN = 0.25
 class Outcome:
     """A worker's answer: ``kind`` is ok, scenario, infeasible, deadline, solver or internal.
 
-    ``scenario`` is the scenario the worker solved (read from the uploaded files there), and
-    for a plan ``input_json`` / ``result_json`` are the texts the audit store keeps: computed in
-    the worker so that the server process, which serves every call, does less per call.
+    ``scenario`` and ``options`` are what the worker read from the request (the uploaded files
+    are parsed there, never in the server's request threads), and ``input_json`` /
+    ``result_json`` are the texts the audit store keeps: computed in the worker so that the
+    server process, which serves every call, does less per call.
     """
 
     kind: str
@@ -48,48 +62,124 @@ class Outcome:
     scenario: Scenario | None = None
     input_json: str = ""
     result_json: str = ""
+    options: AllocateOptions | None = None
 
 
 @dataclass(frozen=True)
 class UploadedFiles:
-    """Scenario files of a request (name -> bytes), read in the worker."""
+    """Scenario files of a request (name -> bytes)."""
 
     files: dict[str, bytes]
     main: str = "scenario.yaml"
 
 
+MAX_NAME_IN_MESSAGE = 120
+"""Characters of an uploaded file name repeated in a message at most."""
+
+
+def uploaded_files(request: pb.AllocateRequest | pb.ValidateScenarioRequest) -> UploadedFiles:
+    """The uploaded scenario files of a request, each under one safe relative name.
+
+    Raises
+    ------
+    ScenarioError
+        Every name that is absolute, empty, climbs out of the scenario folder
+        (``../../etc/passwd``) or is given twice, each located by its index.
+    """
+    from optimizer.io.files import FileProblem, normalise_name
+
+    files: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    for i, f in enumerate(request.files.files):
+        where = f"files.files[{i}].name"
+        shown = shorten(f.name, MAX_NAME_IN_MESSAGE)
+        try:
+            name = normalise_name(f.name.replace("\x00", "\ufffd"))
+        except FileProblem:
+            message = (
+                f"file name {shown!r} is absolute, empty or leaves the scenario folder: "
+                "name each file relative to the folder of the scenario YAML, without '..'"
+            )
+            problems.append(Problem(location=where, message=message, field=where))
+            continue
+        if "\x00" in f.name:
+            message = f"file name {shown!r} contains a NUL character (\\x00); remove it"
+            problems.append(Problem(location=where, message=message, field=where))
+        elif name in files:
+            message = f"file {shown!r} is given twice; send each file once"
+            problems.append(Problem(location=where, message=message, field=where))
+        files[name] = f.content
+    if problems:
+        raise ScenarioError(problems)
+    return UploadedFiles(files, request.files.main or "scenario.yaml")
+
+
+def load_request(request: pb.AllocateRequest | pb.ValidateScenarioRequest) -> Scenario:
+    """The domain scenario of a request, from structured messages or uploaded files.
+
+    Raises
+    ------
+    ScenarioError
+        No scenario, or every located problem of the structured scenario or of the files.
+    """
+    from optimizer.service import convert
+
+    source = request.WhichOneof("source")
+    if source == "scenario":
+        scenario = convert.scenario_from_proto(request.scenario)
+    elif source == "files":
+        from optimizer.io import load_scenario_files
+
+        uploaded = uploaded_files(request)
+        scenario = load_scenario_files(uploaded.files, main=uploaded.main)
+    else:
+        problem = Problem(
+            location="source",
+            message="give the scenario either as 'scenario' (messages) or as 'files'",
+            field="source",
+        )
+        raise ScenarioError([problem])
+    try:
+        check_text("name", scenario.name, MAX_SCENARIO_NAME)
+    except InvalidFieldError as err:
+        location = "scenario.name" if source == "scenario" else "scenario name"
+        problem = Problem(location, f"the scenario name {err.description}", "name")
+        raise ScenarioError([problem]) from None
+    return scenario
+
+
 def warm_up() -> None:
     """Worker initializer: import the engine once per process, not on the first call."""
-    import optimizer.pipeline  # noqa: F401 - the import is the point
+    # The imports are the point: the first call must not pay for them.
+    import optimizer.io
+    import optimizer.pipeline
+    import optimizer.service.convert  # noqa: F401
 
 
-def run_solve(
-    solve: Solve,
-    source: Scenario | UploadedFiles,
-    options: AllocateOptions,
-    deadline: float | None,
-) -> Outcome:
-    """Solve in a worker process within the caller's deadline (``time.time()`` seconds).
+def run_allocate(solve: Solve, request: pb.AllocateRequest, deadline: float | None) -> Outcome:
+    """Read and solve a request in a worker process within the caller's deadline.
 
-    The time limit is computed here, when the worker picks the job up, so the time spent
-    waiting in the queue is not given to the solver twice.
+    ``deadline`` is ``time.time()`` seconds. The time limit is computed here, after the
+    scenario is read, so the time spent waiting in the queue and reading is not given to the
+    solver twice.
     """
+    from optimizer.service import convert
+
     started = time.time()
+    scenario: Scenario | None = None
+    try:
+        scenario = load_request(request)
+        options = convert.options_from_request(request)
+    except ScenarioError as err:
+        return Outcome("scenario", err.problems, started, time.time(), scenario)
     if deadline is not None:
-        remaining = deadline - started - DEADLINE_MARGIN
+        remaining = deadline - time.time() - DEADLINE_MARGIN
         if remaining <= 0:
-            return Outcome(
-                "deadline", "the deadline passed before a worker was free", started, time.time()
-            )
+            message = "the deadline passed before the scenario could be solved"
+            return Outcome("deadline", message, started, time.time(), scenario, options=options)
         limit = remaining if options.time_limit is None else min(remaining, options.time_limit)
         options = dataclasses.replace(options, time_limit=limit)
-    scenario: Scenario | None = source if isinstance(source, Scenario) else None
     try:
-        if isinstance(source, UploadedFiles):
-            from optimizer.io import load_scenario_files
-
-            scenario = load_scenario_files(source.files, main=source.main)
-        assert scenario is not None
         plan = solve(scenario, options)
         input_json = canonical_input(scenario, options)
         result_json = result_text(plan)
@@ -97,14 +187,60 @@ def run_solve(
         return Outcome("scenario", err.problems, started, time.time(), scenario)
     except InfeasibleError as err:
         payload = (err.summary, err.conflicts)
-        return Outcome("infeasible", payload, started, time.time(), scenario)
+        return Outcome("infeasible", payload, started, time.time(), scenario, options=options)
     except DeadlineExceededError as err:
-        return Outcome("deadline", str(err), started, time.time(), scenario)
+        return Outcome("deadline", str(err), started, time.time(), scenario, options=options)
     except SolverError as err:
-        return Outcome("solver", str(err), started, time.time(), scenario)
+        return Outcome("solver", str(err), started, time.time(), scenario, options=options)
     except Exception:  # reported to the server, which logs it and says INTERNAL
-        return Outcome("internal", traceback.format_exc(), started, time.time(), scenario)
-    return Outcome("ok", plan, started, time.time(), scenario, input_json, result_json)
+        text = traceback.format_exc()
+        return Outcome("internal", text, started, time.time(), scenario, options=options)
+    return Outcome(
+        "ok", plan, started, time.time(), scenario, input_json, result_json, options=options
+    )
+
+
+def run_input(request: pb.AllocateRequest) -> Outcome:
+    """Read a request in a worker and return its canonical input (to compare with a stored run)."""
+    from optimizer.service import convert
+
+    started = time.time()
+    try:
+        scenario = load_request(request)
+        options = convert.options_from_request(request)
+    except ScenarioError as err:
+        return Outcome("scenario", err.problems, started, time.time())
+    input_json = canonical_input(scenario, options)
+    return Outcome("ok", None, started, time.time(), scenario, input_json, options=options)
+
+
+def run_validate(request: pb.ValidateScenarioRequest) -> pb.ValidateScenarioResponse:
+    """Every located problem of a scenario, found in a worker; never solves."""
+    from optimizer.checks import check_scenario
+
+    try:
+        scenario = load_request(request)
+    except ScenarioError as err:
+        return _validation(err.problems, None)
+    return _validation(check_scenario(scenario), scenario)
+
+
+def _validation(
+    problems: tuple[Problem, ...] | list[Problem], scenario: Scenario | None
+) -> pb.ValidateScenarioResponse:
+    from optimizer.service import convert
+
+    ordered = sorted(problems, key=lambda p: p.severity != "error")
+    out = pb.ValidateScenarioResponse(
+        valid=not any(p.severity == "error" for p in problems),
+        problems=[convert.problem_to_proto(p) for p in ordered],
+    )
+    if scenario is not None:
+        out.scenario = scenario.name
+        out.fund.CopyFrom(convert.fund_to_proto(scenario.fund))
+        out.region_count = len(scenario.regions)
+        out.axis_count = len(scenario.axes)
+    return out
 
 
 class WorkerCrashError(Exception):
