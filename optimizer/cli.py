@@ -114,10 +114,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the gRPC service until SIGTERM/SIGINT (see docs/service.md)."""
+    import os
     from pathlib import Path
 
     from optimizer.service.auth import TokenTable
-    from optimizer.service.server import InsecureBindError, TlsFiles, serve
+    from optimizer.service.server import BindError, InsecureBindError, TlsFiles, serve
 
     if bool(args.tls_cert) != bool(args.tls_key) or (args.client_ca and not args.tls_cert):
         print(
@@ -139,6 +140,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"error: tokens file: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
+    # A password in --store shows in the process list: a file or the environment keeps it out.
+    store = args.store
+    if store is None and args.store_url_file:
+        try:
+            store = Path(args.store_url_file).read_text(encoding="utf-8").strip()
+        except OSError as err:
+            print(f"error: --store-url-file: {err}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    store = store or os.environ.get("FSF_STORE_URL") or "sqlite:///fsf-audit.sqlite3"
+
     def ready(port: int) -> None:
         host = args.address.rsplit(":", 1)[0]
         print(f"fsf serve: listening on {host}:{port}", flush=True)
@@ -148,14 +159,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             args.address,
             grace=args.grace,
             ready=ready,
-            store=args.store,
+            store=store,
             workers=args.workers,
             tokens=tokens,
             tls=tls,
             insecure=args.insecure,
             max_request_bytes=args.max_request_bytes,
         )
-    except InsecureBindError as err:
+    except (InsecureBindError, BindError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
@@ -241,10 +252,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run the gRPC allocation service (docs/service.md)")
     p.add_argument("--address", default="127.0.0.1:50051", help="host:port (port 0: any free)")
-    p.add_argument(
+    store = p.add_mutually_exclusive_group()
+    store.add_argument(
         "--store",
-        default="sqlite:///fsf-audit.sqlite3",
-        help="audit store URL (SQLite file or postgresql+psycopg://...)",
+        default=None,
+        help="audit store URL (SQLite file or postgresql+psycopg://...; default: $FSF_STORE_URL "
+        "or sqlite:///fsf-audit.sqlite3); a password here shows in the process list",
+    )
+    store.add_argument(
+        "--store-url-file",
+        metavar="FILE",
+        help="read the audit store URL from FILE (keeps a database password off the command line)",
     )
     p.add_argument(
         "--workers", type=int, default=None, help="solver worker processes (default: one per core)"
