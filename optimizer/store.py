@@ -53,6 +53,11 @@ MAX_SCENARIO_NAME = 200
 MAX_RUN_ID = 64
 """Run ids are UUIDs (36 characters); anything much longer is not one of ours."""
 MAX_PAGE_SEQ = 2**63 - 1
+MAX_CALLER_NAME = 200
+MAX_CALLER_SUBJECT = 1000
+SCHEMA_VERSION = 2
+"""Version of the store's tables: 1 as first released, 2 adds the caller's name and subject.
+:class:`AuditStore` brings an older store up to date when it opens it."""
 
 
 class StoreError(OptimizerError):
@@ -189,6 +194,10 @@ class NewRun:
     error: str = ""
     request_id: str = ""
     caller_role: str = ""
+    caller_name: str = ""
+    """Name of the caller's bearer token in the tokens file."""
+    caller_subject: str = ""
+    """Subject of the caller's client certificate (mutual TLS)."""
     versions: Mapping[str, str] = field(default_factory=dict)
     timings: Mapping[str, float] = field(default_factory=dict)
     input_json: str = ""
@@ -227,6 +236,8 @@ class RunRecord:
     caller_role: str
     versions: Mapping[str, str]
     timings: Mapping[str, float]
+    caller_name: str = ""
+    caller_subject: str = ""
 
     def plan(self) -> AllocationPlan | None:
         """The stored plan, rebuilt as a domain value (None unless the run was optimal)."""
@@ -271,7 +282,63 @@ runs = sa.Table(
     sa.Column("caller_role", sa.String(32), nullable=False),
     sa.Column("versions_json", sa.Text(), nullable=False),
     sa.Column("timings_json", sa.Text(), nullable=False),
+    # Schema version 2: who called, beyond the role.
+    sa.Column("caller_name", sa.String(MAX_CALLER_NAME), nullable=False, server_default=""),
+    sa.Column("caller_subject", sa.String(MAX_CALLER_SUBJECT), nullable=False, server_default=""),
 )
+
+store_meta = sa.Table(
+    "fsf_store_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+)
+
+_ADDED_COLUMNS = {
+    "caller_name": f"caller_name VARCHAR({MAX_CALLER_NAME}) NOT NULL DEFAULT ''",
+    "caller_subject": f"caller_subject VARCHAR({MAX_CALLER_SUBJECT}) NOT NULL DEFAULT ''",
+}
+"""Columns added since version 1, as ``ALTER TABLE ... ADD COLUMN`` takes them."""
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the tables of an existing store to :data:`SCHEMA_VERSION`; idempotent.
+
+    A store made by an older version lacks the newer columns (``create_all`` never alters a
+    table): they are added with their defaults, so old runs read back with empty values.
+    Several servers may open one PostgreSQL store at once, so each step tolerates another
+    having done it first.
+    """
+    metadata.create_all(engine)
+    present = {c["name"] for c in sa.inspect(engine).get_columns(runs.name)}
+    for name, ddl in _ADDED_COLUMNS.items():
+        if name in present:
+            continue
+        exists = "IF NOT EXISTS " if engine.dialect.name == "postgresql" else ""
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f"ALTER TABLE {runs.name} ADD COLUMN {exists}{ddl}"))
+        except sa.exc.DBAPIError:
+            # Another server added it in the meantime (SQLite has no IF NOT EXISTS here).
+            columns = {c["name"] for c in sa.inspect(engine).get_columns(runs.name)}
+            if name not in columns:
+                raise
+        logger.info("audit store: added column %s", name)
+    key = store_meta.c.key == "schema_version"
+    with engine.connect() as conn:
+        version = conn.execute(sa.select(store_meta.c.value).where(key)).scalar()
+    if version is not None and int(version) >= SCHEMA_VERSION:
+        return
+    try:
+        with engine.begin() as conn:
+            if version is None:
+                conn.execute(
+                    store_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
+                )
+            else:
+                conn.execute(store_meta.update().where(key).values(value=str(SCHEMA_VERSION)))
+    except sa.exc.IntegrityError:
+        pass  # another server recorded the version first
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -314,7 +381,7 @@ class AuditStore:
         SQLAlchemy URL: ``sqlite:///path/to/file.sqlite3`` (default: ``fsf-audit.sqlite3`` in the
         working folder) or ``postgresql+psycopg://user:password@host/db``.
     create
-        Create the table when missing (idempotent).
+        Create the tables when missing and bring an older store up to date (idempotent).
     """
 
     def __init__(self, url: str = DEFAULT_URL, *, create: bool = True) -> None:
@@ -323,7 +390,7 @@ class AuditStore:
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         if create:
-            metadata.create_all(self.engine)
+            migrate(self.engine)
         logger.info("audit store ready (%s)", self.engine.url.render_as_string(hide_password=True))
 
     @property
@@ -371,6 +438,8 @@ class AuditStore:
             "input_sha256": digest,
             "result_json": run.result_json or result_text(run.plan, run.conflicts, run.error),
             "caller_role": run.caller_role,
+            "caller_name": _clean(run.caller_name, MAX_CALLER_NAME),
+            "caller_subject": _clean(run.caller_subject, MAX_CALLER_SUBJECT),
             "versions_json": canonical_json(dict(run.versions)),
             "timings_json": canonical_json(dict(run.timings)),
         }
@@ -458,6 +527,11 @@ class AuditStore:
         return [_to_record(r) for r in rows[:size]], next_token
 
 
+def _clean(text: str, limit: int) -> str:
+    """An identity text as the store can keep it: no NUL characters, at most ``limit`` long."""
+    return text.replace("\x00", "")[:limit]
+
+
 def _replay(earlier: RunRecord, digest: str) -> RunRecord:
     if earlier.input_sha256 != digest:
         message = (
@@ -497,6 +571,8 @@ def _to_record(row: Any) -> RunRecord:
         input_sha256=row.input_sha256,
         result_json=row.result_json,
         caller_role=row.caller_role,
+        caller_name=row.caller_name,
+        caller_subject=row.caller_subject,
         versions=json.loads(row.versions_json),
         timings=json.loads(row.timings_json),
     )

@@ -25,10 +25,15 @@ PLANNER_TOKEN = "planner-secret-token"
 AUDITOR_TOKEN = "auditor-secret-token"
 
 
-def _self_signed(folder: Path) -> tuple[Path, Path]:
+def _self_signed(
+    folder: Path, common_name: str = "localhost", stem: str = "server", organisation: str = ""
+) -> tuple[Path, Path]:
     """A self-signed certificate for localhost / 127.0.0.1 and its key, as PEM files."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if organisation:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
+    name = x509.Name(attributes)
     now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
@@ -47,7 +52,7 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    cert_path, key_path = folder / "server.pem", folder / "server.key"
+    cert_path, key_path = folder / f"{stem}.pem", folder / f"{stem}.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
         key.private_bytes(
@@ -162,3 +167,46 @@ def test_refuses_public_address_without_tokens_and_tls(tmp_path: Path) -> None:
     """Binding a non-loopback address without tokens and TLS is refused unless insecure."""
     with pytest.raises(InsecureBindError, match="--insecure"):
         create_server("0.0.0.0:0", store=f"sqlite:///{tmp_path / 'a.sqlite3'}", workers=1)
+
+
+def test_caller_name_and_certificate_subject_are_stored_with_the_run(tmp_path: Path) -> None:
+    """With mutual TLS and a token, the run keeps the token's name and the certificate subject."""
+    cert, key = _self_signed(tmp_path)
+    client_cert, client_key = _self_signed(tmp_path, "finance-client", "client", "SESNSP")
+    tokens_file = tmp_path / "tokens.txt"
+    tokens_file.write_text(f"{hash_token(PLANNER_TOKEN)}  planner  finance-system\n")
+    srv, port = create_server(
+        "127.0.0.1:0",
+        store=f"sqlite:///{tmp_path / 'audit.sqlite3'}",
+        workers=1,
+        solve=faulty_solve,
+        tokens=TokenTable.from_file(tokens_file),
+        tls=TlsFiles(cert, key, client_ca=client_cert),
+    )
+    srv.start()
+    try:
+        credentials = grpc.ssl_channel_credentials(
+            root_certificates=cert.read_bytes(),
+            private_key=client_key.read_bytes(),
+            certificate_chain=client_cert.read_bytes(),
+        )
+        with grpc.secure_channel(f"localhost:{port}", credentials) as channel:
+            stub = pb_grpc.AllocationServiceStub(channel)
+            auth = _bearer(PLANNER_TOKEN)
+            reply = stub.Allocate(
+                pb.AllocateRequest(scenario=small_scenario()), metadata=auth, timeout=30
+            )
+            run = reply.allocation
+            stored = stub.GetAllocation(
+                pb.GetAllocationRequest(run_id=run.run_id), metadata=auth, timeout=5
+            ).allocation
+            listed = stub.ListAllocations(
+                pb.ListAllocationsRequest(), metadata=auth, timeout=5
+            ).allocations[0]
+    finally:
+        srv.stop(0)
+    for seen in (run, stored, listed):
+        assert seen.caller_role == "planner"
+        assert seen.caller_name == "finance-system"
+        assert "CN=finance-client" in seen.caller_subject
+    assert "O=SESNSP" in run.caller_subject

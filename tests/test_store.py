@@ -25,6 +25,7 @@ from optimizer.domain import (
 from optimizer.pipeline import allocate
 from optimizer.service.convert import scenario_from_proto
 from optimizer.store import (
+    SCHEMA_VERSION,
     AuditStore,
     NewRun,
     RequestIdConflictError,
@@ -33,7 +34,10 @@ from optimizer.store import (
     canonical_input,
     from_jsonable,
     metadata,
+    result_text,
+    runs,
     sha256_text,
+    store_meta,
 )
 from tests.service_support import FUND, small_scenario
 
@@ -216,3 +220,66 @@ def test_server_on_postgres_store_allocates_and_reads_back(tmp_path: Path) -> No
         assert stored.allocation.input_sha256 == reply.allocation.input_sha256
     finally:
         srv.stop(0)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty database: a new SQLite file or the emptied PostgreSQL test database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    url = _postgres_url()
+    engine = sa.create_engine(url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    return url
+
+
+def test_a_version_1_store_is_brought_up_to_date_in_place(empty_url: str) -> None:
+    """A store made before the caller columns opens, keeps its runs and records callers."""
+    from datetime import UTC, datetime
+
+    old = sa.MetaData()
+    added = {"caller_name", "caller_subject"}
+    v1 = sa.Table(runs.name, old, *[c._copy() for c in runs.columns if c.name not in added])
+    engine = sa.create_engine(empty_url)
+    old.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            v1.insert().values(
+                run_id="old-run",
+                request_id="old-key",
+                created_at=datetime.now(UTC),
+                status="optimal",
+                scenario_name="tri",
+                fiscal_year=2026,
+                fund_total=FUND,
+                language="es",
+                input_json="{}",
+                input_sha256="0" * 64,
+                result_json=result_text(_plan()),
+                caller_role="planner",
+                versions_json="{}",
+                timings_json="{}",
+            )
+        )
+    engine.dispose()
+    audit = AuditStore(empty_url)
+    try:
+        old_run = audit.get("old-run")
+        assert (old_run.caller_name, old_run.caller_subject) == ("", "")
+        plan = old_run.plan()
+        assert plan is not None
+        assert plan.total == FUND
+        new, _ = audit.record(_run(caller_name="finance-system", caller_subject="CN=finance"))
+        again = audit.get(new.run_id)
+        assert (again.caller_name, again.caller_subject) == ("finance-system", "CN=finance")
+    finally:
+        audit.close()
+    reopened = AuditStore(empty_url)  # a second opening changes nothing
+    try:
+        with reopened.engine.connect() as conn:
+            version = conn.execute(sa.select(store_meta.c.value)).scalar()
+        assert version == str(SCHEMA_VERSION)
+        assert [r.run_id for r in reopened.list()[0]] == [new.run_id, "old-run"]
+    finally:
+        reopened.close()

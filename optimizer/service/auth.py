@@ -59,6 +59,10 @@ METHOD_ROLES: Mapping[str, frozenset[Role]] = {
 
 CALLER_ROLE: contextvars.ContextVar[str] = contextvars.ContextVar("caller_role", default="")
 """Role of the caller of the current call ("" when authentication is off)."""
+CALLER_NAME: contextvars.ContextVar[str] = contextvars.ContextVar("caller_name", default="")
+"""Name of the caller's token in the tokens file ("" without tokens or without a name)."""
+CALLER_SUBJECT: contextvars.ContextVar[str] = contextvars.ContextVar("caller_subject", default="")
+"""Subject of the caller's client certificate ("" without mutual TLS)."""
 CALL_ID: contextvars.ContextVar[str] = contextvars.ContextVar("call_id", default="-")
 """Log id of the current call: the ``x-request-id`` metadata, or a fresh one."""
 
@@ -135,6 +139,22 @@ class TokenTable:
         return found
 
 
+MAX_SUBJECT = 1000
+"""Characters of a certificate subject kept at most (the store's column)."""
+
+
+def peer_subject(context: grpc.ServicerContext) -> str:
+    """Subject of the client certificate of a call (RFC 4514), "" without one."""
+    auth: Mapping[str, Any] = context.auth_context() or {}
+    for key, prefix in (("x509_subject", ""), ("x509_common_name", "CN=")):
+        values = auth.get(key) or []
+        first = values[0] if isinstance(values, list | tuple) and values else b""
+        if first:
+            text = first.decode("utf-8", "replace")
+            return (prefix + text).replace("\x00", "")[:MAX_SUBJECT]
+    return ""
+
+
 def _abort_handler(
     handler: grpc.RpcMethodHandler[Any, Any], err: ServiceError
 ) -> grpc.RpcMethodHandler[Any, Any]:
@@ -203,14 +223,17 @@ class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
         behavior = handler.unary_unary
 
         def logged(request: Any, context: grpc.ServicerContext) -> Any:
+            subject = peer_subject(context)
             tokens = (CALLER_ROLE.set(role), CALL_ID.set(call_id))
+            identity = (CALLER_NAME.set(caller), CALLER_SUBJECT.set(subject))
             start = time.perf_counter()
             logger.info(
-                "call id=%s method=%s role=%s caller=%s start",
+                "call id=%s method=%s role=%s caller=%s subject=%s start",
                 call_id,
                 method,
                 role or "-",
                 caller or "-",
+                subject or "-",
             )
             try:
                 return behavior(request, context)
@@ -223,6 +246,8 @@ class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
                     getattr(code, "name", code),
                     time.perf_counter() - start,
                 )
+                CALLER_SUBJECT.reset(identity[1])
+                CALLER_NAME.reset(identity[0])
                 CALL_ID.reset(tokens[1])
                 CALLER_ROLE.reset(tokens[0])
 

@@ -384,6 +384,8 @@ def record_to_proto(record: RunRecord, plan: AllocationPlan | None = None) -> pb
         scenario=record.scenario_name,
         input_sha256=record.input_sha256,
         caller_role=record.caller_role,
+        caller_name=record.caller_name,
+        caller_subject=record.caller_subject,
         error=record.error(),
         timings=dict(record.timings),
     )
@@ -411,6 +413,8 @@ def summary_to_proto(record: RunRecord) -> pb.AllocationSummary:
         fund_total=record.fund_total,
         input_sha256=record.input_sha256,
         caller_role=record.caller_role,
+        caller_name=record.caller_name,
+        caller_subject=record.caller_subject,
     )
 
 

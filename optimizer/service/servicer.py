@@ -20,7 +20,7 @@ from optimizer.errors import (
     SolverError,
 )
 from optimizer.service import convert
-from optimizer.service.auth import CALL_ID, CALLER_ROLE
+from optimizer.service.auth import CALL_ID, CALLER_NAME, CALLER_ROLE, CALLER_SUBJECT
 from optimizer.service.errors import BadRequestError, ShuttingDownError, abort_with
 from optimizer.service.pool import Job, JobEndedError, WorkerPool
 from optimizer.service.worker import (
@@ -216,6 +216,8 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
                 error=error,
                 request_id=request.request_id if keep_key else "",
                 caller_role=CALLER_ROLE.get(),
+                caller_name=CALLER_NAME.get(),
+                caller_subject=CALLER_SUBJECT.get(),
                 versions=package_versions(),
                 timings=timings,
                 input_json=outcome.input_json,

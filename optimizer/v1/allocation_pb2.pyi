@@ -386,7 +386,7 @@ class Conflict(_message.Message):
     def __init__(self, family: _Optional[str] = ..., amount: _Optional[int] = ..., description: _Optional[str] = ...) -> None: ...
 
 class Allocation(_message.Message):
-    __slots__ = ("run_id", "request_id", "created_at", "status", "scenario", "fund", "language", "cells", "regions", "axes", "justifications", "stats", "input_sha256", "caller_role", "conflicts", "error", "timings")
+    __slots__ = ("run_id", "request_id", "created_at", "status", "scenario", "fund", "language", "cells", "regions", "axes", "justifications", "stats", "input_sha256", "caller_role", "conflicts", "error", "timings", "caller_name", "caller_subject")
     class TimingsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -411,6 +411,8 @@ class Allocation(_message.Message):
     CONFLICTS_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     TIMINGS_FIELD_NUMBER: _ClassVar[int]
+    CALLER_NAME_FIELD_NUMBER: _ClassVar[int]
+    CALLER_SUBJECT_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     request_id: str
     created_at: _timestamp_pb2.Timestamp
@@ -428,7 +430,9 @@ class Allocation(_message.Message):
     conflicts: _containers.RepeatedCompositeFieldContainer[Conflict]
     error: str
     timings: _containers.ScalarMap[str, float]
-    def __init__(self, run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RunStatus, str]] = ..., scenario: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., language: _Optional[_Union[Language, str]] = ..., cells: _Optional[_Iterable[_Union[Cell, _Mapping]]] = ..., regions: _Optional[_Iterable[_Union[RegionSummary, _Mapping]]] = ..., axes: _Optional[_Iterable[_Union[AxisSummary, _Mapping]]] = ..., justifications: _Optional[_Iterable[_Union[Justification, _Mapping]]] = ..., stats: _Optional[_Union[SolveStats, _Mapping]] = ..., input_sha256: _Optional[str] = ..., caller_role: _Optional[str] = ..., conflicts: _Optional[_Iterable[_Union[Conflict, _Mapping]]] = ..., error: _Optional[str] = ..., timings: _Optional[_Mapping[str, float]] = ...) -> None: ...
+    caller_name: str
+    caller_subject: str
+    def __init__(self, run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RunStatus, str]] = ..., scenario: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., language: _Optional[_Union[Language, str]] = ..., cells: _Optional[_Iterable[_Union[Cell, _Mapping]]] = ..., regions: _Optional[_Iterable[_Union[RegionSummary, _Mapping]]] = ..., axes: _Optional[_Iterable[_Union[AxisSummary, _Mapping]]] = ..., justifications: _Optional[_Iterable[_Union[Justification, _Mapping]]] = ..., stats: _Optional[_Union[SolveStats, _Mapping]] = ..., input_sha256: _Optional[str] = ..., caller_role: _Optional[str] = ..., conflicts: _Optional[_Iterable[_Union[Conflict, _Mapping]]] = ..., error: _Optional[str] = ..., timings: _Optional[_Mapping[str, float]] = ..., caller_name: _Optional[str] = ..., caller_subject: _Optional[str] = ...) -> None: ...
 
 class AllocateRequest(_message.Message):
     __slots__ = ("scenario", "files", "request_id", "language", "objective")
@@ -511,7 +515,7 @@ class ListAllocationsRequest(_message.Message):
     def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., fiscal_year: _Optional[int] = ...) -> None: ...
 
 class AllocationSummary(_message.Message):
-    __slots__ = ("run_id", "request_id", "created_at", "status", "scenario", "fiscal_year", "fund_total", "input_sha256", "caller_role")
+    __slots__ = ("run_id", "request_id", "created_at", "status", "scenario", "fiscal_year", "fund_total", "input_sha256", "caller_role", "caller_name", "caller_subject")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -521,6 +525,8 @@ class AllocationSummary(_message.Message):
     FUND_TOTAL_FIELD_NUMBER: _ClassVar[int]
     INPUT_SHA256_FIELD_NUMBER: _ClassVar[int]
     CALLER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    CALLER_NAME_FIELD_NUMBER: _ClassVar[int]
+    CALLER_SUBJECT_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     request_id: str
     created_at: _timestamp_pb2.Timestamp
@@ -530,7 +536,9 @@ class AllocationSummary(_message.Message):
     fund_total: int
     input_sha256: str
     caller_role: str
-    def __init__(self, run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RunStatus, str]] = ..., scenario: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., fund_total: _Optional[int] = ..., input_sha256: _Optional[str] = ..., caller_role: _Optional[str] = ...) -> None: ...
+    caller_name: str
+    caller_subject: str
+    def __init__(self, run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RunStatus, str]] = ..., scenario: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., fund_total: _Optional[int] = ..., input_sha256: _Optional[str] = ..., caller_role: _Optional[str] = ..., caller_name: _Optional[str] = ..., caller_subject: _Optional[str] = ...) -> None: ...
 
 class ListAllocationsResponse(_message.Message):
     __slots__ = ("allocations", "next_page_token")
