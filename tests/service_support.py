@@ -2,11 +2,13 @@
 
 ``faulty_solve`` runs in the worker processes, so it lives in an importable module (pickled by
 reference). A scenario name selects a fault: ``sleep-<seconds>-...`` solves after a pause,
-``spin-<seconds>-...`` keeps a CPU busy that long first, ``raise-internal`` / ``raise-solver`` / ``raise-deadline`` raise; any other name solves normally.
+``spin-<seconds>-...`` keeps a CPU busy that long first, ``exit-hard`` ends the worker
+process, ``raise-internal`` / ``raise-solver`` / ``raise-deadline`` raise; any other name solves normally.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -76,6 +78,8 @@ def faulty_solve(scenario: Scenario, options: AllocateOptions) -> AllocationPlan
         end = time.monotonic() + float(scenario.name.split("-")[1])
         while time.monotonic() < end:
             pass
+    elif scenario.name == "exit-hard":  # the worker process dies, as when the kernel kills it
+        os._exit(3)
     elif scenario.name == "raise-internal":
         message = "boom: secret internal detail"
         raise RuntimeError(message)

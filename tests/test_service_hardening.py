@@ -152,6 +152,25 @@ def test_validate_scenario_reads_in_a_worker_under_the_deadline(
     assert _busy_after(watched) < 0.3
 
 
+def test_a_worker_that_dies_is_replaced(stub: pb_grpc.AllocationServiceStub) -> None:
+    """A worker process that dies mid-call gives INTERNAL, and the next calls are served."""
+    err = _error(
+        lambda: stub.Allocate(pb.AllocateRequest(scenario=small_scenario("exit-hard")), timeout=30)
+    )
+    assert err.code() == grpc.StatusCode.INTERNAL
+    funds = [FUND + 21, FUND + 22, FUND + 23]
+    with ThreadPoolExecutor(max_workers=3) as threads:
+        replies = list(
+            threads.map(
+                lambda f: stub.Allocate(
+                    pb.AllocateRequest(scenario=small_scenario(fund=f)), timeout=60
+                ),
+                funds,
+            )
+        )
+    assert [sum(c.amount for c in r.allocation.cells) for r in replies] == funds
+
+
 # -- item 10: queued calls, same request_id --------------------------------------------------
 
 

@@ -320,7 +320,11 @@ class WorkerPool:
             self._running[slot.index] = job
         try:
             if slot.process is None or not slot.process.is_alive():
-                self._start_process(slot)
+                try:
+                    self._start_process(slot)
+                except RuntimeError as err:
+                    job._finish(error=JobEndedError("crashed", str(err)))
+                    return
             assert slot.conn is not None
             slot.conn.send((job.fn, job.args))
             while True:
@@ -340,14 +344,17 @@ class WorkerPool:
                     self._restart(slot)
                     return
         except (EOFError, OSError) as err:
-            code = slot.process.exitcode if slot.process is not None else None
+            process = slot.process
+            code = process.exitcode if process is not None else None
             logger.error("worker %d died (exit code %s): %s", slot.index, code, err)
             self._end_process(slot)
             job._finish(error=JobEndedError("crashed", f"worker process died (exit {code})"))
             self._restart(slot)
-        except BaseException as err:  # never leave a caller waiting
+        except Exception as err:  # never leave a caller waiting, never lose the slot
+            logger.exception("worker %d: unexpected error", slot.index)
+            self._end_process(slot)
             job._finish(error=JobEndedError("crashed", repr(err)))
-            raise
+            self._restart(slot)
         finally:
             with self._cond:
                 self._running.pop(slot.index, None)
@@ -377,10 +384,13 @@ class WorkerPool:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         child_conn.close()
         slot.process, slot.conn = process, parent_conn
-        if not parent_conn.poll(START_SECONDS):
-            self._end_process(slot)
-            message = f"worker {slot.index} did not start within {START_SECONDS:.0f} s"
-            raise RuntimeError(message)
+        give_up = time.monotonic() + START_SECONDS
+        while not parent_conn.poll(0.1):
+            if self._closed or not process.is_alive() or time.monotonic() > give_up:
+                code = process.exitcode
+                self._end_process(slot)
+                message = f"worker {slot.index} did not start (exit code {code})"
+                raise RuntimeError(message)
         parent_conn.recv()
 
     @staticmethod
