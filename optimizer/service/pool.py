@@ -136,9 +136,13 @@ class Job:
             self._done.set()
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """Exit as soon as the server process is gone (see the module docstring)."""
-    if sys.platform.startswith("linux"):
+def _die_with_parent(parent_pid: int | None) -> None:
+    """Exit as soon as the server process is gone (see the module docstring).
+
+    ``parent_pid`` is None when the server is not this process's parent (``forkserver``): only
+    the pipe to the server is watched then.
+    """
+    if parent_pid is not None and sys.platform.startswith("linux"):
         try:
             import ctypes
 
@@ -147,7 +151,7 @@ def _die_with_parent(parent_pid: int) -> None:
             libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
         except (OSError, AttributeError):  # no prctl: the watching thread below still works
             pass
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+    if parent_pid is not None and os.getppid() != parent_pid:  # died before prctl took effect
         os._exit(0)
     parent = multiprocessing.parent_process()
     if parent is None:  # pragma: no cover - always set in a multiprocessing child
@@ -370,9 +374,11 @@ class WorkerPool:
 
     def _start_process(self, slot: _Slot) -> None:
         parent_conn, child_conn = self.context.Pipe()
+        spawned = self.context.get_start_method() == "spawn"
         process = self.context.Process(
             target=worker_main,
-            args=(child_conn, os.getpid(), self.initializer),
+            # With forkserver the server is not the parent: only spawn makes it one.
+            args=(child_conn, os.getpid() if spawned else None, self.initializer),
             name=f"fsf-worker-{slot.index}",
             daemon=True,
         )
