@@ -228,6 +228,7 @@ class WorkerPool:
         self._queue: deque[Job] = deque()
         self._cond = threading.Condition()
         self._closed = False
+        self._refusing = False
         self._running: dict[int, Job] = {}
         self._slots = [_Slot(i) for i in range(size)]
         self._ready = threading.Barrier(size + 1)
@@ -256,7 +257,7 @@ class WorkerPool:
         """
         job = Job(fn, args, deadline)
         with self._cond:
-            if self._closed:
+            if self._closed or self._refusing:
                 job._finish(error=JobEndedError("shutdown", "the server is shutting down"))
                 return job
             self._queue.append(job)
@@ -264,8 +265,13 @@ class WorkerPool:
         return job
 
     def abort(self) -> None:
-        """End every queued and running job with ``shutdown``; the workers stay up."""
+        """End every queued and running job, and every job submitted later, with ``shutdown``.
+
+        For the end of a shutdown's grace period; the worker processes stay up until
+        :meth:`close`.
+        """
         with self._cond:
+            self._refusing = True
             jobs = [*self._queue, *self._running.values()]
             self._queue.clear()
         for job in jobs:
@@ -283,14 +289,6 @@ class WorkerPool:
         for slot in self._slots:
             self._end_process(slot)
 
-    def pids(self) -> list[int]:
-        """Process ids of the live worker processes."""
-        return [
-            s.process.pid
-            for s in self._slots
-            if s.process is not None and s.process.pid is not None and s.process.is_alive()
-        ]
-
     # -- one thread per worker process ---------------------------------------------------------
 
     def _serve_slot(self, slot: _Slot) -> None:
@@ -302,13 +300,14 @@ class WorkerPool:
             with contextlib.suppress(threading.BrokenBarrierError):
                 self._ready.wait()
         while True:
-            job = self._next_job()
+            job = self._next_job(slot)
             if job is None:
                 break
             self._run(slot, job)
         self._end_process(slot)
 
-    def _next_job(self) -> Job | None:
+    def _next_job(self, slot: _Slot) -> Job | None:
+        """The next live job, registered as running on ``slot`` (so abort() sees it)."""
         with self._cond:
             while True:
                 if self._closed:
@@ -316,12 +315,11 @@ class WorkerPool:
                 while self._queue:
                     job = self._queue.popleft()
                     if job._take():  # cancelled or expired jobs never reach a worker
+                        self._running[slot.index] = job
                         return job
                 self._cond.wait()
 
     def _run(self, slot: _Slot, job: Job) -> None:
-        with self._cond:
-            self._running[slot.index] = job
         try:
             if slot.process is None or not slot.process.is_alive():
                 try:
