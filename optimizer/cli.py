@@ -2,6 +2,12 @@
 
 Exit codes: 0 done, 2 bad input or usage, 3 infeasible criteria, 4 solver failure, 70 internal
 error, 130 interrupted (the table is ``EXIT_CODES``, shown by ``fsf --help``).
+
+Each command imports what it uses inside its ``cmd_*`` function, and nothing else: ``validate``
+loads neither the solver nor the service's libraries, ``solve`` no SQLAlchemy, grpc or pandas,
+and only ``--format json`` and ``--out`` load protobuf (and ``--out`` openpyxl). A planner runs
+these commands dozens of times a day; ``tests/test_cli_startup.py`` guards the imports and
+``bench/startup.py`` measures the wall time.
 """
 
 from __future__ import annotations
