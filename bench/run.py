@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -536,6 +537,18 @@ def render(sizes: list[tuple[str, dict[str, Any]]], load: dict[str, Any] | None,
     return "\n".join(lines) + "\n"
 
 
+KEPT_SECTION = re.compile(r"<!-- (bench/\S+) begins -->.*?<!-- \1 ends -->", re.DOTALL)
+"""A section another script writes into the same file (``bench/startup.py``)."""
+
+
+def kept_sections(path: Path) -> str:
+    """The other scripts' marked sections of ``path``, to carry over when rewriting it."""
+    if not path.exists():
+        return ""
+    found = KEPT_SECTION.finditer(path.read_text(encoding="utf-8"))
+    return "".join(f"\n{match.group(0)}\n" for match in found)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write the report."""
     parser = argparse.ArgumentParser(description="Benchmark allocate() against raw HiGHS.")
@@ -615,6 +628,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(report)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
+        report += kept_sections(output)
         output.write_text(report, encoding="utf-8")
         print(f"wrote {output.name}", file=sys.stderr)
     if args.save_json:
