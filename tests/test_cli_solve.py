@@ -56,7 +56,7 @@ def _solve_in_process(folder: Path, fmt: str) -> bytes:
 
 
 def test_same_input_gives_the_same_bytes(tmp_path: Path) -> None:
-    """Two processes, a second apart, print and write byte-identical JSON, CSV, XLSX and Markdown."""
+    """Two processes, seconds apart, print and write byte-identical JSON, CSV, XLSX and Markdown."""
     first = _solve_in_process(tmp_path / "first", "json")
     # The save time of plan.xlsx has a resolution of one second (two in ZIP entries).
     time.sleep(2.1)
@@ -70,7 +70,8 @@ def test_same_input_gives_the_same_bytes(tmp_path: Path) -> None:
         assert (tmp_path / "first" / name).read_bytes() == (
             tmp_path / "second" / name
         ).read_bytes(), name
-    assert _solve_in_process(tmp_path / "csv", "csv") == _solve_in_process(tmp_path / "csv", "csv")
+    for fmt in ("csv", "table"):
+        assert _solve_in_process(tmp_path / fmt, fmt) == _solve_in_process(tmp_path / fmt, fmt)
 
 
 def test_xlsx_carries_no_save_time(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
