@@ -272,7 +272,6 @@ def version_text() -> str:
 
     Read from the installed packages' metadata: none of the libraries is imported.
     """
-    import platform
     from importlib.metadata import PackageNotFoundError, version
 
     def installed(name: str) -> str:
@@ -283,7 +282,8 @@ def version_text() -> str:
 
     lines = [
         f"fsf {installed('fund-allocation-optimizer')} (fund-allocation-optimizer)",
-        f"python {platform.python_version()}",
+        # Not platform.python_version(): importing platform compiles a dozen regexes.
+        "python {}.{}.{}".format(*sys.version_info[:3]),
         *(f"{name} {installed(name)}" for name in VERSION_PACKAGES),
     ]
     return "\n".join(lines) + "\n"
