@@ -5,14 +5,16 @@
 the file). Nothing here asserts anything about time: ``tests/test_cli_startup.py`` guards which
 modules each command imports, and these numbers are for people to read.
 
-Each command runs in a fresh process, ``--repeat`` times after one warm-up run (so the files
-are in the page cache and this package's bytecode is cached, as on a planner's machine after the
-first run: ``PYTHONDONTWRITEBYTECODE`` is removed from the commands' environment, since without
-the cache every run compiles the package again); the table gives the median and the fastest run, and the median as a
-multiple of ``python -c pass`` (the interpreter's own start, the floor of any command). Then
-one more run of each under ``python -X importtime`` gives the time spent importing modules
-and which of the heavy libraries the command loaded. The load average is printed with the
-numbers: on a busy 2-core machine every figure grows with it.
+Each command runs in a fresh process, ``--repeat`` times after one warm-up run, so that the
+files are in the page cache and this package's bytecode is cached, as on a planner's machine
+after the first run (``PYTHONDONTWRITEBYTECODE`` is removed from the commands' environment:
+without the cache every run compiles the package again). The table gives the median and the
+fastest wall time, the median as a multiple of ``python -c pass`` (the interpreter's own start,
+the floor of any command) and the median CPU time (user + system, which grows less than wall
+time when other processes compete for the cores). One more run of each under
+``python -X importtime`` gives the time spent importing modules and which of the heavy
+libraries the command loaded. The load average is printed with the numbers: on a busy 2-core
+machine every figure grows with it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -60,17 +63,25 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 """The commands' environment: this one, with bytecode caching allowed."""
 
 
-def wall_times(argv: list[str], repeat: int) -> list[float]:
-    """Seconds of ``repeat`` runs of ``argv`` after one warm-up run; any failure is an error."""
-    times = []
+def run_times(argv: list[str], repeat: int) -> tuple[list[float], list[float]]:
+    """(wall, CPU) seconds of ``repeat`` runs of ``argv`` after a warm-up run; failures raise.
+
+    CPU is the child's user + system time: it grows less than wall time when other processes
+    compete for the cores.
+    """
+    wall, cpu = [], []
     for index in range(repeat + 1):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(
             argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV
         )
+        elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if index:
-            times.append(time.perf_counter() - start)
-    return times
+            wall.append(elapsed)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return wall, cpu
 
 
 def import_profile(argv: list[str]) -> tuple[float, list[str]]:
@@ -111,7 +122,7 @@ def measure(repeat: int) -> str:
     baseline = None
     for label, argv in commands():
         print(f"== {label}", file=sys.stderr, flush=True)
-        times = wall_times(argv, repeat)
+        times, cpu = run_times(argv, repeat)
         median = statistics.median(times)
         baseline = baseline or median
         imports, heavy = import_profile(argv)
@@ -119,7 +130,7 @@ def measure(repeat: int) -> str:
         verdict = "" if goal is None else (" (met)" if median < goal else " (missed)")
         rows.append(
             f"| {label} | {_fmt(median)} | {_fmt(min(times))} | {median / baseline:.1f}x "
-            f"| {_fmt(imports)} | {', '.join(heavy) or '-'} "
+            f"| {_fmt(statistics.median(cpu))} | {_fmt(imports)} | {', '.join(heavy) or '-'} "
             f"| {'-' if goal is None else f'< {goal:g} s{verdict}'} |"
         )
     load_after = os.getloadavg()[0]
@@ -140,9 +151,9 @@ def measure(repeat: int) -> str:
             "",
             *machine(),
             "",
-            "| command | median | fastest | median / `python -c pass` | imports "
-            "| heavy libraries | goal |",
-            "| --- | ---: | ---: | ---: | ---: | --- | --- |",
+            "| command | median | fastest | median / `python -c pass` | CPU (median) | imports "
+            "| heavy libraries | goal (median) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
             *rows,
             END,
         ]
