@@ -63,25 +63,44 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 """The commands' environment: this one, with bytecode caching allowed."""
 
 
-def run_times(argv: list[str], repeat: int) -> tuple[list[float], list[float]]:
-    """(wall, CPU) seconds of ``repeat`` runs of ``argv`` after a warm-up run; failures raise.
+def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float] | None:
+    """(wall, CPU) seconds of one run of ``argv``, or None when it fails.
 
     CPU is the child's user + system time: it grows less than wall time when other processes
     compete for the cores.
     """
-    wall, cpu = [], []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(
+        argv, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        return None
+    return elapsed, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def run_times(
+    argv: list[str], repeat: int, envs: list[dict[str, str]]
+) -> list[tuple[list[float], list[float]] | None]:
+    """Per environment, (wall, CPU) seconds of ``repeat`` runs after a warm-up run, or None.
+
+    The environments take turns run by run, so that a change of load hits them alike.
+    """
+    results: list[tuple[list[float], list[float]] | None] = [([], []) for _ in envs]
     for index in range(repeat + 1):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run(
-            argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV
-        )
-        elapsed = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if index:
-            wall.append(elapsed)
-            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    return wall, cpu
+        for slot, env in enumerate(envs):
+            got = results[slot]
+            if got is None:
+                continue
+            times = run_once(argv, env)
+            if times is None:
+                results[slot] = None
+            elif index:
+                got[0].append(times[0])
+                got[1].append(times[1])
+    return results
 
 
 def import_profile(argv: list[str]) -> tuple[float, list[str]]:
@@ -115,45 +134,80 @@ def _fmt(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
 
 
-def measure(repeat: int) -> str:
-    """The markdown section: machine, load, and one row per command."""
+def measure(repeat: int, against: Path | None = None) -> str:
+    """The markdown section: machine, load, and one row per command.
+
+    ``against``: a folder holding another version of the ``optimizer`` package (put first on
+    ``PYTHONPATH``), measured in turns with this one.
+    """
+    envs = [ENV]
+    if against is not None:
+        envs.append({**ENV, "PYTHONPATH": str(against.resolve())})
     load_before = os.getloadavg()[0]
     rows = []
     baseline = None
     for label, argv in commands():
         print(f"== {label}", file=sys.stderr, flush=True)
-        times, cpu = run_times(argv, repeat)
+        results = run_times(argv, repeat, envs)
+        ours = results[0]
+        if ours is None:
+            message = f"{label} failed: run it by hand to see why"
+            raise RuntimeError(message)
+        times, cpu = ours
         median = statistics.median(times)
         baseline = baseline or median
         imports, heavy = import_profile(argv)
         goal = GOALS.get(label)
         verdict = "" if goal is None else (" (met)" if median < goal else " (missed)")
-        rows.append(
+        row = (
             f"| {label} | {_fmt(median)} | {_fmt(min(times))} | {median / baseline:.1f}x "
             f"| {_fmt(statistics.median(cpu))} | {_fmt(imports)} | {', '.join(heavy) or '-'} "
             f"| {'-' if goal is None else f'< {goal:g} s{verdict}'} |"
         )
+        if against is not None:
+            other = results[1]
+            row += (
+                " fails |"
+                if other is None
+                else f" {_fmt(statistics.median(other[0]))} | {_fmt(statistics.median(other[1]))} |"
+            )
+        rows.append(row)
     load_after = os.getloadavg()[0]
+    command = f"python bench/startup.py --repeat {repeat}" + (
+        f" --against {against.name}" if against is not None else ""
+    )
+    head = (
+        "| command | median | fastest | median / `python -c pass` | CPU (median) | imports "
+        "| heavy libraries | goal (median) |"
+    )
+    rule = "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"
+    if against is not None:
+        head += f" median, `{against.name}` | CPU, `{against.name}` |"
+        rule += " ---: | ---: |"
     return "\n".join(
         [
             BEGIN,
             "## Start-up time of the fsf command",
             "",
-            f"Written by `python bench/startup.py --repeat {repeat}` on {time.strftime('%Y-%m-%d')}. "
+            f"Written by `{command}` on {time.strftime('%Y-%m-%d')}. "
             f"Each command in a fresh process, {repeat} runs after a warm-up run, with Python's "
-            "bytecode cache allowed; `imports` is "
+            "bytecode cache allowed; `CPU` is user + system time; `imports` is "
             "the time spent importing modules in one more run under `python -X importtime`, "
             "`heavy libraries` those of "
             + ", ".join(f"`{name}`" for name in HEAVY)
             + " it loaded. One-minute load average "
             f"{load_before:.1f} before and {load_after:.1f} after (2 cores: above 2, every "
-            "figure is inflated).",
+            "wall time is inflated)."
+            + (
+                f" The last columns: the package in `{against.name}`, run in turns with this one."
+                if against is not None
+                else ""
+            ),
             "",
             *machine(),
             "",
-            "| command | median | fastest | median / `python -c pass` | CPU (median) | imports "
-            "| heavy libraries | goal (median) |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+            head,
+            rule,
             *rows,
             END,
         ]
@@ -184,8 +238,16 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FILE",
         help="write the section into FILE (default bench/RESULTS.md) instead of stdout",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also measure the optimizer package in DIR, in turns with this one (e.g. an older "
+        "commit: git archive COMMIT optimizer | tar -x -C DIR)",
+    )
     args = parser.parse_args(argv)
-    section = measure(args.repeat)
+    section = measure(args.repeat, args.against)
     if args.record is None:
         print(section)
     else:
