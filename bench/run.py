@@ -1,8 +1,9 @@
 """Benchmark: every pipeline stage against the bare solver, from 32 states to 2,469 municipalities.
 
 ``python bench/run.py`` writes ``bench/RESULTS.md``; ``--quick`` (small sizes, one repetition,
-well under a minute) is what CI runs, with ``--output`` pointing at a temporary file. Nothing
-here asserts anything about time: the numbers are for people to read.
+well under a minute) is what CI runs, and prints its report on stdout unless ``--output`` names a
+file: quick numbers never replace the recorded ones. Nothing here asserts anything about time:
+the numbers are for people to read.
 
 For each size, in a fresh process (so that the peak memory is that size's own):
 
@@ -26,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -45,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 from bench.generate import MUNICIPALITIES, write_scenario  # noqa: E402
 
 FASP = ROOT / "scenarios" / "fasp-2026" / "scenario.yaml"
+RESULTS = ROOT / "bench" / "RESULTS.md"
 STAGES = ("checks", "targets", "build", "solve", "verify", "round", "justify", "serialise")
 
 # (label, regions, axes); regions None means the shipped fasp-2026 scenario.
@@ -534,11 +537,28 @@ def render(sizes: list[tuple[str, dict[str, Any]]], load: dict[str, Any] | None,
     return "\n".join(lines) + "\n"
 
 
+KEPT_SECTION = re.compile(r"<!-- (bench/\S+) begins -->.*?<!-- \1 ends -->", re.DOTALL)
+"""A section another script writes into the same file (``bench/startup.py``)."""
+
+
+def kept_sections(path: Path) -> str:
+    """The other scripts' marked sections of ``path``, to carry over when rewriting it."""
+    if not path.exists():
+        return ""
+    found = KEPT_SECTION.finditer(path.read_text(encoding="utf-8"))
+    return "".join(f"\n{match.group(0)}\n" for match in found)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write the report."""
     parser = argparse.ArgumentParser(description="Benchmark allocate() against raw HiGHS.")
     parser.add_argument("--quick", action="store_true", help="small sizes, one repetition")
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="report file (default: bench/RESULTS.md; with --quick, stdout)",
+    )
     parser.add_argument("--repeat", type=int, default=None, help="runs per size (default 5)")
     parser.add_argument("--sizes", default=None, help="comma-separated labels' indexes, e.g. 0,2")
     parser.add_argument(
@@ -602,11 +622,17 @@ def main(argv: list[str] | None = None) -> int:
             ]
             load["in_process_by_workers"] = by_workers
             load["in_process"] = by_workers[-1][1]
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(sizes, load, args), encoding="utf-8")
+    report = render(sizes, load, args)
+    output = args.output or (None if args.quick else RESULTS)
+    if output is None:
+        sys.stdout.write(report)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        report += kept_sections(output)
+        output.write_text(report, encoding="utf-8")
+        print(f"wrote {output.name}", file=sys.stderr)
     if args.save_json:
         Path(args.save_json).write_text(json.dumps({"sizes": sizes, "load": load}, indent=1))
-    print(f"wrote {args.output.name}", file=sys.stderr)
     return 0
 
 

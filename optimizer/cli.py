@@ -1,24 +1,58 @@
 """``fsf``: planner commands on scenario files.
 
-Exit codes: 0 done, 2 bad input, 3 infeasible criteria, 4 solver failure.
+Exit codes: 0 done, 2 bad input or usage, 3 infeasible criteria, 4 solver failure, 70 internal
+error, 130 interrupted (the table is ``EXIT_CODES``, shown by ``fsf --help``).
+
+Each command imports what it uses inside its ``cmd_*`` function, and nothing else: ``validate``
+loads neither the solver nor the service's libraries, ``solve`` no SQLAlchemy, grpc or pandas,
+and only ``--format json`` and ``--out`` load protobuf (and ``--out`` openpyxl). A planner runs
+these commands dozens of times a day; ``tests/test_cli_startup.py`` guards the imports and
+``bench/startup.py`` measures the wall time.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
+import math
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from optimizer.domain import AllocationPlan
 from optimizer.errors import InfeasibleError, ScenarioError, SolverError
+
+if TYPE_CHECKING:
+    from optimizer.domain import AllocationPlan
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_SOLVER = 4
 EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = f"""\
+exit codes:
+  {EXIT_OK:<3}  done
+  {EXIT_BAD_INPUT:<3}  bad input: a scenario problem (file, row, column or YAML path named), a
+       file that cannot be read or written, or a usage error
+  {EXIT_INFEASIBLE:<3}  infeasible criteria, with a diagnosis in pesos of what must give way
+  {EXIT_SOLVER:<3}  solver failure (the --time-limit running out included)
+  {EXIT_INTERNAL:<3}  internal error: a bug of ours (run with -v for the traceback)
+  {EXIT_INTERRUPTED:<3}  interrupted (Ctrl-C)
+"""
+
+VERSION_PACKAGES = (
+    "pulp",
+    "highspy",
+    "numpy",
+    "pyyaml",
+    "openpyxl",
+    "protobuf",
+    "grpcio",
+    "sqlalchemy",
+)
+"""Libraries ``fsf --version`` names after this package: solver stack, readers, service."""
 
 
 def _print_problems(err: ScenarioError) -> None:
@@ -57,13 +91,16 @@ def _print_infeasible(err: InfeasibleError) -> None:
             print(f"  - {c.description}", file=sys.stderr)
 
 
-def plan_json(plan: AllocationPlan) -> str:
+def plan_json(plan: AllocationPlan, *, timings: bool = False) -> str:
     """The plan as the JSON mapping of the service's ``optimizer.v1.Allocation`` message.
 
     Field names as in the proto (snake_case), sorted keys; int64 amounts are JSON strings, as
     the proto3 JSON mapping prescribes (exact in every language). Fields only the service
-    fills (run id, timestamps, caller role) are absent.
+    fills (run id, timestamps, caller role) are absent. ``stats.stage_seconds`` only with
+    ``timings``: without it, the same input gives the same bytes on every run.
     """
+    import json
+
     from google.protobuf import json_format
 
     from optimizer.service.convert import plan_into_proto
@@ -71,8 +108,24 @@ def plan_json(plan: AllocationPlan) -> str:
 
     message = pb.Allocation(status=pb.RUN_STATUS_OPTIMAL, input_sha256=plan.stats.input_sha256)
     plan_into_proto(plan, message)
+    if not timings:
+        message.stats.ClearField("stage_seconds")
     data = json_format.MessageToDict(message, preserving_proto_field_name=True)
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def _out_folder_problem(folder: str) -> str | None:
+    """Why ``--out FOLDER`` cannot hold the result files, found before solving; None if it can."""
+    from pathlib import Path
+
+    path = Path(folder)
+    # The nearest part of the path that exists must be a folder: the rest is created.
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is None or existing.is_dir():
+        return None
+    if existing == path:
+        return f"--out '{folder}' is a file, not a folder: name a folder (created when missing)"
+    return f"--out '{folder}': '{existing}' is a file, not a folder: name a folder"
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -85,6 +138,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from optimizer.pipeline import allocate
 
     log = logging.getLogger("optimizer.cli")
+    if args.out and (problem := _out_folder_problem(args.out)):
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     log.info("loading %s", args.scenario)
     scenario = load_scenario(args.scenario)
     log.info(
@@ -99,7 +155,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
     )
     plan = allocate(scenario, options)
-    text = plan_json(plan)
+    # Only the formats that need the proto pay for importing it.
+    text = plan_json(plan, timings=args.timings) if args.out or args.format == "json" else ""
     if args.out:
         for path in write_out_dir(plan, Path(args.out), text):
             log.info("wrote %s", path)
@@ -108,7 +165,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(allocations_csv(plan))
     else:
-        print(render_table(plan))
+        print(render_table(plan, timings=args.timings))
     return EXIT_OK
 
 
@@ -208,12 +265,74 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive_seconds(text: str) -> float:
+    """``--time-limit``: a positive, finite number of seconds, or a usage error."""
+    try:
+        value = float(text)
+    except ValueError:
+        message = f"'{text}' is not a number of seconds"
+        raise argparse.ArgumentTypeError(message) from None
+    if not math.isfinite(value) or value <= 0:
+        message = f"'{text}' is not a positive, finite number of seconds (omit it for no limit)"
+        raise argparse.ArgumentTypeError(message)
+    return value
+
+
+def version_text() -> str:
+    """This package's version, Python's and the key libraries', one per line.
+
+    Read from the installed packages' metadata: none of the libraries is imported.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    lines = [
+        f"fsf {installed('fund-allocation-optimizer')} (fund-allocation-optimizer)",
+        # Not platform.python_version(): importing platform compiles a dozen regexes.
+        "python {}.{}.{}".format(*sys.version_info[:3]),
+        *(f"{name} {installed(name)}" for name in VERSION_PACKAGES),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: print :func:`version_text` and exit 0 (computed only when asked for)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(
+            option_strings,
+            dest=argparse.SUPPRESS,
+            default=argparse.SUPPRESS,
+            nargs=0,
+            help="print the versions of fsf, Python and the key libraries, and exit",
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        sys.stdout.write(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
-        prog="fsf", description="Allocation optimizer for a federal public-security fund."
+        prog="fsf",
+        description="Allocation optimizer for a federal public-security fund.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check a scenario file and print its summary")
@@ -234,7 +353,19 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["proportional", "min_total_deviation", "max_min_coverage"],
         help="override the scenario's objective",
     )
-    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS")
+    p.add_argument(
+        "--time-limit",
+        type=_positive_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="stop the solver after this many seconds (exit 4); default no limit",
+    )
+    p.add_argument(
+        "--timings",
+        action="store_true",
+        help="add the stage timings to the JSON (stats.stage_seconds) and the table; without "
+        "it the same input gives the same bytes",
+    )
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser("compare", help="solve two scenarios and compare them region by region")
@@ -291,6 +422,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="larger requests get RESOURCE_EXHAUSTED (default 16 MiB)",
     )
     p.set_defaults(func=cmd_serve)
+
+    for p in sub.choices.values():
+        # `fsf solve X -v` works like `fsf -v solve X`, since messages say "run with -v".
+        # SUPPRESS: left out, the subcommand must not reset a -v given before it.
+        p.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="log progress to stderr",
+        )
+        p.epilog = EXIT_CODES
+        p.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
@@ -316,10 +460,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_SOLVER
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except OSError as err:
         # Writing --out into a read-only folder, a full disk: the planner's environment, not a bug.
-        print(f"error: {err}", file=sys.stderr)
+        where = f": '{err.filename}'" if err.filename else ""
+        print(f"error: {err.strerror or err}{where}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as err:
         # A bug of ours: one line for the planner, the traceback only with --verbose.

@@ -6,11 +6,14 @@ import csv
 import json
 import subprocess
 import sys
+import time
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from optimizer.cli import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK, main
+from optimizer.io.results import XLSX_TIME
 
 ROOT = Path(__file__).resolve().parent.parent
 FASP = str(ROOT / "scenarios/fasp-2026/scenario.yaml")
@@ -32,22 +35,71 @@ def test_json_cells_sum_to_the_fund(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(plan["input_sha256"]) == 64
 
 
-def test_json_is_byte_identical_across_processes() -> None:
-    """Two separate processes print the same plan bytes (timings aside)."""
+def _solve_in_process(folder: Path, fmt: str) -> bytes:
+    """stdout of ``fsf solve fasp-2026 --format FMT --out FOLDER`` in a fresh process."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "optimizer.cli",
+            "solve",
+            FASP,
+            "--format",
+            fmt,
+            "--out",
+            str(folder),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    ).stdout
 
-    def run() -> dict[str, object]:
-        out = subprocess.run(
-            [sys.executable, "-m", "optimizer.cli", "solve", THREE, "--format", "json"],
-            capture_output=True,
-            check=True,
-            text=True,
-        ).stdout
-        plan = json.loads(out)
-        plan["stats"].pop("stage_seconds", None)
-        return plan
 
-    first, second = run(), run()
-    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+def test_same_input_gives_the_same_bytes(tmp_path: Path) -> None:
+    """Two processes, seconds apart, print and write byte-identical JSON, CSV, XLSX and Markdown."""
+    first = _solve_in_process(tmp_path / "first", "json")
+    # The save time of plan.xlsx has a resolution of one second (two in ZIP entries).
+    time.sleep(2.1)
+    second = _solve_in_process(tmp_path / "second", "json")
+    assert first == second
+    assert b"stage_seconds" not in first
+    names = sorted(p.name for p in (tmp_path / "first").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "second").iterdir())
+    assert "plan.xlsx" in names
+    for name in names:
+        assert (tmp_path / "first" / name).read_bytes() == (
+            tmp_path / "second" / name
+        ).read_bytes(), name
+    for fmt in ("csv", "table"):
+        assert _solve_in_process(tmp_path / fmt, fmt) == _solve_in_process(tmp_path / fmt, fmt)
+
+
+def test_xlsx_carries_no_save_time(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """plan.xlsx has the fixed created/modified properties and ZIP entry times, not the clock's."""
+    assert main(["solve", THREE, "--out", str(tmp_path)]) == EXIT_OK
+    capsys.readouterr()
+    with zipfile.ZipFile(tmp_path / "plan.xlsx") as archive:
+        assert {info.date_time for info in archive.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+        core = archive.read("docProps/core.xml").decode("utf-8")
+    assert core.count("2000-01-01T00:00:00Z") == 2
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "plan.xlsx")
+    assert book.properties.created == book.properties.modified == XLSX_TIME
+    assert book.sheetnames == ["regions", "allocations"]
+
+
+def test_timings_only_when_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
+    """--timings adds stats.stage_seconds to the JSON and the seconds to the table; else absent."""
+    assert main(["solve", THREE, "--format", "json"]) == EXIT_OK
+    assert "stage_seconds" not in json.loads(capsys.readouterr().out)["stats"]
+    assert main(["solve", THREE, "--format", "json", "--timings"]) == EXIT_OK
+    stages = json.loads(capsys.readouterr().out)["stats"]["stage_seconds"]
+    assert {"checks", "solve", "round", "justify"} <= set(stages)
+    assert main(["solve", THREE, "--lang", "en"]) == EXIT_OK
+    assert " s · sha256" not in capsys.readouterr().out
+    assert main(["solve", THREE, "--lang", "en", "--timings"]) == EXIT_OK
+    assert " s · sha256" in capsys.readouterr().out
 
 
 def test_table_has_totals_row(capsys: pytest.CaptureFixture[str]) -> None:

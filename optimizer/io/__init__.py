@@ -1,6 +1,7 @@
 """Scenario files <-> domain values.
 
-Only this package (and ``optimizer.formula``) uses pandas; the core never imports it.
+CSV through the standard library's ``csv`` module, YAML through PyYAML; the core never imports
+this package.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import csv
 import datetime
 import io
 import json
+import zipfile
 from pathlib import Path
 
 from optimizer.compare import Comparison
@@ -115,8 +116,12 @@ def justifications_md(plan: AllocationPlan) -> str:
     return "\n".join(lines)
 
 
-def render_table(plan: AllocationPlan) -> str:
-    """A fixed-width table: a row per region and a totals row."""
+def render_table(plan: AllocationPlan, *, timings: bool = False) -> str:
+    """A fixed-width table: a row per region, a totals row and a line of solve statistics.
+
+    The seconds the run took appear only with ``timings``, so that the same input prints the
+    same text.
+    """
     es = plan.language is Language.ES
     head = (
         ("clave", "entidad", "meta", "final", "cambio", "regla")
@@ -154,16 +159,26 @@ def render_table(plan: AllocationPlan) -> str:
     body = [fmt(head), sep, *(fmt(r) for r in rows[:-1]), sep, fmt(rows[-1])]
     stats = plan.stats
     body.append("")
+    seconds = f"{sum(stats.stage_seconds.values()):.3f} s · " if timings else ""
     body.append(
-        f"{stats.objective} · {stats.lp_solves} LP · {sum(stats.stage_seconds.values()):.3f} s · "
-        f"sha256 {stats.input_sha256[:12]}"
+        f"{stats.objective} · {stats.lp_solves} LP · {seconds}sha256 {stats.input_sha256[:12]}"
     )
     return "\n".join(body)
 
 
+XLSX_TIME = datetime.datetime(2000, 1, 1)
+"""The workbook's created/modified properties and its ZIP entries' times: a constant, so that
+the same plan gives the same bytes (the time of the run is in no output unless asked for)."""
+
+
 def write_xlsx(plan: AllocationPlan, path: Path) -> None:
-    """A workbook with the sheets 'regions' and 'allocations' (integer pesos, real numbers)."""
+    """A workbook with the sheets 'regions' and 'allocations' (integer pesos, real numbers).
+
+    Byte-identical for the same plan: openpyxl stamps the save time into the document
+    properties and every ZIP entry, so the saved archive is rewritten with :data:`XLSX_TIME`.
+    """
     from openpyxl import Workbook
+    from openpyxl.xml.functions import tostring
 
     book = Workbook()
     for index, (title, text) in enumerate(
@@ -176,11 +191,28 @@ def write_xlsx(plan: AllocationPlan, path: Path) -> None:
         sheet.append(rows[0])
         for row in rows[1:]:
             sheet.append([_cell_value(v) for v in row])
-    # A fixed timestamp keeps the file byte-identical for the same plan.
-    fixed = datetime.datetime(2000, 1, 1)
-    book.properties.created = fixed
-    book.properties.modified = fixed
-    book.save(path)
+    saved = io.BytesIO()
+    book.save(saved)
+    # save() sets `modified` to the current time; put the constant back and write that part anew.
+    book.properties.created = XLSX_TIME
+    book.properties.modified = XLSX_TIME
+    replace = {"docProps/core.xml": tostring(book.properties.to_tree())}
+    path.write_bytes(_rezip(saved.getvalue(), replace))
+
+
+def _rezip(archive: bytes, replace: dict[str, bytes]) -> bytes:
+    """The same ZIP entries in the same order, with fixed times and modes, some parts replaced."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(archive)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=XLSX_TIME.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, replace.get(info.filename, source.read(info)))
+    return out.getvalue()
 
 
 def _cell_value(text: str) -> object:

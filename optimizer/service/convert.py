@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -34,8 +34,12 @@ from optimizer.domain import (
     Scenario,
 )
 from optimizer.errors import Problem, ScenarioError
-from optimizer.store import RunRecord, RunStatus
 from optimizer.v1 import allocation_pb2 as pb
+
+if TYPE_CHECKING:
+    # Only for annotations: importing the store loads SQLAlchemy (0.3 s), which `fsf solve
+    # --format json` would pay for on every run just to print a plan.
+    from optimizer.store import RunRecord
 
 DIRECTIONS = {
     pb.DIRECTION_UNSPECIFIED: Direction.HIGHER_NEEDS_MORE,
@@ -59,11 +63,13 @@ LANGUAGES = {
     pb.LANGUAGE_EN: Language.EN,
 }
 LANGUAGES_OUT = {Language.ES: pb.LANGUAGE_ES, Language.EN: pb.LANGUAGE_EN}
-RUN_STATUSES = {
-    RunStatus.OPTIMAL: pb.RUN_STATUS_OPTIMAL,
-    RunStatus.INFEASIBLE: pb.RUN_STATUS_INFEASIBLE,
-    RunStatus.SOLVER_FAILURE: pb.RUN_STATUS_SOLVER_FAILURE,
-    RunStatus.DEADLINE_EXCEEDED: pb.RUN_STATUS_DEADLINE_EXCEEDED,
+RUN_STATUSES: dict[str, pb.RunStatus] = {
+    # Keyed by the values of optimizer.store.RunStatus, a StrEnum whose members look up as
+    # their strings (tests/test_cli_startup.py checks that every member has an entry).
+    "optimal": pb.RUN_STATUS_OPTIMAL,
+    "infeasible": pb.RUN_STATUS_INFEASIBLE,
+    "solver_failure": pb.RUN_STATUS_SOLVER_FAILURE,
+    "deadline_exceeded": pb.RUN_STATUS_DEADLINE_EXCEEDED,
 }
 
 
