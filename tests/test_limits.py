@@ -405,3 +405,39 @@ def test_cap_problems_keeps_the_first_and_counts_the_rest() -> None:
     assert count_problems(capped) == 153
     short = [Problem("x", "y" * 5_000)]
     assert len(cap_problems(short)[0].message) < 1_100
+
+
+def test_docs_table_states_every_limit() -> None:
+    """docs/limits.md shows the value of every limit in optimizer/limits.py."""
+    from optimizer import limits
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "limits.md").read_text("utf-8")
+    expected = {
+        "MAX_YAML_BYTES": f"{limits.MAX_YAML_BYTES // 1024**2} MiB",
+        "MAX_CSV_BYTES": f"{limits.MAX_CSV_BYTES // 1024**2} MiB",
+        "MAX_YAML_DEPTH": f"{limits.MAX_YAML_DEPTH} levels",
+        "MAX_YAML_NODES": f"| {limits.MAX_YAML_NODES:,} |",
+        "MAX_CSV_ROWS": f"{limits.MAX_CSV_ROWS:,} data rows",
+        "MAX_CSV_COLUMNS": f"| {limits.MAX_CSV_COLUMNS:,} |",
+        "MAX_CSV_CELLS": f"| {limits.MAX_CSV_CELLS:,} |",
+        "MAX_CELL_CHARS": f"cell or header name | {limits.MAX_CELL_CHARS:,} |",
+        "MAX_REGIONS": f"| {limits.MAX_REGIONS:,} (",
+        "MAX_AXES": f"| axes | {limits.MAX_AXES} |",
+        "MAX_CELLS": f"| {limits.MAX_CELLS:,} |",
+        "MAX_NUMBER_CHARS": f"| {limits.MAX_NUMBER_CHARS} (",
+        "MAX_MONEY": f"0 to {limits.MAX_MONEY:,}",
+        "MAX_INDICATOR_ABS": "±1e15",
+        "MIN_INDICATOR_ABS": "1e-15",
+        "MAX_YAML_NUMBER_ABS": f"±{limits.MAX_YAML_NUMBER_ABS:,.0f}",
+        "MAX_PROBLEMS": f"the first {limits.MAX_PROBLEMS},",
+        "MAX_MESSAGE_CHARS": f"| {limits.MAX_MESSAGE_CHARS:,};",
+        "MAX_ECHO_CHARS": f"cut at {limits.MAX_ECHO_CHARS} characters",
+    }
+    constants = {name for name in vars(limits) if name.startswith(("MAX_", "MIN_"))}
+    constants -= {"MAX_FILE_BYTES", "MIN_FISCAL_YEAR", "MAX_FISCAL_YEAR"}
+    assert constants == set(expected)
+    for name, shown in expected.items():
+        assert shown in text, (name, shown)
+    assert f"{limits.MIN_FISCAL_YEAR} to {limits.MAX_FISCAL_YEAR}" in text
+    assert limits.MAX_INDICATOR_ABS == 1e15
+    assert limits.MIN_INDICATOR_ABS == 1e-15
