@@ -29,9 +29,13 @@ from optimizer.errors import Problem, ScenarioError
 from optimizer.limits import (
     MAX_AXES,
     MAX_CELLS,
+    MAX_INDICATOR_ABS,
     MAX_MESSAGE_CHARS,
+    MAX_MONEY,
     MAX_PROBLEMS,
     MAX_REGIONS,
+    MAX_YAML_NUMBER_ABS,
+    MIN_INDICATOR_ABS,
     shorten,
 )
 
@@ -114,6 +118,17 @@ def _list_codes(codes: Sequence[str]) -> str:
     return shown + (f" and {len(codes) - _SHOWN} more" if len(codes) > _SHOWN else "")
 
 
+def _too_much(amount: int | None) -> bool:
+    return amount is not None and amount > MAX_MONEY
+
+
+def _money_limit(what: str, amount: int) -> str:
+    return (
+        f"{what} {amount:,} is above the largest amount the solver computes exactly, "
+        f"{MAX_MONEY:,} (docs/limits.md)"
+    )
+
+
 def _pesos(amount: float) -> str:
     return f"{round(amount):,}"
 
@@ -143,6 +158,15 @@ def check_fund(scenario: Scenario) -> list[Problem]:
     if fund.total <= 0:
         message = f"the fund total is {fund.total:,}: it must be a positive amount of pesos"
         problems.append(_error(scenario, "fund/total", message))
+    # Files are refused at these limits when read; structured requests come here directly.
+    if _too_much(fund.total) or _too_much(fund.rounding_unit):
+        for amount, key, what in (
+            (fund.total, "fund/total", "the fund total"),
+            (fund.rounding_unit, "fund/rounding_unit", "the rounding unit"),
+        ):
+            if _too_much(amount):
+                problems.append(_error(scenario, key, _money_limit(what, amount)))
+        return problems
     if fund.rounding_unit < 1:
         message = f"the rounding unit is {fund.rounding_unit}: it must be at least 1 peso"
         problems.append(_error(scenario, "fund/rounding_unit", message))
@@ -204,6 +228,12 @@ def check_regions(scenario: Scenario) -> list[Problem]:
         if region.population is not None and region.population < 0:
             message = f"population {region.population:,} is negative"
             problems.append(_error(scenario, f"regions/{region.code}/population", message))
+        if _too_much(region.previous):
+            message = _money_limit("previous allocation", region.previous or 0)
+            problems.append(_error(scenario, f"regions/{region.code}/previous", message))
+        if _too_much(region.population):
+            message = _money_limit("population", region.population or 0)
+            problems.append(_error(scenario, f"regions/{region.code}/population", message))
     return problems
 
 
@@ -242,6 +272,13 @@ def _check_indicator(scenario: Scenario, criterion: Criterion, key: str) -> list
             message = f"'{name}' {bad}: enter a finite number (a criterion uses it)"
             problems.append(_error(scenario, value_key, message))
             continue
+        if abs(value) > MAX_INDICATOR_ABS or (value and abs(value) < MIN_INDICATOR_ABS):
+            message = (
+                f"'{name}' is {value:g}: values lie within +-{MAX_INDICATOR_ABS:g} and, when "
+                f"not 0, are at least {MIN_INDICATOR_ABS:g} in size; rescale the indicator"
+            )
+            problems.append(_error(scenario, value_key, message))
+            continue
         values.append(value)
         if share and inverse and value <= 0:
             message = (
@@ -270,8 +307,12 @@ def _check_indicator(scenario: Scenario, criterion: Criterion, key: str) -> list
             "use normalisation: share or remove the criterion"
         )
         problems.append(_error(scenario, f"{key}/indicator", message))
-    if criterion.shift is not None and (not math.isfinite(criterion.shift) or criterion.shift < 0):
-        message = f"shift {criterion.shift} must be a finite number >= 0 (default 0.01)"
+    shift = criterion.shift
+    if shift is not None and (not math.isfinite(shift) or not 0 <= shift <= MAX_YAML_NUMBER_ABS):
+        message = (
+            f"shift {criterion.shift} must be a finite number from 0 to "
+            f"{MAX_YAML_NUMBER_ABS:,.0f} (default 0.01)"
+        )
         problems.append(_error(scenario, f"{key}/shift", message))
     return problems
 
@@ -448,12 +489,12 @@ def check_band(scenario: Scenario) -> list[Problem]:
         if value is None:
             continue
         bad = _bad_number(value)
-        if bad is not None or value < -1:
+        if bad is not None or value < -1 or value > MAX_YAML_NUMBER_ABS:
             ok = False
             why = bad or f"is {value:g}"
             message = (
-                f"band {side} {why}: it must be a finite fraction >= -1 (0.10 = +10 %, "
-                "-0.05 = -5 %)"
+                f"band {side} {why}: it must be a finite fraction from -1 to "
+                f"{MAX_YAML_NUMBER_ABS:,.0f} (0.10 = +10 %, -0.05 = -5 %)"
             )
             problems.append(_error(scenario, f"rules/band/{side}", message))
     if ok and band.lower is not None and band.upper is not None and band.lower > band.upper:
@@ -503,6 +544,8 @@ def _check_bound(
     if amount is not None and amount < 0:
         message = f"amount {amount:,} is negative: pesos must be >= 0"
         problems.append(_error(scenario, f"{key}/amount", message))
+    if _too_much(amount):
+        problems.append(_error(scenario, f"{key}/amount", _money_limit("amount", amount or 0)))
     if share is not None:
         if not shares_allowed:
             message = "takes an amount in pesos, not a share"

@@ -441,3 +441,24 @@ def test_docs_table_states_every_limit() -> None:
     assert f"{limits.MIN_FISCAL_YEAR} to {limits.MAX_FISCAL_YEAR}" in text
     assert limits.MAX_INDICATOR_ABS == 1e15
     assert limits.MIN_INDICATOR_ABS == 1e-15
+
+
+def test_checks_refuse_structured_values_past_the_limits() -> None:
+    """A structured scenario (no files) past the money, indicator or band limits is an error."""
+    from optimizer.domain import Band
+
+    many = regions([1.0, 2.0])
+    fund = check_scenario(scenario(many, fund=2**63 - 1))
+    assert [(p.field, p.severity) for p in fund] == [("fund/total", "error")]
+    assert "9,007,199,254,740,991" in fund[0].message
+    tiny = regions([1.0, 1e-320])
+    assert [p.field for p in check_scenario(scenario(tiny))] == ["regions/02/indicators/need"]
+    huge = regions([1.0, 1e300])
+    assert [p.field for p in check_scenario(scenario(huge))] == ["regions/02/indicators/need"]
+    band = Rules(band=Band(lower=0.0, upper=1e300))
+    previous = regions([1.0, 2.0], previous=[10, 20])
+    problems = check_scenario(scenario(previous, rules=band))
+    assert [p.field for p in problems] == ["rules/band/upper"]
+    floors = Rules(region_floors=(RegionBound("01", amount=2**62),))
+    problems = check_scenario(scenario(many, rules=floors))
+    assert [p.field for p in problems] == ["rules/region_floors/0/amount"]
