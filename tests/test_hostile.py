@@ -122,6 +122,11 @@ def symlink_out(folder: Path) -> None:
     (folder / "data/states.csv").symlink_to("/etc/passwd")
 
 
+def symlink_loop(folder: Path) -> None:
+    (folder / "data/states.csv").unlink()
+    (folder / "data/states.csv").symlink_to("states.csv")
+
+
 def folder_instead(folder: Path) -> None:
     (folder / "data/states.csv").unlink()
     (folder / "data/states.csv").mkdir()
@@ -336,6 +341,9 @@ CATALOGUE: dict[str, Entry] = {
     # the file system
     "symlink-out-of-folder": Entry(
         symlink_out, ("scenario.yaml: regions.file (line 20)", "outside the scenario folder")
+    ),
+    "symlink-loop": Entry(
+        symlink_loop, ("scenario.yaml: regions.file (line 20)", "leads back to itself")
     ),
     "named-pipe": Entry(fifo, ("scenario.yaml: regions.file (line 20)", "not a regular file")),
     "folder-instead-of-file": Entry(

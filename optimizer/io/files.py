@@ -87,6 +87,10 @@ class DirectorySource:
         except FileNotFoundError:
             message = f"file '{name}' not found in the scenario folder"
             raise FileProblem(message) from None
+        except RuntimeError:
+            # Python 3.11 and 3.12 raise RuntimeError for a loop of symbolic links (later: OSError).
+            message = f"'{name}' is a symbolic link that leads back to itself (a loop)"
+            raise FileProblem(message) from None
         except PermissionError:
             message = f"file '{name}' cannot be read (permission denied)"
             raise FileProblem(message) from None
