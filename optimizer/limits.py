@@ -22,6 +22,12 @@ MAX_CSV_BYTES = 32 * 1024 * 1024
 MAX_FILE_BYTES = max(MAX_YAML_BYTES, MAX_CSV_BYTES)
 """The most a file source reads of any file before refusing it."""
 
+MAX_SCENARIO_BYTES = 64 * 1024 * 1024
+"""All CSV files of a scenario together (64 MiB), counting a file each time the YAML names it."""
+
+MAX_TABLES = 100
+"""CSV files a scenario names: the regions file, indicator files and rule files."""
+
 # ----------------------------------------------------------------------------------- YAML
 
 YAML_ALIASES_ALLOWED = False

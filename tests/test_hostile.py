@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.limits import MAX_AXES, MAX_CSV_BYTES, MAX_REGIONS, MAX_YAML_BYTES
+from optimizer.limits import MAX_AXES, MAX_CSV_BYTES, MAX_REGIONS, MAX_TABLES, MAX_YAML_BYTES
 
 BASE = Path(__file__).resolve().parents[1] / "scenarios" / "fasp-2026"
 TIME_LIMIT = 20.0
@@ -143,6 +143,28 @@ def many_axes(folder: Path) -> None:
     text = text[:start] + "\naxes:\n" + axes.rstrip("\n") + text[end:]
     text = text.replace("{axis: P6,", "{axis: X0,")
     (folder / "scenario.yaml").write_text(text, encoding="utf-8")
+
+
+def indicator_files(folder: Path, count: int) -> None:
+    entries = "".join(
+        f"  - {{file: data/extra.csv, code: cve_ent, columns: [x{i}]}}\n" for i in range(count)
+    )
+    edit(folder, "scenario.yaml", "indicators:\n", "indicators:\n" + entries)
+
+
+def many_tables(folder: Path) -> None:
+    codes = [line.split(",")[0] for line in (folder / STATES).read_text("utf-8").splitlines()]
+    header = "cve_ent," + ",".join(f"x{i}" for i in range(MAX_TABLES + 1))
+    rows = "".join(f"{code}{',1' * (MAX_TABLES + 1)}\n" for code in codes[1:])
+    (folder / "data/extra.csv").write_text(f"{header}\n{rows}", encoding="utf-8")
+    indicator_files(folder, MAX_TABLES + 1)
+
+
+def repeated_large_file(folder: Path) -> None:
+    # 22 MiB: each reading is within the file limit; three of them pass the scenario's sum.
+    big = "cve_ent,x0\n01," + "1" * (22 * 1024 * 1024) + "\n"
+    (folder / "data/extra.csv").write_text(big, encoding="utf-8")
+    indicator_files(folder, 3)
 
 
 @dataclass(frozen=True)
@@ -336,6 +358,13 @@ CATALOGUE: dict[str, Entry] = {
     "too-many-regions": Entry(
         lambda f: states_rows(f, MAX_REGIONS + 1),
         ("data/states.csv row 10002", f"at most {MAX_REGIONS:,} regions"),
+    ),
+    "hundred-and-one-tables": Entry(
+        many_tables, ("scenario.yaml: indicators[99].file (line 125)", "more than 100 CSV files")
+    ),
+    "large-file-named-three-times": Entry(
+        repeated_large_file,
+        ("scenario.yaml: indicators[2].file (line 28)", "add up to more than 67,108,864 bytes"),
     ),
     "too-many-axes": Entry(many_axes, ("scenario.yaml: axes (line", f"at most {MAX_AXES}")),
     # the file system

@@ -415,6 +415,8 @@ def test_docs_table_states_every_limit() -> None:
     expected = {
         "MAX_YAML_BYTES": f"{limits.MAX_YAML_BYTES // 1024**2} MiB",
         "MAX_CSV_BYTES": f"{limits.MAX_CSV_BYTES // 1024**2} MiB",
+        "MAX_SCENARIO_BYTES": f"| {limits.MAX_SCENARIO_BYTES // 1024**2} MiB, counting",
+        "MAX_TABLES": f"(regions, indicators, rules) | {limits.MAX_TABLES} |",
         "MAX_YAML_DEPTH": f"{limits.MAX_YAML_DEPTH} levels",
         "MAX_YAML_NODES": f"| {limits.MAX_YAML_NODES:,} |",
         "MAX_CSV_ROWS": f"{limits.MAX_CSV_ROWS:,} data rows",

@@ -54,6 +54,8 @@ from optimizer.limits import (
     MAX_NUMBER_CHARS,
     MAX_PROBLEMS,
     MAX_REGIONS,
+    MAX_SCENARIO_BYTES,
+    MAX_TABLES,
     MAX_YAML_BYTES,
     MAX_YAML_NUMBER_ABS,
     MIN_FISCAL_YEAR,
@@ -206,6 +208,8 @@ class _Loader:
         self.base = ""
         self.problems: list[Problem] = []
         self.omitted = 0
+        self.tables_read = 0
+        self.bytes_read = 0
         self.locations: dict[str, str] = {}
         self.doc = YamlDoc(name=main, data=None)
         self.tables_ok = True
@@ -373,8 +377,22 @@ class _Loader:
         """Text of a file named in the YAML at ``path``; problems are located at that key."""
         try:
             resolved = normalise_name(name, self.base)
+            # Each file is bounded, and so is their number and sum: one 32 MiB table named a
+            # hundred times would otherwise be read and parsed a hundred times.
+            self.tables_read += 1
+            if self.tables_read > MAX_TABLES:
+                message = f"the scenario names more than {MAX_TABLES} CSV files: join some tables"
+                raise FileProblem(message)
             data = self.source.read(resolved)
             _check_bytes(resolved, data, limit)
+            self.bytes_read += len(data)
+            if self.bytes_read > MAX_SCENARIO_BYTES:
+                message = (
+                    f"the scenario's CSV files add up to more than {MAX_SCENARIO_BYTES:,} bytes "
+                    f"({MAX_SCENARIO_BYTES // (1024 * 1024)} MiB) with '{resolved}', counting a "
+                    "file each time it is named"
+                )
+                raise FileProblem(message)
             text, _ = decode_text(data)
         except FileProblem as exc:
             self.error(path, str(exc))
