@@ -10,11 +10,14 @@ Standard library only: this module serves scenarios from files and from the gRPC
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from optimizer.domain import (
     ALL_REGIONS,
+    CellMinimum,
     Criterion,
     Direction,
     Normalisation,
@@ -23,12 +26,77 @@ from optimizer.domain import (
     Scenario,
 )
 from optimizer.errors import Problem, ScenarioError
+from optimizer.limits import (
+    MAX_AXES,
+    MAX_CELLS,
+    MAX_INDICATOR_ABS,
+    MAX_MESSAGE_CHARS,
+    MAX_MONEY,
+    MAX_PROBLEMS,
+    MAX_REGIONS,
+    MAX_YAML_NUMBER_ABS,
+    MIN_INDICATOR_ABS,
+    shorten,
+)
+
+_R = TypeVar("_R", RegionBound, CellMinimum)
 
 WEIGHT_TOLERANCE = 1e-9
 """How far weights (and fixed shares) may sum from 1."""
 
 _SHOWN = 10
 """How many region codes a message lists before saying "and N more"."""
+
+
+@dataclass(frozen=True)
+class MoreProblems(Problem):
+    """Stands for the problems left out of a list after the first :data:`MAX_PROBLEMS`."""
+
+    count: int = 0
+
+
+def more_problems(count: int, severity: str = "error") -> MoreProblems:
+    """The closing "and K more" entry of a capped list of problems."""
+    message = (
+        f"and {count:,} more problem(s) not listed: fix the ones above and check again "
+        f"(at most {MAX_PROBLEMS} are listed)"
+    )
+    return MoreProblems("", message, "", severity, count)
+
+
+def cap_problems(problems: Sequence[Problem], limit: int = MAX_PROBLEMS) -> list[Problem]:
+    """The first ``limit`` problems (errors before warnings), then one "and K more" entry.
+
+    A list within the limit comes back unchanged except that overlong texts are cut; an earlier
+    "and K more" entry is folded into the new one, so capping twice changes nothing.
+    """
+    real = [p for p in problems if not isinstance(p, MoreProblems)]
+    prior = [p for p in problems if isinstance(p, MoreProblems)]
+    if len(real) > limit or prior:
+        real = [p for p in real if p.severity == "error"] + [
+            p for p in real if p.severity != "error"
+        ]
+    kept = [
+        replace(
+            p,
+            location=shorten(p.location, MAX_MESSAGE_CHARS),
+            message=shorten(p.message, MAX_MESSAGE_CHARS),
+        )
+        if len(p.location) > MAX_MESSAGE_CHARS or len(p.message) > MAX_MESSAGE_CHARS
+        else p
+        for p in real[:limit]
+    ]
+    dropped = real[limit:]
+    count = len(dropped) + sum(p.count for p in prior)
+    if count:
+        serious = any(p.severity == "error" for p in [*dropped, *prior])
+        kept.append(more_problems(count, "error" if serious else "warning"))
+    return kept
+
+
+def count_problems(problems: Iterable[Problem]) -> int:
+    """How many problems a (possibly capped) list stands for."""
+    return sum(p.count if isinstance(p, MoreProblems) else 1 for p in problems)
 
 
 def _error(scenario: Scenario, key: str, message: str) -> Problem:
@@ -45,6 +113,22 @@ def _list_regions(regions: Sequence[Region]) -> str:
     return shown + more
 
 
+def _list_codes(codes: Sequence[str]) -> str:
+    shown = ", ".join(shorten(c) for c in codes[:_SHOWN])
+    return shown + (f" and {len(codes) - _SHOWN} more" if len(codes) > _SHOWN else "")
+
+
+def _too_much(amount: int | None) -> bool:
+    return amount is not None and amount > MAX_MONEY
+
+
+def _money_limit(what: str, amount: int) -> str:
+    return (
+        f"{what} {amount:,} is above the largest amount the solver computes exactly, "
+        f"{MAX_MONEY:,} (docs/limits.md)"
+    )
+
+
 def _pesos(amount: float) -> str:
     return f"{round(amount):,}"
 
@@ -57,8 +141,7 @@ def _bad_number(value: float) -> str | None:
     return None
 
 
-def _region_hint(scenario: Scenario, code: str) -> str:
-    codes = {r.code for r in scenario.regions}
+def _region_hint(codes: set[str], code: str) -> str:
     for candidate in (code.zfill(2), code.strip()):
         if candidate != code and candidate in codes:
             return f" (did you mean '{candidate}'?)"
@@ -75,6 +158,15 @@ def check_fund(scenario: Scenario) -> list[Problem]:
     if fund.total <= 0:
         message = f"the fund total is {fund.total:,}: it must be a positive amount of pesos"
         problems.append(_error(scenario, "fund/total", message))
+    # Files are refused at these limits when read; structured requests come here directly.
+    if _too_much(fund.total) or _too_much(fund.rounding_unit):
+        for amount, key, what in (
+            (fund.total, "fund/total", "the fund total"),
+            (fund.rounding_unit, "fund/rounding_unit", "the rounding unit"),
+        ):
+            if _too_much(amount):
+                problems.append(_error(scenario, key, _money_limit(what, amount)))
+        return problems
     if fund.rounding_unit < 1:
         message = f"the rounding unit is {fund.rounding_unit}: it must be at least 1 peso"
         problems.append(_error(scenario, "fund/rounding_unit", message))
@@ -86,6 +178,29 @@ def check_fund(scenario: Scenario) -> list[Problem]:
             f"use {below:,} or {below + unit:,}, or a smaller rounding unit"
         )
         problems.append(_error(scenario, "fund/total", message))
+    return problems
+
+
+# ------------------------------------------------------------------------------------- size
+
+
+def check_size(scenario: Scenario) -> list[Problem]:
+    """Regions, axes and plan cells stay within :mod:`optimizer.limits`."""
+    problems: list[Problem] = []
+    regions = len(scenario.regions)
+    axes = len(scenario.effective_axes)
+    if regions > MAX_REGIONS:
+        message = f"the scenario has {regions:,} regions: at most {MAX_REGIONS:,} are allowed"
+        problems.append(_error(scenario, "regions", message))
+    if axes > MAX_AXES:
+        message = f"the scenario has {axes:,} axes: at most {MAX_AXES:,} are allowed"
+        problems.append(_error(scenario, "axes", message))
+    if not problems and regions * axes > MAX_CELLS:
+        message = (
+            f"{regions:,} regions x {axes:,} axes make {regions * axes:,} cells: at most "
+            f"{MAX_CELLS:,} are allowed; use fewer axes or regions"
+        )
+        problems.append(_error(scenario, "axes", message))
     return problems
 
 
@@ -104,7 +219,7 @@ def check_regions(scenario: Scenario) -> list[Problem]:
             message = f"{count} region(s) have an empty code: give every region its code"
             problems.append(_error(scenario, "regions", message))
         elif count > 1:
-            message = f"region code '{code}' appears {count} times: codes must be unique"
+            message = f"region code '{shorten(code)}' appears {count} times: codes must be unique"
             problems.append(_error(scenario, f"regions/{code}", message))
     for region in scenario.regions:
         if region.previous is not None and region.previous < 0:
@@ -112,6 +227,12 @@ def check_regions(scenario: Scenario) -> list[Problem]:
             problems.append(_error(scenario, f"regions/{region.code}/previous", message))
         if region.population is not None and region.population < 0:
             message = f"population {region.population:,} is negative"
+            problems.append(_error(scenario, f"regions/{region.code}/population", message))
+        if _too_much(region.previous):
+            message = _money_limit("previous allocation", region.previous or 0)
+            problems.append(_error(scenario, f"regions/{region.code}/previous", message))
+        if _too_much(region.population):
+            message = _money_limit("population", region.population or 0)
             problems.append(_error(scenario, f"regions/{region.code}/population", message))
     return problems
 
@@ -151,6 +272,13 @@ def _check_indicator(scenario: Scenario, criterion: Criterion, key: str) -> list
             message = f"'{name}' {bad}: enter a finite number (a criterion uses it)"
             problems.append(_error(scenario, value_key, message))
             continue
+        if abs(value) > MAX_INDICATOR_ABS or (value and abs(value) < MIN_INDICATOR_ABS):
+            message = (
+                f"'{name}' is {value:g}: values lie within +-{MAX_INDICATOR_ABS:g} and, when "
+                f"not 0, are at least {MIN_INDICATOR_ABS:g} in size; rescale the indicator"
+            )
+            problems.append(_error(scenario, value_key, message))
+            continue
         values.append(value)
         if share and inverse and value <= 0:
             message = (
@@ -179,8 +307,12 @@ def _check_indicator(scenario: Scenario, criterion: Criterion, key: str) -> list
             "use normalisation: share or remove the criterion"
         )
         problems.append(_error(scenario, f"{key}/indicator", message))
-    if criterion.shift is not None and (not math.isfinite(criterion.shift) or criterion.shift < 0):
-        message = f"shift {criterion.shift} must be a finite number >= 0 (default 0.01)"
+    shift = criterion.shift
+    if shift is not None and (not math.isfinite(shift) or not 0 <= shift <= MAX_YAML_NUMBER_ABS):
+        message = (
+            f"shift {criterion.shift} must be a finite number from 0 to "
+            f"{MAX_YAML_NUMBER_ABS:,.0f} (default 0.01)"
+        )
         problems.append(_error(scenario, f"{key}/shift", message))
     return problems
 
@@ -258,11 +390,13 @@ def check_axes(scenario: Scenario) -> list[Problem]:
     problems: list[Problem] = []
     if not axes:
         return problems
-    counts = Counter(a.id for a in axes)
+    first: dict[str, int] = {}
+    for position, axis in enumerate(axes):
+        first.setdefault(axis.id, position)
     for position, axis in enumerate(axes):
         key = f"axes/{position}"
-        if counts[axis.id] > 1 and [a.id for a in axes].index(axis.id) != position:
-            message = f"duplicate axis id '{axis.id}': every axis needs its own id"
+        if first[axis.id] != position:
+            message = f"duplicate axis id '{shorten(axis.id)}': every axis needs its own id"
             problems.append(_error(scenario, f"{key}/id", message))
         shares_ok = True
         for value, field, name in (
@@ -355,12 +489,12 @@ def check_band(scenario: Scenario) -> list[Problem]:
         if value is None:
             continue
         bad = _bad_number(value)
-        if bad is not None or value < -1:
+        if bad is not None or value < -1 or value > MAX_YAML_NUMBER_ABS:
             ok = False
             why = bad or f"is {value:g}"
             message = (
-                f"band {side} {why}: it must be a finite fraction >= -1 (0.10 = +10 %, "
-                "-0.05 = -5 %)"
+                f"band {side} {why}: it must be a finite fraction from -1 to "
+                f"{MAX_YAML_NUMBER_ABS:,.0f} (0.10 = +10 %, -0.05 = -5 %)"
             )
             problems.append(_error(scenario, f"rules/band/{side}", message))
     if ok and band.lower is not None and band.upper is not None and band.lower > band.upper:
@@ -397,7 +531,7 @@ def _check_bound(
     problems: list[Problem] = []
     if region != ALL_REGIONS and region not in codes:
         message = (
-            f"unknown region '{region}'{_region_hint(scenario, region)}: use a code from the "
+            f"unknown region '{shorten(region)}'{_region_hint(codes, region)}: use a code from the "
             'regions file or "*" for every region'
         )
         problems.append(_error(scenario, f"{key}/region", message))
@@ -410,6 +544,8 @@ def _check_bound(
     if amount is not None and amount < 0:
         message = f"amount {amount:,} is negative: pesos must be >= 0"
         problems.append(_error(scenario, f"{key}/amount", message))
+    if _too_much(amount):
+        problems.append(_error(scenario, f"{key}/amount", _money_limit("amount", amount or 0)))
     if share is not None:
         if not shares_allowed:
             message = "takes an amount in pesos, not a share"
@@ -454,7 +590,7 @@ def check_cell_minimums(scenario: Scenario) -> list[Problem]:
     for i, minimum in enumerate(scenario.rules.cell_minimums):
         key = f"rules/cell_minimums/{i}"
         if minimum.axis not in axis_ids:
-            message = f"unknown axis '{minimum.axis}' (axes: {', '.join(axis_ids)})"
+            message = f"unknown axis '{shorten(minimum.axis)}' (axes: {_list_codes(axis_ids)})"
             problems.append(_error(scenario, f"{key}/axis", message))
         problems.extend(
             _check_bound(
@@ -466,16 +602,21 @@ def check_cell_minimums(scenario: Scenario) -> list[Problem]:
                 key=key,
             )
         )
-    by_region: dict[str, float] = {}
+    everywhere = 0.0
+    by_region: dict[str, float] = defaultdict(float)
     for minimum in scenario.rules.cell_minimums:
         if minimum.share is not None and math.isfinite(minimum.share):
-            for code in codes if minimum.region == ALL_REGIONS else {minimum.region}:
-                by_region[code] = by_region.get(code, 0.0) + minimum.share
+            if minimum.region == ALL_REGIONS:
+                everywhere += minimum.share
+            else:
+                by_region[minimum.region] += minimum.share
+    for code in codes:
+        by_region[code] += everywhere
     over = sorted(code for code, total in by_region.items() if total > 1 + WEIGHT_TOLERANCE)
     if over:
         message = (
             f"cell minimums as shares of the region total add up to more than 1 in "
-            f"region(s) {', '.join(over)}: lower them"
+            f"region(s) {_list_codes(over)}: lower them"
         )
         problems.append(_error(scenario, "rules/cell_minimums", message))
     return problems
@@ -484,17 +625,46 @@ def check_cell_minimums(scenario: Scenario) -> list[Problem]:
 # -------------------------------------------------------------------------------- feasibility
 
 
-def _applies(bound_region: str, code: str) -> bool:
-    return bound_region in (ALL_REGIONS, code)
+def _by_region(items: Iterable[_R]) -> dict[str, list[_R]]:
+    """Rules grouped by the region they name (``"*"`` under its own key), read once."""
+    grouped: dict[str, list[_R]] = defaultdict(list)
+    for item in items:
+        grouped[item.region].append(item)
+    return grouped
 
 
-def _bounds_for(region: Region, scenario: Scenario) -> tuple[float, float | None]:
+@dataclass
+class _RuleIndex:
+    """The rules by region, so that each region's bounds take time in its own rules only."""
+
+    floors: dict[str, list[RegionBound]]
+    caps: dict[str, list[RegionBound]]
+    minimums: dict[str, list[CellMinimum]]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> _RuleIndex:
+        rules = scenario.rules
+        return cls(
+            floors=_by_region(rules.region_floors),
+            caps=_by_region([*rules.region_caps, *rules.absorption_caps]),
+            minimums=_by_region(rules.cell_minimums),
+        )
+
+    def applying(self, grouped: dict[str, list[_R]], code: str) -> list[_R]:
+        return (
+            [*grouped.get(ALL_REGIONS, ()), *grouped.get(code, ())] if code != ALL_REGIONS else []
+        )
+
+
+def _bounds_for(
+    region: Region, scenario: Scenario, index: _RuleIndex | None = None
+) -> tuple[float, float | None]:
     """Cheap floor and cap of one region's total implied by every rule (pesos)."""
+    index = index or _RuleIndex.of(scenario)
     total = scenario.fund.total
-    rules = scenario.rules
     floors = [0.0]
     caps: list[float] = []
-    band = rules.band
+    band = scenario.rules.band
     if band is not None and region.previous is not None:
         if band.lower is not None:
             floors.append(region.previous * (1 + band.lower))
@@ -504,16 +674,19 @@ def _bounds_for(region: Region, scenario: Scenario) -> tuple[float, float | None
     def amount(bound: RegionBound) -> float:
         return float(bound.amount) if bound.amount is not None else (bound.share or 0.0) * total
 
-    floors.extend(amount(b) for b in rules.region_floors if _applies(b.region, region.code))
-    caps.extend(amount(b) for b in rules.region_caps if _applies(b.region, region.code))
-    caps.extend(amount(b) for b in rules.absorption_caps if _applies(b.region, region.code))
-    # Minimums for different axes add up; several for the same axis, the largest counts.
-    per_axis: dict[str, float] = {}
-    for minimum in rules.cell_minimums:
-        if minimum.amount is not None and _applies(minimum.region, region.code):
-            per_axis[minimum.axis] = max(per_axis.get(minimum.axis, 0.0), minimum.amount)
-    floors.append(math.fsum(per_axis.values()))
+    floors.extend(amount(b) for b in index.applying(index.floors, region.code))
+    caps.extend(amount(b) for b in index.applying(index.caps, region.code))
+    floors.append(math.fsum(_axis_minimums(index, region.code).values()))
     return max(floors), (min(caps) if caps else None)
+
+
+def _axis_minimums(index: _RuleIndex, code: str) -> dict[str, float]:
+    """A region's cell minimum in pesos per axis: several for one axis, the largest counts."""
+    per_axis: dict[str, float] = {}
+    for minimum in index.applying(index.minimums, code):
+        if minimum.amount is not None:
+            per_axis[minimum.axis] = max(per_axis.get(minimum.axis, 0.0), minimum.amount)
+    return per_axis
 
 
 def check_feasibility(scenario: Scenario) -> list[Problem]:
@@ -522,7 +695,8 @@ def check_feasibility(scenario: Scenario) -> list[Problem]:
     total = scenario.fund.total
     if not scenario.regions or total <= 0:
         return problems
-    bounds = {r.code: _bounds_for(r, scenario) for r in scenario.regions}
+    index = _RuleIndex.of(scenario)
+    bounds = {r.code: _bounds_for(r, scenario, index) for r in scenario.regions}
     floor_sum = math.fsum(lo for lo, _ in bounds.values())
     if floor_sum > total:
         message = (
@@ -549,16 +723,13 @@ def check_feasibility(scenario: Scenario) -> list[Problem]:
                 f"{_pesos(hi)} by {_pesos(lo - hi)} pesos"
             )
             problems.append(_warning(scenario, f"regions/{region.code}", message))
+    needed_by_axis: dict[str, float] = defaultdict(float)
+    for region in scenario.regions:
+        for axis_id, needed in _axis_minimums(index, region.code).items():
+            needed_by_axis[axis_id] += needed
     axes = {a.id: a for a in scenario.effective_axes}
     for axis_id, axis in axes.items():
-        needed = 0.0
-        for region in scenario.regions:
-            amounts = [
-                m.amount
-                for m in scenario.rules.cell_minimums
-                if m.axis == axis_id and m.amount is not None and _applies(m.region, region.code)
-            ]
-            needed += max(amounts, default=0)
+        needed = needed_by_axis.get(axis_id, 0.0)
         room = axis.upper_share * total
         if needed > room:
             message = (
@@ -595,12 +766,17 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     list[Problem]
         Errors (the scenario cannot be solved) and warnings (it is probably infeasible), each
         located with ``scenario.where(key)``; empty when all is well. Feasibility warnings are
-        only computed when there is no error, since they assume valid data.
+        only computed when there is no error, since they assume valid data. At most
+        :data:`~optimizer.limits.MAX_PROBLEMS` are listed, then one "and K more" entry.
     """
+    # Past the size limits nothing else is checked: the rest would only take time.
+    problems = check_size(scenario)
+    if problems:
+        return problems
     problems = [p for check in _CHECKS for p in check(scenario)]
     if not any(p.severity == "error" for p in problems):
         problems.extend(check_feasibility(scenario))
-    return problems
+    return cap_problems(problems)
 
 
 def raise_for_problems(problems: Iterable[Problem]) -> None:
@@ -613,4 +789,4 @@ def raise_for_problems(problems: Iterable[Problem]) -> None:
     """
     listed = list(problems)
     if any(p.severity == "error" for p in listed):
-        raise ScenarioError(listed)
+        raise ScenarioError(cap_problems(listed))

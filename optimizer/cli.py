@@ -56,9 +56,13 @@ VERSION_PACKAGES = (
 
 
 def _print_problems(err: ScenarioError) -> None:
-    errors = [p for p in err.problems if p.severity == "error"]
-    warnings = [p for p in err.problems if p.severity != "error"]
-    print(f"error: the scenario has {len(errors)} problem(s):", file=sys.stderr)
+    from optimizer.checks import cap_problems, count_problems
+
+    # The first MAX_PROBLEMS, then "and K more" (docs/limits.md); the count is of them all.
+    problems = cap_problems(err.problems)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    print(f"error: the scenario has {count_problems(errors)} problem(s):", file=sys.stderr)
     for p in errors:
         print(f"  - {p}", file=sys.stderr)
     for p in warnings:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
+from optimizer.limits import MAX_FILE_BYTES
+
 
 class FileProblem(Exception):
     """A named file cannot be read; the message says why in a planner's words."""
@@ -60,7 +62,12 @@ class DirectorySource:
         self.root = root
 
     def read(self, name: str) -> bytes:
-        """Bytes of ``root/name``; symbolic links may not point outside ``root``."""
+        """Bytes of ``root/name``; symbolic links may not point outside ``root``.
+
+        Only regular files are read (a named pipe would block, a device never end), and at most
+        :data:`~optimizer.limits.MAX_FILE_BYTES` plus one byte, so that the reader can say the
+        file is too large without holding all of it.
+        """
         path = self.root / name
         try:
             real = path.resolve()
@@ -70,9 +77,19 @@ class DirectorySource:
             if path.is_dir():
                 message = f"'{name}' is a folder, not a file"
                 raise FileProblem(message)
-            return path.read_bytes()
+            if not path.is_file():
+                if not path.exists():
+                    raise FileNotFoundError(name)
+                message = f"'{name}' is not a regular file (a pipe, socket or device)"
+                raise FileProblem(message)
+            with path.open("rb") as handle:
+                return handle.read(MAX_FILE_BYTES + 1)
         except FileNotFoundError:
             message = f"file '{name}' not found in the scenario folder"
+            raise FileProblem(message) from None
+        except RuntimeError:
+            # Python 3.11 and 3.12 raise RuntimeError for a loop of symbolic links (later: OSError).
+            message = f"'{name}' is a symbolic link that leads back to itself (a loop)"
             raise FileProblem(message) from None
         except PermissionError:
             message = f"file '{name}' cannot be read (permission denied)"

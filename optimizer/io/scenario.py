@@ -20,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
+from optimizer.checks import cap_problems, more_problems
 from optimizer.domain import (
     ALL_REGIONS,
     Axis,
@@ -46,6 +47,20 @@ from optimizer.io.files import (
 from optimizer.io.tables import Table, TableError, parse_number, parse_table, parse_whole
 from optimizer.io.text import TextError, decode_text
 from optimizer.io.yamldoc import YamlDoc, YamlError, key_of, parse_yaml
+from optimizer.limits import (
+    MAX_AXES,
+    MAX_CSV_BYTES,
+    MAX_FISCAL_YEAR,
+    MAX_NUMBER_CHARS,
+    MAX_PROBLEMS,
+    MAX_REGIONS,
+    MAX_SCENARIO_BYTES,
+    MAX_TABLES,
+    MAX_YAML_BYTES,
+    MAX_YAML_NUMBER_ABS,
+    MIN_FISCAL_YEAR,
+    shorten,
+)
 
 log = logging.getLogger(__name__)
 
@@ -108,14 +123,28 @@ def _type_name(value: object) -> str:
     if isinstance(value, bool):
         return f"the boolean {value}"
     if isinstance(value, str):
-        return f"the text '{value}'"
-    return f"{value!r}"
+        return f"the text '{shorten(value)}'"
+    return shorten(f"{value!r}")
+
+
+def _list_names(names: tuple[str, ...] | list[str], shown: int = 20) -> str:
+    listed = ", ".join(shorten(n) for n in names[:shown])
+    return listed + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
 
 
 def _join(parent: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{parent}[{key}]"
     return f"{parent}.{key}" if parent else key
+
+
+def _check_bytes(name: str, data: bytes, limit: int) -> None:
+    if len(data) > limit:
+        message = (
+            f"file '{name}' is too large ({len(data):,} bytes or more): "
+            f"at most {limit:,} bytes ({limit // (1024 * 1024)} MiB) are read"
+        )
+        raise FileProblem(message)
 
 
 def lost_zero(code: str, width: int) -> str | None:
@@ -178,6 +207,9 @@ class _Loader:
         self.main = main
         self.base = ""
         self.problems: list[Problem] = []
+        self.omitted = 0
+        self.tables_read = 0
+        self.bytes_read = 0
         self.locations: dict[str, str] = {}
         self.doc = YamlDoc(name=main, data=None)
         self.tables_ok = True
@@ -190,8 +222,17 @@ class _Loader:
 
     def error(self, path: str, message: str, location: str | None = None) -> None:
         """Record a problem at a YAML path (or at an explicit CSV location)."""
+        if len(self.problems) >= MAX_PROBLEMS:
+            # Counted, not kept: a table of bad rows must not grow an unbounded list.
+            self.omitted += 1
+            return
         where = location if location is not None else self.doc.where(path)
         self.problems.append(Problem(where, message, key_of(path)))
+
+    def listed(self) -> list[Problem]:
+        """The problems kept, then "and K more" when some were only counted."""
+        more = [more_problems(self.omitted)] if self.omitted else []
+        return cap_problems([*self.problems, *more])
 
     def mapping(self, value: object, path: str, required: bool = False) -> dict[str, object]:
         """``value`` as a mapping; ``{}`` (with a problem unless absent and optional) otherwise."""
@@ -216,7 +257,7 @@ class _Loader:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
-                message = f"unknown key '{key}'{hint} (allowed: {', '.join(allowed)})"
+                message = f"unknown key '{shorten(key)}'{hint} (allowed: {', '.join(allowed)})"
                 self.error(_join(path, key), message)
         for key in required:
             if key not in m or m[key] is None:
@@ -275,13 +316,28 @@ class _Loader:
         if isinstance(value, int | float):
             number = float(value)
         else:
+            text = str(value).strip()
+            if len(text) > MAX_NUMBER_CHARS:
+                message = (
+                    f"must be a number of at most {MAX_NUMBER_CHARS} characters, not "
+                    f"{_type_name(value)}"
+                )
+                self.error(full, message)
+                return default
             try:
-                number = float(str(value).strip())
+                number = float(text)
             except ValueError:
                 self.error(full, f"must be a number, not {_type_name(value)}")
                 return default
         if not math.isfinite(number):
-            self.error(full, f"must be a finite number, not {value}")
+            self.error(full, f"must be a finite number, not {shorten(str(value))}")
+            return default
+        if abs(number) > MAX_YAML_NUMBER_ABS:
+            message = (
+                f"{shorten(str(value))} is out of range: weights, shares, shifts and band "
+                f"fractions lie within +-{MAX_YAML_NUMBER_ABS:,.0f}"
+            )
+            self.error(full, message)
             return default
         return number
 
@@ -317,11 +373,26 @@ class _Loader:
 
     # ---------------------------------------------------------------- reading files
 
-    def read_text(self, name: str, path: str) -> tuple[str, str] | None:
+    def read_text(self, name: str, path: str, limit: int = MAX_CSV_BYTES) -> tuple[str, str] | None:
         """Text of a file named in the YAML at ``path``; problems are located at that key."""
         try:
             resolved = normalise_name(name, self.base)
+            # Each file is bounded, and so is their number and sum: one 32 MiB table named a
+            # hundred times would otherwise be read and parsed a hundred times.
+            self.tables_read += 1
+            if self.tables_read > MAX_TABLES:
+                message = f"the scenario names more than {MAX_TABLES} CSV files: join some tables"
+                raise FileProblem(message)
             data = self.source.read(resolved)
+            _check_bytes(resolved, data, limit)
+            self.bytes_read += len(data)
+            if self.bytes_read > MAX_SCENARIO_BYTES:
+                message = (
+                    f"the scenario's CSV files add up to more than {MAX_SCENARIO_BYTES:,} bytes "
+                    f"({MAX_SCENARIO_BYTES // (1024 * 1024)} MiB) with '{resolved}', counting a "
+                    "file each time it is named"
+                )
+                raise FileProblem(message)
             text, _ = decode_text(data)
         except FileProblem as exc:
             self.error(path, str(exc))
@@ -354,7 +425,7 @@ class _Loader:
                 hint = f"; did you mean '{close[0]}'?" if close else ""
                 message = (
                     f"column '{column}' (named by {path}) is not in the header{hint} "
-                    f"(columns: {', '.join(table.columns)})"
+                    f"(columns: {_list_names(table.columns)})"
                 )
                 self.error(path, message, location=table.where(1))
                 ok = False
@@ -375,14 +446,14 @@ class _Loader:
             fixed = lost_zero(code, self.code_width)
             if fixed is not None:
                 message = (
-                    f"region code '{code}' lost its leading zero: write '{fixed}' "
+                    f"region code '{shorten(code)}' lost its leading zero: write '{fixed}' "
                     "(format the column as text in the spreadsheet)"
                 )
                 self.error(path, message, where)
                 self.tables_ok = False
                 continue
             if code in first:
-                message = f"duplicate region code '{code}' (also on row {first[code]})"
+                message = f"duplicate region code '{shorten(code)}' (also on row {first[code]})"
                 self.error(path, message, where)
                 self.tables_ok = False
                 continue
@@ -399,6 +470,10 @@ class _Loader:
         self.keys(m, "fund", _FUND_KEYS, ("name", "fiscal_year", "total"))
         name = self.text(m, "name", "fund")
         year = self.integer(m, "fiscal_year", "fund")
+        if year is not None and not MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR:
+            message = f"fiscal year {shorten(str(year))} is not a year of four digits"
+            self.error("fund.fiscal_year", message)
+            year = None
         total = self.money(m, "total", "fund")
         currency = self.text(m, "currency", "fund", "MXN")
         unit = self.money(m, "rounding_unit", "fund", 1)
@@ -438,7 +513,11 @@ class _Loader:
         return out
 
     def parse_axes(self, value: object) -> list[Axis]:
-        out = []
+        out: list[Axis] = []
+        if isinstance(value, list) and len(value) > MAX_AXES:
+            message = f"lists {len(value):,} axes: a scenario may have at most {MAX_AXES:,}"
+            self.error("axes", message)
+            return out
         for item_path, m in self.items(value, "axes"):
             self.keys(m, item_path, _AXIS_KEYS, ("id",))
             axis_id = self.text(m, "id", item_path)
@@ -545,11 +624,19 @@ class _Loader:
         if not code_col or not name_col or not self.require_columns(table, wanted):
             self.tables_ok = False
             return [], table
+        if len(table.rows) > MAX_REGIONS:
+            message = (
+                f"the regions file has {len(table.rows):,} rows: a scenario may have at most "
+                f"{MAX_REGIONS:,} regions"
+            )
+            self.error("regions.file", message, table.where(MAX_REGIONS + 2))
+            self.tables_ok = False
+            return [], table
         digit_codes = [c for c in table.column(code_col) if c.isdigit()]
         self.code_width = max([2, *(len(c) for c in digit_codes)])
         rows: list[_RegionRow] = []
         for number, code in self.read_codes(table, code_col, "regions.code"):
-            cells = dict(zip(table.columns, table.rows[table.numbers.index(number)], strict=True))
+            cells = dict(zip(table.columns, table.row(number), strict=True))
             region = _RegionRow(code=code, name=cells[name_col], number=number)
             if not region.name:
                 where = table.where(number, name_col)
@@ -610,7 +697,7 @@ class _Loader:
         for column in table.columns:
             if column in skip:
                 continue
-            cells = {r.code: (r.number, table.rows[table.numbers.index(r.number)]) for r in regions}
+            cells = {r.code: (r.number, table.row(r.number)) for r in regions}
             index = table.columns.index(column)
             sources[column] = _Column(
                 table,
@@ -629,7 +716,7 @@ class _Loader:
             for number, code in rows:
                 if known and code not in known:
                     message = (
-                        f"region code '{code}' is not in {table.name}: "
+                        f"region code '{shorten(code)}' is not in {table.name}: "
                         "fix the code or add the region there"
                     )
                     self.error(spec.path, message, other.where(number, spec.code))
@@ -658,10 +745,7 @@ class _Loader:
                 sources[column] = _Column(
                     other,
                     column in self.used_indicators or spec.columns is not None,
-                    {
-                        code: (number, other.rows[other.numbers.index(number)][index])
-                        for number, code in rows
-                    },
+                    {code: (number, other.row(number)[index]) for number, code in rows},
                 )
         self.fill_indicators(regions, sources)
 
@@ -734,7 +818,7 @@ class _Loader:
             index = table.columns.index(column)
             position = 0
             for number, code in self.read_codes(table, spec.code, _join(spec.path, "code")):
-                cell = table.rows[table.numbers.index(number)][index]
+                cell = table.row(number)[index]
                 where = table.where(number, column)
                 amount: int | None = None
                 share: float | None = None
@@ -760,7 +844,7 @@ class _Loader:
 
     def fail(self, location: str, message: str, key: str = "") -> ScenarioError:
         self.problems.append(Problem(location, message, key))
-        return ScenarioError(self.problems)
+        return ScenarioError(self.listed())
 
     def load(self) -> Scenario:
         try:
@@ -770,7 +854,9 @@ class _Loader:
         self.base = posixpath.dirname(main)
         label = self.main
         try:
-            text, _ = decode_text(self.source.read(main))
+            data = self.source.read(main)
+            _check_bytes(main, data, MAX_YAML_BYTES)
+            text, _ = decode_text(data)
         except (FileProblem, TextError) as exc:
             raise self.fail(label, str(exc)) from None
         try:
@@ -827,7 +913,7 @@ class _Loader:
         for path in ("fund.rounding_unit", "fund.currency", "base_amount.weight", "objective"):
             self.locations.setdefault(key_of(path), self.doc.where(path))
         if self.problems or fund is None or base_weight is None:
-            raise ScenarioError(self.problems)
+            raise ScenarioError(self.listed())
         rules = Rules(
             band=band,
             region_floors=tuple(floors + from_files.get("region_floors", [])),

@@ -12,7 +12,20 @@ import csv
 import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from io import StringIO
+
+from optimizer.limits import (
+    MAX_CELL_CHARS,
+    MAX_CSV_CELLS,
+    MAX_CSV_COLUMNS,
+    MAX_CSV_ROWS,
+    MAX_INDICATOR_ABS,
+    MAX_MONEY,
+    MAX_NUMBER_CHARS,
+    MIN_INDICATOR_ABS,
+    shorten,
+)
 
 _SEPARATORS = (",", ";", "\t")
 
@@ -53,6 +66,14 @@ class Table:
         index = self.columns.index(name)
         return [row[index] for row in self.rows]
 
+    @cached_property
+    def _positions(self) -> dict[int, int]:
+        return {number: position for position, number in enumerate(self.numbers)}
+
+    def row(self, number: int) -> tuple[str, ...]:
+        """The cells of spreadsheet row ``number`` (found in constant time)."""
+        return self.rows[self._positions[number]]
+
 
 def sniff_separator(text: str) -> str:
     """The separator used in the header line: comma, semicolon or tab (comma when unsure)."""
@@ -70,6 +91,34 @@ def _looks_numeric(cell: str) -> bool:
     return True
 
 
+def _check_size(lines: list[str], separator: str) -> None:
+    """Refuse tables past the row, column and cell limits before the reader splits them.
+
+    Lines bound rows from above (a quoted cell may span lines) and the header's separators bound
+    the columns (longer rows are refused), so rows x columns bounds the cells kept in memory.
+    """
+    header = next((line for line in lines if line.strip()), "")
+    columns = header.count(separator) + 1
+    rows = max(len(lines) - 1, 0)
+    if columns > MAX_CSV_COLUMNS:
+        message = (
+            f"the header has {columns:,} columns: a table may have at most {MAX_CSV_COLUMNS:,}"
+        )
+        raise TableError(message)
+    if rows > MAX_CSV_ROWS:
+        message = (
+            f"the file has {rows:,} rows after the header: a table may have at most "
+            f"{MAX_CSV_ROWS:,}"
+        )
+        raise TableError(message, MAX_CSV_ROWS + 2)
+    if rows * columns > MAX_CSV_CELLS:
+        message = (
+            f"the table has {rows:,} rows x {columns:,} columns = {rows * columns:,} cells: "
+            f"at most {MAX_CSV_CELLS:,} are read; keep only the columns the scenario uses"
+        )
+        raise TableError(message)
+
+
 def parse_table(name: str, text: str) -> Table:
     """Parse CSV text into a :class:`Table`.
 
@@ -80,6 +129,7 @@ def parse_table(name: str, text: str) -> Table:
     """
     separator = sniff_separator(text)
     lines = text.splitlines()
+    _check_size(lines, separator)
     # A line of separators only is as blank as an empty one (a spreadsheet's empty row).
     blank = [not line.replace(separator, "").strip() for line in lines]
     if blank and blank[0] and not all(blank):
@@ -105,6 +155,13 @@ def parse_table(name: str, text: str) -> Table:
                 f"separators, or quote cells that contain '{separator}'"
             )
             raise TableError(message, number)
+        for position, cell in enumerate(row, start=1):
+            if len(cell) > MAX_CELL_CHARS:
+                message = (
+                    f"column {position}: the cell has {len(cell):,} characters (it starts "
+                    f"'{shorten(cell, 20)}'): a cell may hold at most {MAX_CELL_CHARS:,}"
+                )
+                raise TableError(message, number)
         # Short rows (a spreadsheet drops trailing empty cells) are padded with empty cells;
         # blank ones, however many separators they hold, are skipped below.
         cells.append(row[:width] + ("",) * (width - len(row)))
@@ -151,6 +208,10 @@ def parse_number(cell: str) -> tuple[float | None, str]:
     """A finite float from a cell, or ``(None, why not)``."""
     if not cell:
         return None, "is empty: enter a number"
+    if len(cell) > MAX_NUMBER_CHARS:
+        return None, (
+            f"'{shorten(cell, 20)}' is too long for a number: at most {MAX_NUMBER_CHARS} characters"
+        )
     try:
         value = float(cell)
     except ValueError:
@@ -160,6 +221,11 @@ def parse_number(cell: str) -> tuple[float | None, str]:
         return None, f"'{cell}' is not a number (NaN): enter the value"
     if math.isinf(value):
         return None, f"'{cell}' is infinite: enter a finite value"
+    if abs(value) > MAX_INDICATOR_ABS or (value and abs(value) < MIN_INDICATOR_ABS):
+        return None, (
+            f"'{cell}' is out of range: values lie within +-{MAX_INDICATOR_ABS:g} and, when not "
+            f"0, are at least {MIN_INDICATOR_ABS:g} in size; rescale the column"
+        )
     return value, ""
 
 
@@ -173,7 +239,13 @@ def parse_whole(value: object, what: str = "pesos") -> tuple[int | None, str]:
     if isinstance(value, int):
         number = Decimal(value)
     else:
-        text = str(value).strip().replace("_", "")
+        raw = str(value).strip()
+        if len(raw) > MAX_NUMBER_CHARS:
+            return None, (
+                f"'{shorten(raw, 20)}' has {len(raw):,} characters: a whole number of {what} "
+                f"has at most {len(str(MAX_MONEY))} digits (at most {MAX_MONEY:,})"
+            )
+        text = raw.replace("_", "")
         if not text:
             return None, f"is empty: enter a whole number of {what}"
         try:
@@ -183,7 +255,13 @@ def parse_whole(value: object, what: str = "pesos") -> tuple[int | None, str]:
     if not number.is_finite():
         return None, f"'{value}' is not a finite number of {what}"
     if number < 0:
-        return None, f"'{value}' is negative: {what} must be zero or more"
+        return None, f"'{shorten(str(value))}' is negative: {what} must be zero or more"
+    # Compared as a Decimal before int(): '1e999999999' would otherwise become a huge integer.
+    if number > MAX_MONEY:
+        return None, (
+            f"'{shorten(str(value))}' is too large: at most {MAX_MONEY:,} {what} "
+            "(the solver computes whole numbers exactly up to 2**53)"
+        )
     if number != number.to_integral_value():
         return None, f"'{value}' is not a whole number of {what} (no fractions)"
     return int(number), ""

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
+
+from optimizer.limits import (
+    MAX_NUMBER_CHARS,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    YAML_ALIASES_ALLOWED,
+)
 
 _PARENT = re.compile(r"(\.[^.\[\]]+|\[\d+\])$")
 
@@ -80,25 +88,142 @@ def _index(doc: YamlDoc, node: yaml.Node, path: str) -> None:
         doc.raw[path] = str(node.value)
 
 
-def parse_yaml(name: str, text: str) -> YamlDoc:
-    """Parse one YAML document (safe loader) and index its paths.
+_STR_TAG = "tag:yaml.org,2002:str"
+_NUMBER_TAGS = frozenset(("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"))
+# PyYAML's stubs type the C and the pure-Python parser's events and marks apart; both loaders are
+# driven through the same calls here, so they are handled untyped.
+_Loader = Any
+
+
+def _at(mark: Any) -> tuple[str, int | None]:
+    if mark is None:
+        return "", None
+    return f" at line {mark.line + 1}, column {mark.column + 1}", mark.line + 1
+
+
+def _attach(stack: list[tuple[yaml.Node, list[yaml.Node]]], node: yaml.Node) -> yaml.Node | None:
+    """Add a finished node to the open list or mapping; the node itself when it is the root."""
+    if not stack:
+        return node
+    parent, pending = stack[-1]
+    if isinstance(parent, yaml.SequenceNode):
+        parent.value.append(node)
+    elif pending:
+        parent.value.append((pending.pop(), node))
+    else:
+        pending.append(node)
+    return None
+
+
+def _compose(loader: _Loader) -> yaml.Node | None:
+    """The single document's node tree, built from the event stream without recursion.
+
+    PyYAML's composer recurses once per nesting level and expands every alias, so 999 nested
+    lists overflow the stack and six levels of ten aliases build a million nodes. Here aliases are
+    refused, and depth and node count are checked per event, before anything grows.
 
     Raises
     ------
     YamlError
-        Malformed YAML, several documents, or an empty document.
+        An alias, too deep a nesting, too many nodes, or more than one document.
+    yaml.YAMLError
+        The text is not YAML (from the parser).
     """
-    # libyaml's loader (when PyYAML has it) is about ten times faster and keeps the marks that
-    # locate problems; the pure-Python one gives the same nodes.
-    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = loader_class(text)
+    loader.get_event()  # StreamStartEvent
+    if loader.check_event(yaml.StreamEndEvent):
+        loader.get_event()
+        return None
+    loader.get_event()  # DocumentStartEvent
+    stack: list[tuple[yaml.Node, list[yaml.Node]]] = []
+    root: yaml.Node | None = None
+    nodes = 0
+    while root is None:
+        event: Any = loader.get_event()
+        start: Any = event.start_mark
+        end: Any = event.end_mark
+        where, line = _at(start)
+        if isinstance(event, yaml.AliasEvent) and not YAML_ALIASES_ALLOWED:
+            message = (
+                f"YAML aliases are not supported{where} (*{event.anchor}): "
+                "write the value out in full"
+            )
+            raise YamlError(message, line)
+        nodes += 1
+        if nodes > MAX_YAML_NODES:
+            message = (
+                f"the YAML holds more than {MAX_YAML_NODES:,} values (stopped{where}): "
+                "a scenario needs far fewer; put long lists in a CSV file"
+            )
+            raise YamlError(message, line)
+        if isinstance(event, yaml.ScalarEvent):
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            # A number too long to be real is kept as text, so that the reader reports it at
+            # its key (int() refuses 4,300 digits and more with a bare ValueError).
+            if tag in _NUMBER_TAGS and len(event.value) > MAX_NUMBER_CHARS:
+                tag = _STR_TAG
+            scalar = yaml.ScalarNode(tag, event.value, start, end, style=event.style)
+            root = _attach(stack, scalar)
+        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            if len(stack) >= MAX_YAML_DEPTH:
+                message = (
+                    f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep{where}: "
+                    "a scenario needs at most 5"
+                )
+                raise YamlError(message, line)
+            kind = (
+                yaml.SequenceNode
+                if isinstance(event, yaml.SequenceStartEvent)
+                else yaml.MappingNode
+            )
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = loader.resolve(kind, None, event.implicit)
+            stack.append((kind(tag, [], start, None, flow_style=event.flow_style), []))
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            node, _ = stack.pop()
+            node.end_mark = end
+            root = _attach(stack, node)
+        elif isinstance(event, yaml.AliasEvent):  # pragma: no cover - aliases are refused
+            message = f"YAML alias{where} cannot be read"
+            raise YamlError(message, line)
+    loader.get_event()  # DocumentEndEvent
+    if not loader.check_event(yaml.StreamEndEvent):
+        event = loader.get_event()
+        where, line = _at(event.start_mark)
+        message = (
+            f"the file holds more than one YAML document (another starts{where}): keep one "
+            "and remove the '---' line"
+        )
+        raise YamlError(message, line)
+    return root
+
+
+def parse_yaml(name: str, text: str, loader_class: type[Any] | None = None) -> YamlDoc:
+    """Parse one YAML document (safe loader) and index its paths.
+
+    Aliases are refused and nesting and size are bounded (:mod:`optimizer.limits`) with the C and
+    the pure-Python parser alike, since the node tree is composed here from the parser's events.
+    ``loader_class`` picks one (``yaml.CSafeLoader`` or ``yaml.SafeLoader``); by default libyaml's
+    when PyYAML has it.
+
+    Raises
+    ------
+    YamlError
+        Malformed YAML, several documents, an empty document, an alias, or too deep or too large
+        a document.
+    """
+    # libyaml's parser (when PyYAML has it) is about ten times faster and keeps the marks that
+    # locate problems; the pure-Python one gives the same events.
+    default: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = (loader_class or default)(text)
     try:
-        node = loader.get_single_node()
+        node = _compose(loader)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        where = f" at line {line}, column {mark.column + 1}" if mark is not None else ""
+        where, line = _at(mark)
         what = exc.problem or exc.context or "cannot be parsed"
         message = f"malformed YAML{where}: {what}"
         raise YamlError(message, line) from None
