@@ -279,27 +279,29 @@ def unknown_code_rows(count: int) -> dict[str, bytes]:
 
 
 def load_time(uploaded: Mapping[str, bytes]) -> tuple[float, list[Problem]]:
-    """Best of two load times, and the problems raised."""
+    """Best of three load times (CPU time of this process, steadier than wall time on a shared
+    machine), and the problems raised."""
     times = []
     problems: list[Problem] = []
-    for _ in range(2):
-        started = time.perf_counter()
+    for _ in range(3):
+        started = time.process_time()
         problems = problems_of(uploaded)
-        times.append(time.perf_counter() - started)
+        times.append(time.process_time() - started)
     return min(times), problems
 
 
 def test_fifty_thousand_unknown_codes_read_in_linear_time() -> None:
     """50,000 rows of unknown codes (64 s before) load in time linear in the rows, capped output.
 
-    Reading 5 times the rows takes well under 25 times as long (what a quadratic reader needs),
+    Reading 5 times the rows takes well under 25 times as long (what a quadratic reader needs; a
+    linear one takes about 5 times),
     and the whole load stays under a generous 20 s; the problems are the first MAX_PROBLEMS and
     one "and K more" standing for the rest.
     """
     small, _ = load_time(unknown_code_rows(10_000))
     large, problems = load_time(unknown_code_rows(50_000))
     assert large < 20
-    assert large < 12 * max(small, 0.01), (small, large)
+    assert large < 15 * max(small, 0.01), (small, large)
     assert len(problems) == MAX_PROBLEMS + 1
     assert "region code '100' is not in states.csv" in str(problems[0])
     last = problems[-1]

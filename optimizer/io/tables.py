@@ -136,6 +136,9 @@ def parse_table(name: str, text: str) -> Table:
         first = blank.index(False) + 1
         message = f"the header must be on row 1, not row {first}: remove the blank rows above it"
         raise TableError(message)
+    # The file's size limit already bounds a cell; the reader's own (128 KiB) would refuse a long
+    # cell as a quoting error before the cell limit below can name it.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     # Universal newlines, as in splitlines() above: CRLF, LF and lone CR end a row alike.
     reader = csv.reader(StringIO(text, newline=None), delimiter=separator, strict=True)
     records: list[list[str]] = []
