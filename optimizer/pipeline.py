@@ -9,6 +9,7 @@ import functools
 import hashlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
@@ -17,17 +18,19 @@ from optimizer.domain import (
     AllocateOptions,
     AllocationPlan,
     Cell,
+    Conflict,
+    Language,
     Scenario,
     SolveStats,
     SolveStatus,
     canonical_json,
 )
 from optimizer.errors import InfeasibleError, ScenarioError, SolverError
-from optimizer.explain import diagnose, justify, pesos, precheck_conflicts
+from optimizer.explain import diagnose, family_text, justify, pesos, precheck_conflicts
 from optimizer.formula import compute_targets
-from optimizer.model import build_model_data, violations
+from optimizer.model import ModelData, build_model_data, violations
 from optimizer.objectives import RulesInfeasible, optimise
-from optimizer.rounding import round_cells
+from optimizer.rounding import Shortfall, WholeUnitsInfeasible, round_cells
 from optimizer.solve import solver_version
 
 logger = logging.getLogger(__name__)
@@ -49,6 +52,30 @@ def _package_versions() -> dict[str, str]:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = "unknown"
+    return out
+
+
+def whole_unit_conflicts(shortfalls: Sequence[Shortfall], data: ModelData) -> list[Conflict]:
+    """The rounding's shortfalls as conflicts, one per rule family (like ``diagnose``)."""
+    by_family: dict[str, list[Shortfall]] = {}
+    for s in shortfalls:
+        by_family.setdefault(str(s.family), []).append(s)
+    out = []
+    for family in sorted(by_family):
+        items = by_family[family]
+        amount = sum(s.amount for s in items)
+        where = ", ".join(f"{s.key} by {pesos(s.amount)}" for s in items[:6])
+        if len(items) > 6:
+            where += f" and {len(items) - 6} more"
+        text = family_text(family, Language.EN)
+        out.append(
+            Conflict(
+                family,
+                amount,
+                f"{text} must give way by {pesos(amount)} in whole units of {pesos(data.unit)} "
+                f"({where})",
+            )
+        )
     return out
 
 
@@ -124,7 +151,16 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     if broken:
         raise SolverError("the solver's plan fails our re-check: " + "; ".join(broken[:5]))
     lap("verify")
-    cells = round_cells(optimum.cells, data)
+    try:
+        cells = round_cells(optimum.cells, data, options.time_limit)
+    except WholeUnitsInfeasible as err:
+        conflicts = whole_unit_conflicts(err.shortfalls, data)
+        total = sum(c.amount for c in conflicts)
+        raise InfeasibleError(
+            f"the rules hold in fractions of the rounding unit ({pesos(data.unit)}) but not in "
+            f"whole units; they must give way by {pesos(total)} in total",
+            conflicts,
+        ) from None
     broken = violations(cells, data)
     if broken:
         raise SolverError("the rounded plan fails our re-check: " + "; ".join(broken[:5]))

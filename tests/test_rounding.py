@@ -7,11 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optimizer.domain import Axis, Band, RegionBound, Rules
-from optimizer.errors import SolverError
+from optimizer.domain import Axis, Band, RegionBound, RuleFamily, Rules
 from optimizer.formula import compute_targets
 from optimizer.model import ModelData, build_model_data, violations
-from optimizer.rounding import apportion, round_cells
+from optimizer.rounding import WholeUnitsInfeasible, apportion, round_cells
 from tests.conftest import regions, scenario
 
 OPEN_AXES = (Axis("a", "A"), Axis("b", "B"))
@@ -111,15 +110,16 @@ def test_band_bounds_hold_after_rounding_to_1000() -> None:
     assert violations(got, data) == []
 
 
-def test_impossible_rounding_raises_solver_error() -> None:
-    """Caps 5 + 4 cannot hold a fund of 10: rounding refuses instead of breaking a cap."""
+def test_impossible_rounding_is_diagnosed() -> None:
+    """Caps 5 + 4 cannot hold a fund of 10: rounding refuses, naming a cap short by one peso."""
     data = model_data(
         2,
         10,
         region_caps=(RegionBound("01", amount=5), RegionBound("02", amount=4)),
     )
-    with pytest.raises(SolverError, match="no rounding to whole units"):
+    with pytest.raises(WholeUnitsInfeasible) as caught:
         round_cells(np.array([[5.0], [4.0]]), data)
+    assert [(s.family, s.amount) for s in caught.value.shortfalls] == [(RuleFamily.REGION_CAP, 1)]
 
 
 @st.composite
