@@ -127,6 +127,10 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     if any(p.severity == "error" for p in problems):
         raise ScenarioError(problems)
     lap("checks")
+    # The same for axes, by id; but a planner lists axes in the order of the programme (P1 ..
+    # P10), so the plan's cells and axis rows go back to the caller's order at the end.
+    caller = scenario
+    scenario = replace(scenario, axes=tuple(sorted(scenario.axes, key=lambda a: a.id)))
     targets = compute_targets(scenario)
     data = build_model_data(scenario, targets)
     lap("targets")
@@ -170,6 +174,8 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     )
     lap("justify")
     m = data.m
+    position = {axis: a for a, axis in enumerate(data.axes)}
+    order = [position[axis.id] for axis in caller.effective_axes]
     plan_cells = tuple(
         Cell(
             region=data.regions[r],
@@ -178,8 +184,9 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
             target=flat_targets[r * m + a],
         )
         for r in range(data.n)
-        for a in range(m)
+        for a in order
     )
+    axes = tuple(axes[a] for a in order)
     stats = SolveStats(
         status=SolveStatus.OPTIMAL,
         objective=objective,
@@ -188,7 +195,7 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         stage_seconds=stages,
         solver=solver_version(),
         versions=package_versions(),
-        input_sha256=input_sha256(scenario),
+        input_sha256=input_sha256(caller),
     )
     logger.info("allocated %s in %d LP solve(s)", scenario.name, optimum.lp_solves)
     return AllocationPlan(
