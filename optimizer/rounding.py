@@ -78,32 +78,59 @@ class _Boxes:
     axis_hi: IntArray
     cell_lo: IntArray
     """Priority minimums given as amounts (and 0), shape (regions, axes)."""
-    shares: tuple[tuple[int, int, float], ...]
-    """(region, axis, share) of every share-of-region minimum."""
+    share_rows: IntArray
+    share_cols: IntArray
+    shares: tuple[float, ...]
+    """Share-of-region minimums: cell (share_rows[k], share_cols[k]) >= shares[k] X[r]."""
+    share_p: IntArray
+    share_q: IntArray
+    """Each share as the exact fraction p / q of what the planner wrote."""
+
+    def share_cells(self) -> list[tuple[int, int, float]]:
+        """(region, axis, share) of every share-of-region minimum."""
+        rows, cols = self.share_rows.tolist(), self.share_cols.tolist()
+        return list(zip(rows, cols, self.shares, strict=True))
+
+    def share_needs(self, totals: IntArray) -> IntArray:
+        """ceil(p X[r] / q) per share minimum, in exact integer arithmetic."""
+        t = totals[self.share_rows]
+        if len(t) and int(self.share_q.max()) * max(int(t.max()), 1) < 2**62:
+            return -((-self.share_p * t) // self.share_q)
+        out = [share_minimum(s, int(x)) for s, x in zip(self.shares, t.tolist(), strict=True)]
+        return np.array(out, dtype=np.int64)
 
 
 def _boxes(data: ModelData) -> _Boxes:
-    unit = data.unit
-    lo, hi = zip(*(data.region_box(r) for r in range(data.n)), strict=True)
-    if data.m > 1:
-        axis_lo = np.array([v // unit for v in data.axis_lower], dtype=np.int64)
-        axis_hi = np.array([v // unit for v in data.axis_upper], dtype=np.int64)
+    """``ModelData.region_box`` and the other bounds for every region at once, in units."""
+    unit, n, m = data.unit, data.n, data.m
+    cell_min = np.array(data.cell_min, dtype=np.int64).reshape(n, m)
+    lo = np.maximum(cell_min.sum(axis=1), 0)
+    for values in data.lower.values():
+        lo = np.maximum(lo, np.array([0 if v is None else v for v in values], dtype=np.int64))
+    hi = np.full(n, data.fund, dtype=np.int64)
+    for values in data.upper.values():
+        hi = np.minimum(hi, np.array([data.fund if v is None else v for v in values], np.int64))
+    if m > 1:
+        axis_lo = np.array(data.axis_lower, dtype=np.int64) // unit
+        axis_hi = np.array(data.axis_upper, dtype=np.int64) // unit
     else:
         axis_lo = np.zeros(1, dtype=np.int64)
         axis_hi = np.full(1, data.fund // unit, dtype=np.int64)
+    share = np.array(data.cell_min_share, dtype=np.float64).reshape(n, m)
+    rows, cols = np.nonzero(share > 0)
+    shares = tuple(share[rows, cols].tolist())
+    fractions = [share_fraction(s) for s in shares]
     return _Boxes(
-        region_lo=np.array([v // unit for v in lo], dtype=np.int64),
-        region_hi=np.array([v // unit for v in hi], dtype=np.int64),
+        region_lo=lo // unit,
+        region_hi=hi // unit,
         axis_lo=axis_lo,
         axis_hi=axis_hi,
-        cell_lo=np.maximum(np.array(data.cell_min, dtype=np.int64).reshape(data.n, data.m), 0)
-        // unit,
-        shares=tuple(
-            (r, a, s)
-            for r, row in enumerate(data.cell_min_share)
-            for a, s in enumerate(row)
-            if s > 0
-        ),
+        cell_lo=np.maximum(cell_min, 0) // unit,
+        share_rows=rows.astype(np.int64),
+        share_cols=cols.astype(np.int64),
+        shares=shares,
+        share_p=np.array([f.numerator for f in fractions], dtype=np.int64),
+        share_q=np.array([f.denominator for f in fractions], dtype=np.int64),
     )
 
 
@@ -149,10 +176,8 @@ def round_cells(
         fast = _round_within_totals(value, totals, boxes)
         if fast is not None and _holds(fast, boxes, fund):
             return _pesos(fast, unit)
-    attempts = [(totals, totals)] if totals is not None and data.m > 1 else []
-    attempts.append((boxes.region_lo, boxes.region_hi))
-    for low, high in attempts:
-        result = _round_sequential(value, boxes, fund, low, high)
+    if totals is not None and data.m > 1:
+        result = _round_sequential(value, boxes, fund, totals, totals)
         if result is not None and _holds(result, boxes, fund):
             return _pesos(result, unit)
     # The greedy passes can paint themselves into a corner (an axis floor left one unit short
@@ -195,8 +220,7 @@ def _holds(y: IntArray, boxes: _Boxes, fund: int) -> bool:
         return False
     if (axes < boxes.axis_lo).any() or (axes > boxes.axis_hi).any():
         return False
-    t = totals.tolist()
-    return all(int(y[r, a]) >= share_minimum(s, t[r]) for r, a, s in boxes.shares)
+    return bool((y[boxes.share_rows, boxes.share_cols] >= boxes.share_needs(totals)).all())
 
 
 def _round_totals(values: FloatArray, boxes: _Boxes, fund: int) -> IntArray | None:
@@ -218,9 +242,8 @@ def _round_totals(values: FloatArray, boxes: _Boxes, fund: int) -> IntArray | No
 def _lower_bounds(totals: IntArray, boxes: _Boxes) -> IntArray:
     """Each cell's minimum in units once its region total is known (amounts and shares)."""
     low = boxes.cell_lo.copy()
-    t = totals.tolist()
-    for r, a, s in boxes.shares:
-        low[r, a] = max(int(low[r, a]), share_minimum(s, t[r]))
+    rows, cols = boxes.share_rows, boxes.share_cols
+    low[rows, cols] = np.maximum(low[rows, cols], boxes.share_needs(totals))
     return low
 
 
@@ -351,7 +374,7 @@ def _rule_rows(
             problem += axis >= int(boxes.axis_lo[a])
             problem += axis <= int(boxes.axis_hi[a])
     # Share-of-region minimums: x[r,a] >= s X[r], as q x[r,a] - p X[r] >= 0 for s = p / q.
-    for r, a, s in boxes.shares:
+    for r, a, s in boxes.share_cells():
         problem += _share_row(x[r][a], totals[r], s)
     return totals
 
@@ -452,7 +475,7 @@ def _shortfalls(
             if boxes.cell_lo[r, a] > 0:
                 key = f"{data.regions[r]}/{data.axes[a]}"
                 problem += x[r][a] + slack(RuleFamily.CELL_MINIMUM, key) >= int(boxes.cell_lo[r, a])
-    for r, a, s in boxes.shares:
+    for r, a, s in boxes.share_cells():
         key = f"{data.regions[r]}/{data.axes[a]}"
         problem += x[r][a] + slack(RuleFamily.CELL_MINIMUM, key) - s * totals[r] >= 0
     problem.setObjective(pulp.lpSum(e for e, _, _ in slacks))
