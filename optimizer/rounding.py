@@ -1,6 +1,7 @@
 """Exact integer pesos: from the LP's float cells to multiples of the rounding unit.
 
-Three steps, each tried only when the one before cannot keep every rule:
+Each step is tried only when the one before cannot keep every rule (``docs/formulation.md``,
+"Verification and rounding", has the algebra):
 
 1. **Vectorised greedy** (the common path). Region totals are rounded first: floor of the LP
    total, clamped to the region's box, then the units still missing to reach the fund go by
@@ -9,16 +10,14 @@ Three steps, each tried only when the one before cannot keep every rule:
    computed exactly from the region's rounded total), and the region's missing units go to its
    cells by largest remainder, never above the ceiling of the LP value. The result stands if
    every axis total stays within its share bounds.
-2. **Sequential greedy** (the passes this module always had): the units are handed out one at a
-   time, first to regions and axes still below a floor, then by largest remainder, a cell only
-   taking a unit while its region and axis stay under their caps; tried with the rounded region
-   totals, then with only the region boxes.
-3. **Integer program** (HiGHS MIP, in-process): integer cells within their rule boxes, every rule
-   as a row, minimising the L1 distance to the LP values (first with each region total within
-   one unit of its LP value, then, if that has no solution, with region totals free in their
-   boxes and their distance to the LP weighted first). It is complete: if it has no solution, no
-   plan in whole units exists, and :class:`WholeUnitsInfeasible` says which rules would have to
-   give way, by how many pesos (an elastic version of the same program).
+2. **Sequential greedy** with the same region totals: units handed out one at a time, a cell
+   only taking a unit while its region and axis stay under their caps.
+3. **Integer program** (HiGHS MIP, in-process): integer cells within their rule boxes, every
+   rule as a row, minimising the L1 distance to the LP values, first with each region total
+   within one unit of its LP value. If that has no solution, an elastic copy decides whether any
+   whole-unit plan exists; if none does, :class:`WholeUnitsInfeasible` says which rules would
+   have to give way, by how many pesos; if one does, the program runs again with region totals
+   free in their boxes and their distance to the LP weighted first. It is complete.
 
 Ties are broken by position, region-major: the pipeline sorts regions by code and axes by id, so
 the earlier region code, then the earlier axis id, gets the unit. Every plan returned is checked

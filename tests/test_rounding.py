@@ -318,11 +318,12 @@ def whole_unit_plan_exists(data: ModelData) -> bool:
 
 
 def outcome(s: Scenario) -> tuple[str, list[list[int]] | None]:
-    """("plan", cells r-major) or ("infeasible", None); a solver failure fails the test."""
+    """("plan", cells r-major), ("whole units", None) when only whole units fail, or
+    ("infeasible", None); a solver failure (exit 4) fails the test."""
     try:
         plan = allocate(s)
-    except InfeasibleError:
-        return "infeasible", None
+    except InfeasibleError as err:
+        return ("whole units" if "whole units" in err.summary else "infeasible"), None
     m = len(plan.axes)
     flat = [c.amount for c in plan.cells]
     return "plan", [flat[i : i + m] for i in range(0, len(flat), m)]
@@ -345,12 +346,9 @@ def test_stressed_rounding_failures_now_end_in_a_plan_or_a_diagnosis(seed: int) 
     s = stressed_scenario(seed)
     data = build_model_data(s, compute_targets(s))
     kind, cells = outcome(s)
-    if kind == "plan":
-        assert cells is not None
+    assert kind in ("plan", "whole units")
+    if cells is not None:
         assert exact_breaks(cells, data) == []
-    else:
-        with pytest.raises(InfeasibleError, match="whole units"):
-            allocate(s)
 
 
 @pytest.mark.parametrize("seed", range(120))
@@ -361,7 +359,7 @@ def test_rounding_succeeds_exactly_when_a_whole_unit_plan_exists(seed: int) -> N
         pytest.skip("the generator drew share bounds the checks reject")
     data = build_model_data(s, compute_targets(s))
     kind, cells = outcome(s)
-    assert kind == ("plan" if whole_unit_plan_exists(data) else "infeasible")
+    assert (kind == "plan") == whole_unit_plan_exists(data)
     if cells is not None:
         assert exact_breaks(cells, data) == []
 
