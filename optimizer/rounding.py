@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -191,7 +192,7 @@ def round_cells(
     if exact is None:
         # Whether any whole-unit plan exists is settled by the elastic program (HiGHS proves
         # it in milliseconds where the distance-minimising program can take seconds).
-        shortfalls = _shortfalls(data, boxes, fund, time_limit)
+        shortfalls = _shortfalls(data, value, boxes, fund, time_limit)
         if shortfalls:
             raise WholeUnitsInfeasible(shortfalls)
         # Region totals free in their boxes; moving a unit between two regions moves at least
@@ -330,51 +331,84 @@ def _round_sequential(
 
 
 def _share_row(
-    cell: pulp.LpAffineExpression, total: pulp.LpAffineExpression, share: float
+    cell: pulp.LpAffineExpression, total: pulp.LpAffineExpression, share: float, rhs: Fraction
 ) -> pulp.LpConstraint:
-    """x >= s X for integer x and X, with integer coefficients when the share allows.
+    """x >= s X for integer x and X (as offsets, ``rhs`` = s B - b), integer coefficients if possible.
 
-    With s = p / q exactly (the share as written), q x - p X >= 0 has integer coefficients: an
-    integer solution is exact, and HiGHS derives far stronger cuts from it (a 12-cell case with
-    shares 0.35 and 0.64 took 10 s to be proved infeasible with float rows). Shares with large
-    denominators keep the float row; the exact re-check catches a rare miss by round-off.
+    With s = p / q exactly (the share as written), q x - p X >= q rhs has integer coefficients
+    and an integer right-hand side: an integer solution is exact, and HiGHS derives far stronger
+    cuts from it (a 12-cell case with shares 0.35 and 0.64 took 10 s to be proved infeasible
+    with float rows). Shares with large denominators keep the float row; the exact re-check
+    catches a rare miss by round-off.
     """
     exact = share_fraction(share)
     if exact.denominator <= 10**6:
-        return exact.denominator * cell - exact.numerator * total >= 0
-    return cell - share * total >= 0
+        scaled = rhs * exact.denominator
+        return exact.denominator * cell - exact.numerator * total >= int(scaled)
+    return cell - share * total >= float(rhs)
+
+
+@dataclass(frozen=True)
+class _Offsets:
+    """The integer programs' variables are offsets from the floors of the LP values.
+
+    x[r,a] = b[r,a] + d[r,a] and X[r] = B[r] + D[r] with b = floor(v), B[r] = sum_a b[r,a]:
+    the variables and row activities stay of the order of a few units even when the cells are
+    of the order of 10^13 units, where HiGHS' absolute tolerances would otherwise be below the
+    spacing of doubles.
+    """
+
+    base: IntArray
+    region: IntArray
+    axis: IntArray
+    frac: FloatArray
+
+    @classmethod
+    def of(cls, value: FloatArray) -> _Offsets:
+        base = np.floor(value).astype(np.int64)
+        return cls(base, base.sum(axis=1), base.sum(axis=0), value - base)
+
+    def share_rhs(self, r: int, a: int, share: float) -> Fraction:
+        """s B[r] - b[r,a]: x >= s X  is  d - s D >= s B - b."""
+        return share_fraction(share) * int(self.region[r]) - int(self.base[r, a])
 
 
 def _rule_rows(
     problem: pulp.LpProblem,
-    x: list[list[pulp.LpVariable]],
+    d: list[list[pulp.LpVariable]],
+    at: _Offsets,
     boxes: _Boxes,
     fund: int,
     region_lo: Sequence[int],
     region_hi: Sequence[int],
 ) -> list[pulp.LpVariable]:
-    """Every rule as rows of ``problem`` (cell minimum amounts are the variables' bounds)."""
-    n, m = len(x), len(x[0])
+    """Every rule as rows over the offsets (cell minimum amounts are the variables' bounds)."""
+    n, m = len(d), len(d[0])
     # Region totals as integer variables of their own, bounded by the region floors and caps
     # (every family combined, possibly narrowed to one unit of the LP): branching on a total
     # settles which share minimums it allows far faster than branching on cells.
     totals = [
-        problem.add_variable(f"X_{r}", int(region_lo[r]), int(region_hi[r]), cat=pulp.LpInteger)
+        problem.add_variable(
+            f"X_{r}",
+            int(region_lo[r]) - int(at.region[r]),
+            int(region_hi[r]) - int(at.region[r]),
+            cat=pulp.LpInteger,
+        )
         for r in range(n)
     ]
     for r in range(n):
-        problem += pulp.lpSum(x[r]) - totals[r] == 0
+        problem += pulp.lpSum(d[r]) - totals[r] == 0
     # The whole fund and nothing more.
-    problem += pulp.lpSum(totals) == fund
+    problem += pulp.lpSum(totals) == fund - int(at.region.sum())
     # Axis share bounds.
     if m > 1:
         for a in range(m):
-            axis = pulp.lpSum(x[r][a] for r in range(n))
-            problem += axis >= int(boxes.axis_lo[a])
-            problem += axis <= int(boxes.axis_hi[a])
+            axis = pulp.lpSum(d[r][a] for r in range(n))
+            problem += axis >= int(boxes.axis_lo[a]) - int(at.axis[a])
+            problem += axis <= int(boxes.axis_hi[a]) - int(at.axis[a])
     # Share-of-region minimums: x[r,a] >= s X[r], as q x[r,a] - p X[r] >= 0 for s = p / q.
     for r, a, s in boxes.share_cells():
-        problem += _share_row(x[r][a], totals[r], s)
+        problem += _share_row(d[r][a], totals[r], s, at.share_rhs(r, a, s))
     return totals
 
 
@@ -392,37 +426,40 @@ def _round_exact(
     min sum_{r,a} w_ra |x[r,a] - v[r,a]|  (+ W sum_r |X[r] - V[r]|, W = ``region_weight``)
     over integers x[r,a] in [minimum, min(region cap, axis cap)] and X[r] in
     [``region_lo``, ``region_hi``] keeping every rule, each |.| written with two non-negative
-    variables. The tie-break makes w slightly larger for a later position going up and an
-    earlier one going down, so of two equally near plans the one giving the unit to the earlier
-    region code, then axis id, wins.
+    variables (all as offsets, see :class:`_Offsets`). The tie-break makes w slightly larger
+    for a later position going up and an earlier one going down, so of two equally near plans
+    the one giving the unit to the earlier region code, then axis id, wins.
     """
     n, m = value.shape
     size = n * m
+    at = _Offsets.of(value)
     problem = pulp.LpProblem("rounding", pulp.LpMinimize)
     cost: list[pulp.LpAffineExpression] = []
-    x: list[list[pulp.LpVariable]] = []
+    d: list[list[pulp.LpVariable]] = []
     for r in range(n):
         row = []
         for a in range(m):
-            cap = min(int(region_hi[r]), int(boxes.axis_hi[a]))
-            v = problem.add_variable(
-                f"x_{r}_{a}", int(boxes.cell_lo[r, a]), max(cap, 0), cat=pulp.LpInteger
+            b = int(at.base[r, a])
+            cap = max(min(int(region_hi[r]), int(boxes.axis_hi[a])), 0)
+            low = int(boxes.cell_lo[r, a])
+            step = problem.add_variable(
+                f"x_{r}_{a}", low - b, max(cap, low) - b, cat=pulp.LpInteger
             )
             up = problem.add_variable(f"u_{r}_{a}", 0)
             down = problem.add_variable(f"d_{r}_{a}", 0)
-            # |x - v| = up + down at the optimum.
-            problem += v - up + down == float(value[r, a])
+            # |x - v| = |d - (v - b)| = up + down at the optimum.
+            problem += step - up + down == float(at.frac[r, a])
             k = r * m + a
             cost.append((1.0 + TIE_BREAK * k / size) * up)
             cost.append((1.0 + TIE_BREAK * (size - k) / size) * down)
-            row.append(v)
-        x.append(row)
-    totals = _rule_rows(problem, x, boxes, fund, region_lo.tolist(), region_hi.tolist())
+            row.append(step)
+        d.append(row)
+    totals = _rule_rows(problem, d, at, boxes, fund, region_lo.tolist(), region_hi.tolist())
     if region_weight > 0:
         for r in range(n):
             up = problem.add_variable(f"U_{r}", 0)
             down = problem.add_variable(f"D_{r}", 0)
-            problem += totals[r] - up + down == float(value[r].sum())
+            problem += totals[r] - up + down == float(at.frac[r].sum())
             cost.append(region_weight * (up + down))
     problem.setObjective(pulp.lpSum(cost))
     outcome = solve_integer(problem, time_limit, mip_abs_gap=0.0)
@@ -430,21 +467,29 @@ def _round_exact(
         return None
     if outcome is not LpOutcome.OPTIMAL:
         raise SolverError(f"the integer rounding program ended {outcome}")
-    return np.array([[round(v.varValue or 0.0) for v in row] for row in x], dtype=np.int64)
+    steps = np.array([[round(v.varValue or 0.0) for v in row] for row in d], dtype=np.int64)
+    return at.base + steps
 
 
 def _shortfalls(
-    data: ModelData, boxes: _Boxes, fund: int, time_limit: float | None
+    data: ModelData, value: FloatArray, boxes: _Boxes, fund: int, time_limit: float | None
 ) -> list[Shortfall]:
     """Which rules no whole-unit plan can keep, and by how many pesos (elastic integer program).
 
-    Empty when a whole-unit plan exists. Every rule row gets a non-negative slack (cost 1 per unit; the fund total stays fixed, the
-    law fixes it); the least total slack is reported per rule, rounded up to whole pesos.
+    Empty when a whole-unit plan exists. Every rule row gets a non-negative slack (cost 1 per
+    unit; the fund total stays fixed, the law fixes it); the least total slack is reported per
+    rule, rounded up to whole pesos. Variables are offsets from the LP floors (:class:`_Offsets`).
     """
     n, m, unit = data.n, data.m, data.unit
+    at = _Offsets.of(value)
     problem = pulp.LpProblem("rounding_diagnosis", pulp.LpMinimize)
-    x = [
-        [problem.add_variable(f"x_{r}_{a}", 0, fund, cat=pulp.LpInteger) for a in range(m)]
+    d = [
+        [
+            problem.add_variable(
+                f"x_{r}_{a}", -int(at.base[r, a]), fund - int(at.base[r, a]), cat=pulp.LpInteger
+            )
+            for a in range(m)
+        ]
         for r in range(n)
     ]
     slacks: list[tuple[pulp.LpVariable, RuleFamily, str]] = []
@@ -454,29 +499,34 @@ def _shortfalls(
         slacks.append((e, family, key))
         return e
 
-    totals = [pulp.lpSum(row) for row in x]
-    problem += pulp.lpSum(totals) == fund
+    totals = [pulp.lpSum(row) for row in d]
+    region = at.region.tolist()
+    problem += pulp.lpSum(totals) == fund - sum(region)
     for family, values in data.lower.items():
         for r, bound in enumerate(values):
             if bound is not None and bound > 0:
-                problem += totals[r] + slack(family, data.regions[r]) >= bound // unit
+                floor = bound // unit - region[r]
+                problem += totals[r] + slack(family, data.regions[r]) >= floor
     for family, values in data.upper.items():
         for r, bound in enumerate(values):
             if bound is not None:
-                problem += totals[r] - slack(family, data.regions[r]) <= bound // unit
+                problem += totals[r] - slack(family, data.regions[r]) <= bound // unit - region[r]
     if m > 1:
         for a in range(m):
-            axis = pulp.lpSum(x[r][a] for r in range(n))
-            problem += axis + slack(RuleFamily.AXIS_MIN, data.axes[a]) >= int(boxes.axis_lo[a])
-            problem += axis - slack(RuleFamily.AXIS_MAX, data.axes[a]) <= int(boxes.axis_hi[a])
+            axis = pulp.lpSum(d[r][a] for r in range(n))
+            b = int(at.axis[a])
+            problem += axis + slack(RuleFamily.AXIS_MIN, data.axes[a]) >= int(boxes.axis_lo[a]) - b
+            problem += axis - slack(RuleFamily.AXIS_MAX, data.axes[a]) <= int(boxes.axis_hi[a]) - b
     for r in range(n):
         for a in range(m):
             if boxes.cell_lo[r, a] > 0:
                 key = f"{data.regions[r]}/{data.axes[a]}"
-                problem += x[r][a] + slack(RuleFamily.CELL_MINIMUM, key) >= int(boxes.cell_lo[r, a])
+                need = int(boxes.cell_lo[r, a]) - int(at.base[r, a])
+                problem += d[r][a] + slack(RuleFamily.CELL_MINIMUM, key) >= need
     for r, a, s in boxes.share_cells():
         key = f"{data.regions[r]}/{data.axes[a]}"
-        problem += x[r][a] + slack(RuleFamily.CELL_MINIMUM, key) - s * totals[r] >= 0
+        rhs = float(at.share_rhs(r, a, s))
+        problem += d[r][a] + slack(RuleFamily.CELL_MINIMUM, key) - s * totals[r] >= rhs
     problem.setObjective(pulp.lpSum(e for e, _, _ in slacks))
     outcome = solve_integer(problem, time_limit)
     if outcome is not LpOutcome.OPTIMAL:

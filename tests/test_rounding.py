@@ -386,3 +386,21 @@ def test_no_whole_unit_plan_is_diagnosed_in_pesos() -> None:
     assert (conflict.family, conflict.amount) == (RuleFamily.CELL_MINIMUM, 2)
     assert "01/" in conflict.description
     assert "02/" in conflict.description
+
+
+@pytest.mark.parametrize("offset", [0, 10**12, 10**13])
+def test_integer_program_keeps_every_rule_at_any_scale(offset: int) -> None:
+    """The pinned-regions case of above with 10^13 pesos added per cell: the MIP still answers.
+
+    Regions pinned at 10 + 2 offset and axis a >= half the fund: the greedy passes miss the axis
+    floor, so the integer program runs; its variables are offsets from the LP floors, so cells
+    of 10^13 pesos (where doubles are 0.002 apart) do not defeat HiGHS' tolerances.
+    """
+    axes = (Axis("a", "A", share_min=0.5), Axis("b", "B"))
+    data = model_data(3, 30 + 6 * offset, axes=axes, band=Band(0.0, 0.0))
+    cells = np.array([[4.4, 5.6], [4.4, 5.6], [6.2, 3.8]]) + offset
+    got = round_cells(cells, data)
+    assert violations(got, data) == []
+    assert exact_breaks(got, data) == []
+    assert [sum(row) for row in got] == [10 + 2 * offset] * 3
+    assert np.all(np.abs(np.array(got, dtype=float) - cells) < 1)
