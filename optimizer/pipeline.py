@@ -115,7 +115,7 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     scenario = replace(scenario, regions=tuple(sorted(scenario.regions, key=lambda r: r.code)))
     objective = options.objective or scenario.objective
     stages: dict[str, float] = {}
-    clock = time.perf_counter()
+    clock = started = time.perf_counter()
 
     def lap(stage: str) -> None:
         nonlocal clock
@@ -156,7 +156,10 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         raise SolverError("the solver's plan fails our re-check: " + "; ".join(broken[:5]))
     lap("verify")
     try:
-        cells = round_cells(optimum.cells, data, options.time_limit)
+        left = None
+        if options.time_limit is not None:
+            left = max(options.time_limit - (time.perf_counter() - started), 0.001)
+        cells = round_cells(optimum.cells, data, left)
     except WholeUnitsInfeasible as err:
         conflicts = whole_unit_conflicts(err.shortfalls, data)
         total = sum(c.amount for c in conflicts)

@@ -36,7 +36,7 @@ import numpy.typing as npt
 import pulp
 
 from optimizer.domain import RuleFamily
-from optimizer.errors import SolverError
+from optimizer.errors import DeadlineExceededError, SolverError
 from optimizer.formula import FloatArray
 from optimizer.model import ModelData, share_fraction, share_minimum
 from optimizer.solve import LpOutcome, solve_integer
@@ -151,7 +151,7 @@ def round_cells(
     data
         The model data with every bound in integer pesos.
     time_limit
-        Seconds for the integer program, if it runs; None for no limit.
+        Seconds for each integer program, if one runs; None for no limit.
 
     Returns
     -------
@@ -162,8 +162,10 @@ def round_cells(
     ------
     WholeUnitsInfeasible
         No plan in whole rounding units keeps every rule (carries the shortfalls in pesos).
+    DeadlineExceededError
+        An integer program reached the time limit.
     SolverError
-        The integer program stopped without an answer (time limit, numerical failure).
+        An integer program stopped without an answer, or its plan failed the exact re-check.
     """
     unit = data.unit
     boxes = _boxes(data)
@@ -425,8 +427,8 @@ def _round_exact(
 
     min sum_{r,a} w_ra |x[r,a] - v[r,a]|  (+ W sum_r |X[r] - V[r]|, W = ``region_weight``)
     over integers x[r,a] in [minimum, min(region cap, axis cap)] and X[r] in
-    [``region_lo``, ``region_hi``] keeping every rule, each |.| written with two non-negative
-    variables (all as offsets, see :class:`_Offsets`). The tie-break makes w slightly larger
+    [``region_lo``, ``region_hi``] keeping every rule, each |.| written with non-negative
+    variables at integer breakpoints (all as offsets, see :class:`_Offsets`). The tie-break makes w slightly larger
     for a later position going up and an earlier one going down, so of two equally near plans
     the one giving the unit to the earlier region code, then axis id, wins.
     """
@@ -445,26 +447,39 @@ def _round_exact(
             step = problem.add_variable(
                 f"x_{r}_{a}", low - b, max(cap, low) - b, cat=pulp.LpInteger
             )
+            # |x - v| = |d - f| (f = v - b in [0, 1)) is convex and piecewise linear in d with
+            # slopes -1, 1 - 2f and 1 around 0 and 1: f + (1 - 2f) first + up + down, with the
+            # first unit up costing 1 - 2f. Integer breakpoints keep the relaxation integral
+            # when the region totals are fixed (a transportation problem).
+            first = problem.add_variable(f"f_{r}_{a}", 0, 1)
             up = problem.add_variable(f"u_{r}_{a}", 0)
             down = problem.add_variable(f"d_{r}_{a}", 0)
-            # |x - v| = |d - (v - b)| = up + down at the optimum.
-            problem += step - up + down == float(at.frac[r, a])
+            problem += step - first - up + down == 0
             k = r * m + a
-            cost.append((1.0 + TIE_BREAK * k / size) * up)
+            later = TIE_BREAK * k / size
+            cost.append((1.0 - 2.0 * float(at.frac[r, a]) + later) * first)
+            cost.append((1.0 + later) * up)
             cost.append((1.0 + TIE_BREAK * (size - k) / size) * down)
             row.append(step)
         d.append(row)
     totals = _rule_rows(problem, d, at, boxes, fund, region_lo.tolist(), region_hi.tolist())
     if region_weight > 0:
         for r in range(n):
+            # |X - V| = |D - F| with F = V - B, written at integer breakpoints like the cells'.
+            offset = float(_snap(at.frac[r].sum()))
+            floor = math.floor(offset)
+            first = problem.add_variable(f"F_{r}", 0, 1)
             up = problem.add_variable(f"U_{r}", 0)
             down = problem.add_variable(f"D_{r}", 0)
-            problem += totals[r] - up + down == float(at.frac[r].sum())
-            cost.append(region_weight * (up + down))
+            problem += totals[r] - first - up + down == floor
+            slope = 1.0 - 2.0 * (offset - floor)
+            cost.append(region_weight * (slope * first + up + down))
     problem.setObjective(pulp.lpSum(cost))
     outcome = solve_integer(problem, time_limit, mip_abs_gap=0.0)
     if outcome is LpOutcome.INFEASIBLE:
         return None
+    if outcome is LpOutcome.TIME_LIMIT:
+        raise DeadlineExceededError("the time limit ran out while rounding to whole units")
     if outcome is not LpOutcome.OPTIMAL:
         raise SolverError(f"the integer rounding program ended {outcome}")
     steps = np.array([[round(v.varValue or 0.0) for v in row] for row in d], dtype=np.int64)
@@ -529,6 +544,8 @@ def _shortfalls(
         problem += d[r][a] + slack(RuleFamily.CELL_MINIMUM, key) - s * totals[r] >= rhs
     problem.setObjective(pulp.lpSum(e for e, _, _ in slacks))
     outcome = solve_integer(problem, time_limit)
+    if outcome is LpOutcome.TIME_LIMIT:
+        raise DeadlineExceededError("the time limit ran out while rounding to whole units")
     if outcome is not LpOutcome.OPTIMAL:
         raise SolverError(f"the integer rounding diagnosis ended {outcome}")
     out = []
