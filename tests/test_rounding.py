@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
+from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -17,6 +20,7 @@ from optimizer.domain import Axis, Band, CellMinimum, RegionBound, RuleFamily, R
 from optimizer.errors import InfeasibleError
 from optimizer.formula import compute_targets
 from optimizer.model import ModelData, build_model_data, violations
+from optimizer.objectives import RulesInfeasible, optimise
 from optimizer.pipeline import allocate
 from optimizer.rounding import WholeUnitsInfeasible, apportion, round_cells
 from tests.conftest import regions, scenario
@@ -277,12 +281,15 @@ def exact_breaks(cells: list[list[int]], data: ModelData) -> list[str]:
     return out
 
 
-def whole_unit_plan_exists(data: ModelData) -> bool:
+def whole_unit_plan_exists(
+    data: ModelData, windows: Sequence[tuple[int, int]] | None = None
+) -> bool:
     """Brute force: does any plan in whole units keep every rule? (Small cases only.)
 
-    Region by region, every integer row keeping the region's box and its cells' minimums
-    (amounts and exact shares), carrying the set of reachable axis totals; at the end, is a
-    vector of axis totals within the axis bounds and summing to the fund reachable?
+    Region by region, every integer row keeping the region's box (narrowed to ``windows[r]``,
+    in units, when given) and its cells' minimums (amounts and exact shares), carrying the set
+    of reachable axis totals; at the end, is a vector of axis totals within the axis bounds and
+    summing to the fund reachable?
     """
     unit = data.unit
     m = data.m
@@ -290,9 +297,11 @@ def whole_unit_plan_exists(data: ModelData) -> bool:
     lo_axis = [v // unit for v in data.axis_lower] if m > 1 else [data.fund // unit]
     reachable = {(0,) * m}
     for r in range(data.n):
-        lo, hi = data.region_box(r)
+        lo, hi = (v // unit for v in data.region_box(r))
+        if windows is not None:
+            lo, hi = max(lo, windows[r][0]), min(hi, windows[r][1])
         rows = []
-        for total in range(lo // unit, hi // unit + 1):
+        for total in range(lo, hi + 1):
             for row in itertools.product(range(total + 1), repeat=m - 1):
                 last = total - sum(row)
                 if last < 0:
@@ -404,3 +413,25 @@ def test_integer_program_keeps_every_rule_at_any_scale(offset: int) -> None:
     assert exact_breaks(got, data) == []
     assert [sum(row) for row in got] == [10 + 2 * offset] * 3
     assert np.all(np.abs(np.array(got, dtype=float) - cells) < 1)
+
+
+@pytest.mark.parametrize("seed", range(0, 120, 2))
+def test_region_totals_stay_within_one_unit_of_the_lp_when_they_can(seed: int) -> None:
+    """Small stressed cases: whenever brute force finds a plan with every region total within
+    one unit of the LP's, the rounded plan's region totals are within one unit too."""
+    s = stressed_scenario(seed, small=True)
+    s = replace(s, axes=tuple(sorted(s.axes, key=lambda a: a.id)))
+    data = build_model_data(s, compute_targets(s))
+    try:
+        lp = optimise(data, s.objective, None).cells
+    except RulesInfeasible:
+        return
+    totals = lp.sum(axis=1) / data.unit
+    near = np.where(np.abs(totals - np.rint(totals)) < 1e-3, np.rint(totals), totals)
+    windows = [(math.floor(v), math.ceil(v)) for v in near.tolist()]
+    if not whole_unit_plan_exists(data, windows):
+        return
+    got = round_cells(lp, data)
+    assert exact_breaks(got, data) == []
+    for (lo, hi), row in zip(windows, got, strict=True):
+        assert lo <= sum(row) // data.unit <= hi
