@@ -202,7 +202,10 @@ def round_cells(
         exact = _round_exact(
             value, boxes, fund, boxes.region_lo, boxes.region_hi, float(2 * data.m), time_limit
         )
-    if exact is None or not _holds(exact, boxes, fund):
+    if exact is None:
+        # The elastic program found a plan with no slack: only numerical trouble gets here.
+        raise SolverError("the integer rounding programs disagree on whether a plan exists")
+    if not _holds(exact, boxes, fund):
         raise SolverError("the integer rounding program's plan fails our exact re-check")
     return _pesos(exact, unit)
 
