@@ -10,10 +10,12 @@ X[r] = sum_a x[r,a], axis totals Y[a] = sum_r x[r,a], fund F.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +39,18 @@ def _units_ceil(value: Decimal, unit: int) -> int:
 def _dec(x: float | int) -> Decimal:
     # repr() keeps the decimal the planner wrote (0.1 stays 0.1, not 0.1000000000000000055...).
     return Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
+
+
+@functools.cache
+def share_fraction(share: float) -> Fraction:
+    """The share as the planner wrote it, exactly: 0.07 is 7/100, not the float's binary value."""
+    return Fraction(_dec(share))
+
+
+def share_minimum(share: float, total: int) -> int:
+    """ceil(s X) in exact arithmetic: the least whole amount that is at least ``share`` of ``total``."""
+    exact = share_fraction(share)
+    return -((-exact.numerator * total) // exact.denominator)
 
 
 @dataclass(frozen=True)
@@ -553,7 +567,9 @@ def unit_values(units: UnitRows, values: FloatArray, which: Sequence[int]) -> di
 def violations(cells: Sequence[Sequence[float]], data: ModelData, tol: float = 0.0) -> list[str]:
     """Every rule the allocation breaks by more than ``tol`` pesos (empty: all hold).
 
-    Used on the LP solution (with a tolerance) and on the integer pesos (exactly).
+    Used on the LP solution (with a tolerance) and on the integer pesos (exactly: with
+    ``tol == 0`` a share-of-region minimum is compared in exact arithmetic against the share the
+    planner wrote, so 7 of 100 meets a 0.07 share although the float ``0.07 * 100`` is above 7).
     """
     found: list[str] = []
     n, m = data.n, data.m
@@ -579,7 +595,12 @@ def violations(cells: Sequence[Sequence[float]], data: ModelData, tol: float = 0
     for r in range(n):
         for a in range(m):
             v = cells[r][a]
-            need = max(data.cell_min[r][a], data.cell_min_share[r][a] * totals[r], 0)
+            share = data.cell_min_share[r][a]
+            total = totals[r]
+            if tol == 0 and share > 0 and isinstance(total, int):
+                need: float = max(data.cell_min[r][a], share_minimum(share, total), 0)
+            else:
+                need = max(data.cell_min[r][a], share * totals[r], 0)
             if v < need - tol:
                 found.append(f"cell {data.regions[r]}/{data.axes[a]}: {v} < minimum {need}")
             if tol == 0 and (v % data.unit != 0):

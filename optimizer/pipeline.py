@@ -9,6 +9,7 @@ import functools
 import hashlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
@@ -17,17 +18,19 @@ from optimizer.domain import (
     AllocateOptions,
     AllocationPlan,
     Cell,
+    Conflict,
+    Language,
     Scenario,
     SolveStats,
     SolveStatus,
     canonical_json,
 )
 from optimizer.errors import InfeasibleError, ScenarioError, SolverError
-from optimizer.explain import diagnose, justify, pesos, precheck_conflicts
+from optimizer.explain import diagnose, family_text, justify, pesos, precheck_conflicts
 from optimizer.formula import compute_targets
-from optimizer.model import build_model_data, violations
+from optimizer.model import ModelData, build_model_data, violations
 from optimizer.objectives import RulesInfeasible, optimise
-from optimizer.rounding import round_cells
+from optimizer.rounding import Shortfall, WholeUnitsInfeasible, round_cells
 from optimizer.solve import solver_version
 
 logger = logging.getLogger(__name__)
@@ -49,6 +52,30 @@ def _package_versions() -> dict[str, str]:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = "unknown"
+    return out
+
+
+def whole_unit_conflicts(shortfalls: Sequence[Shortfall], data: ModelData) -> list[Conflict]:
+    """The rounding's shortfalls as conflicts, one per rule family (like ``diagnose``)."""
+    by_family: dict[str, list[Shortfall]] = {}
+    for s in shortfalls:
+        by_family.setdefault(str(s.family), []).append(s)
+    out = []
+    for family in sorted(by_family):
+        items = by_family[family]
+        amount = sum(s.amount for s in items)
+        where = ", ".join(f"{s.key} by {pesos(s.amount)}" for s in items[:6])
+        if len(items) > 6:
+            where += f" and {len(items) - 6} more"
+        text = family_text(family, Language.EN)
+        out.append(
+            Conflict(
+                family,
+                amount,
+                f"{text} must give way by {pesos(amount)} in whole units of {pesos(data.unit)} "
+                f"({where})",
+            )
+        )
     return out
 
 
@@ -88,7 +115,7 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     scenario = replace(scenario, regions=tuple(sorted(scenario.regions, key=lambda r: r.code)))
     objective = options.objective or scenario.objective
     stages: dict[str, float] = {}
-    clock = time.perf_counter()
+    clock = started = time.perf_counter()
 
     def lap(stage: str) -> None:
         nonlocal clock
@@ -100,6 +127,10 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     if any(p.severity == "error" for p in problems):
         raise ScenarioError(problems)
     lap("checks")
+    # The same for axes, by id; but a planner lists axes in the order of the programme (P1 ..
+    # P10), so the plan's cells and axis rows go back to the caller's order at the end.
+    caller = scenario
+    scenario = replace(scenario, axes=tuple(sorted(scenario.axes, key=lambda a: a.id)))
     targets = compute_targets(scenario)
     data = build_model_data(scenario, targets)
     lap("targets")
@@ -124,7 +155,19 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     if broken:
         raise SolverError("the solver's plan fails our re-check: " + "; ".join(broken[:5]))
     lap("verify")
-    cells = round_cells(optimum.cells, data)
+    try:
+        left = None
+        if options.time_limit is not None:
+            left = max(options.time_limit - (time.perf_counter() - started), 0.001)
+        cells = round_cells(optimum.cells, data, left)
+    except WholeUnitsInfeasible as err:
+        conflicts = whole_unit_conflicts(err.shortfalls, data)
+        total = sum(c.amount for c in conflicts)
+        raise InfeasibleError(
+            f"the rules hold in fractions of the rounding unit ({pesos(data.unit)}) but not in "
+            f"whole units; they must give way by {pesos(total)} in total",
+            conflicts,
+        ) from None
     broken = violations(cells, data)
     if broken:
         raise SolverError("the rounded plan fails our re-check: " + "; ".join(broken[:5]))
@@ -134,6 +177,8 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     )
     lap("justify")
     m = data.m
+    position = {axis: a for a, axis in enumerate(data.axes)}
+    order = [position[axis.id] for axis in caller.effective_axes]
     plan_cells = tuple(
         Cell(
             region=data.regions[r],
@@ -142,8 +187,9 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
             target=flat_targets[r * m + a],
         )
         for r in range(data.n)
-        for a in range(m)
+        for a in order
     )
+    axes = tuple(axes[a] for a in order)
     stats = SolveStats(
         status=SolveStatus.OPTIMAL,
         objective=objective,
@@ -152,7 +198,7 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         stage_seconds=stages,
         solver=solver_version(),
         versions=package_versions(),
-        input_sha256=input_sha256(scenario),
+        input_sha256=input_sha256(caller),
     )
     logger.info("allocated %s in %d LP solve(s)", scenario.name, optimum.lp_solves)
     return AllocationPlan(

@@ -346,11 +346,15 @@ def solve(model: LpModel, time_limit: float | None = None) -> LpResult:
     )
 
 
-def solve_integer(problem: pulp.LpProblem, time_limit: float | None = None) -> LpOutcome:
+def solve_integer(
+    problem: pulp.LpProblem, time_limit: float | None = None, **options: float
+) -> LpOutcome:
     """Solve a small integer program (the exact rounding fallback) with HiGHS in-process.
 
     Same fixed options as the LPs (one thread, fixed seed, no output); values are written back
     into the problem's variables. A MIP that stops at its time limit is not optimal.
+    ``options`` are further HiGHS options (``mip_abs_gap=0.0`` for a tie-break below HiGHS'
+    default absolute gap).
     """
     _swallow_banner()
     solver = pulp.HiGHS(
@@ -360,6 +364,7 @@ def solve_integer(problem: pulp.LpProblem, time_limit: float | None = None) -> L
         random_seed=0,
         log_to_console=False,
         mip_rel_gap=0.0,
+        **options,
     )
     problem.solve(solver)
     return STATUS_TABLE.get((problem.status, problem.sol_status), LpOutcome.UNKNOWN)

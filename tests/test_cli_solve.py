@@ -9,6 +9,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from textwrap import dedent
 
 import pytest
 
@@ -205,3 +206,46 @@ def test_report_writes_self_contained_html(
     assert "Michoacán" in html
     assert "<script" not in html
     assert html.count("<details>") == 32
+
+
+def test_no_whole_peso_plan_exits_3_naming_the_minimum(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Shares of 50 % + 50 % of a region pinned at 11 pesos: exit 3 (not 4), a peso short named."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "regions.csv").write_text(
+        "cve_ent,entidad,poblacion,asignacion_anterior\n01,Norte,1,11\n02,Sur,1,9\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "scenario.yaml").write_text(
+        dedent(
+            """\
+            format_version: 1
+            name: odd-totals
+            fund: {name: Fondo, fiscal_year: 2026, total: 20, currency: MXN, rounding_unit: 1}
+            regions:
+              file: data/regions.csv
+              code: cve_ent
+              name: entidad
+              previous_allocation: asignacion_anterior
+              population: poblacion
+            criteria:
+              - {indicator: poblacion, weight: 1.0, direction: higher_needs_more,
+                 normalisation: share, label_es: Población, label_en: Population}
+            axes:
+              - {id: A, name_es: A, share_min: 0.0, share_max: 1.0}
+              - {id: B, name_es: B, share_min: 0.0, share_max: 1.0}
+            rules:
+              band: {lower: 0.0, upper: 0.0}
+              cell_minimums:
+                - {axis: A, region: "*", share: 0.5}
+                - {axis: B, region: "*", share: 0.5}
+            """
+        ),
+        encoding="utf-8",
+    )
+    assert main(["solve", str(tmp_path / "scenario.yaml")]) == EXIT_INFEASIBLE
+    err = capsys.readouterr().err
+    assert "not in whole units" in err
+    assert "01/A by $1" in err
+    assert "Traceback" not in err

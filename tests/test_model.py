@@ -134,7 +134,7 @@ def test_violations_names_every_broken_rule() -> None:
     assert "band_cap 01: 600005 > 480000" in text
     assert "band_floor 02: 390010 < 500000" in text
     assert "axis a: 350010 outside [200000, 400000]" not in text
-    assert "cell 01/b: 250005 < minimum 300002.5" in text
+    assert "cell 01/b: 250005 < minimum 300003" in text  # ceil(0.5 x 600,005)
     assert "cell 01/b: not a multiple of the unit" in text
     assert len(found) == 5
 

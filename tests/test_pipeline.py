@@ -7,12 +7,14 @@ keeps regions that no rule holds on one common ratio lambda to their targets.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import pytest
 
 from optimizer.domain import (
     AllocateOptions,
+    AllocationPlan,
     Axis,
     Band,
     CellMinimum,
@@ -30,6 +32,7 @@ from optimizer.domain import (
 from optimizer.errors import InfeasibleError, ScenarioError
 from optimizer.pipeline import allocate
 from tests.conftest import amounts, axis_column, cell_map, region_totals, regions, scenario
+from tests.test_rounding import stressed_scenario
 
 NEEDS = (1, 2, 5)
 
@@ -533,3 +536,39 @@ def test_region_order_does_not_change_the_rounded_cells() -> None:
     by_code = {r.code: r for r in s.regions}
     shuffled = replace(s, regions=tuple(by_code[c] for c in ("06", "01", "04", "05", "03", "02")))
     assert cell_map(allocate(shuffled)) == cell_map(allocate(s))
+
+
+def _cells_by_id(plan: AllocationPlan) -> dict[tuple[str, str], int]:
+    return {(c.region, c.axis): c.amount for c in plan.cells}
+
+
+def test_axis_order_does_not_move_a_peso() -> None:
+    """Ties go by axis id: 10 pesos over 3 x 3 equal cells give the same cells in any axis order.
+
+    Every cell's LP value is 10/9; the peso left after the floors goes to the first region's
+    first axis by id (a), whatever order the axes are listed in, and the plan keeps the
+    caller's order for its cells and axis rows.
+    """
+    axes = tuple(Axis(k, k.upper()) for k in "abc")
+    base = scenario(regions([1, 1, 1]), fund=10, axes=axes)
+    first = allocate(base)
+    for permuted in itertools.permutations(axes):
+        plan = allocate(replace(base, axes=permuted))
+        assert _cells_by_id(plan) == _cells_by_id(first)
+        assert [a.id for a in plan.axes] == [a.id for a in permuted]
+        assert [c.axis for c in plan.cells[:3]] == [a.id for a in permuted]
+    assert _cells_by_id(first)[("01", "a")] == 2
+
+
+@pytest.mark.parametrize("seed", range(0, 40, 3))
+def test_stressed_plans_do_not_depend_on_the_axis_order(seed: int) -> None:
+    """Stressed scenarios (shares binding, integer program in play) with reversed axes: same cells."""
+    s = stressed_scenario(seed)
+    reverse = replace(s, axes=tuple(reversed(s.axes)))
+    try:
+        expected = _cells_by_id(allocate(s))
+    except InfeasibleError:
+        with pytest.raises(InfeasibleError):
+            allocate(reverse)
+        return
+    assert _cells_by_id(allocate(reverse)) == expected

@@ -257,6 +257,27 @@ def test_failed_precondition_names_each_conflict_in_pesos(
     _assert_still_serving(channel)
 
 
+def test_no_whole_peso_plan_is_failed_precondition(
+    stub: pb_grpc.AllocationServiceStub,
+    channel: grpc.Channel,
+) -> None:
+    """Shares of 50 % + 50 % of a region pinned at an odd total: FAILED_PRECONDITION, not INTERNAL.
+
+    The LP keeps every rule in fractions; no whole-peso plan does (01 is pinned at 300,000,001),
+    so the call fails as infeasible criteria naming the priority minimum a peso short.
+    """
+    scenario = small_scenario(fund=950_000_001, band_upper=0.0)
+    scenario.regions[0].previous = 300_000_001
+    for axis in ("A", "B"):
+        scenario.rules.cell_minimums.append(pb.CellMinimum(axis=axis, region="*", share=0.5))
+    err = _error(lambda: _allocate(stub, scenario))
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
+    failure = _details(err, error_details_pb2.PreconditionFailure)
+    descriptions = [v.description for v in failure.violations]  # type: ignore[attr-defined]
+    assert any("whole units" in d and "01/" in d and "$1" in d for d in descriptions)
+    _assert_still_serving(channel)
+
+
 def test_not_found_for_unknown_run_id(stub: pb_grpc.AllocationServiceStub) -> None:
     """GetAllocation of an unknown run id is NOT_FOUND."""
     err = _error(lambda: stub.GetAllocation(pb.GetAllocationRequest(run_id="nope"), timeout=5))
