@@ -119,8 +119,7 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     build = min(optimum.build_seconds, stages["solve"])
     stages["build"] = round(build, 6)
     stages["solve"] = round(stages["solve"] - build, 6)
-    float_cells = [[float(v) for v in row] for row in optimum.cells]
-    broken = violations(float_cells, data, tol=max(1.0, 1e-6 * data.fund / 1e4) * data.unit)
+    broken = violations(optimum.cells, data, tol=max(1.0, 1e-6 * data.fund / 1e4) * data.unit)
     if broken:
         raise SolverError("the solver's plan fails our re-check: " + "; ".join(broken[:5]))
     lap("verify")
