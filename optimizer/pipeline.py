@@ -128,11 +128,12 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     if broken:
         raise SolverError("the rounded plan fails our re-check: " + "; ".join(broken[:5]))
     lap("round")
-    regions, axes, justifications, flat_targets = justify(
+    regions, axes, justifications, cell_targets = justify(
         scenario, data, cells, optimum.duals, optimum.registry, options.language
     )
     lap("justify")
     m = data.m
+    flat_targets = cell_targets.ravel().tolist()
     plan_cells = tuple(
         Cell(
             region=data.regions[r],
