@@ -90,8 +90,7 @@ def family_text(family: RuleFamily | str, language: Language) -> str:
 
 def pesos(amount: int) -> str:
     """``$1,234,567`` with a sign for negatives."""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,}"
+    return f"-${-amount:,}" if amount < 0 else f"${amount:,}"
 
 
 def apportion_rows(values: FloatArray, totals: Sequence[int]) -> IntArray:
@@ -226,7 +225,11 @@ def justify(
     by_name = np.argsort(np.argsort(np.array(sources), kind="stable"), kind="stable")
     top = np.lexsort((np.broadcast_to(by_name, parts.shape), -parts), axis=1)[:, :3].tolist()
     parts_list = parts.tolist()
-    source_rows = [(s, labels.get(s, s), weights.get(s, 0.0)) for s in sources]
+    source_columns = (
+        sources,
+        [labels.get(s, s) for s in sources],
+        [weights.get(s, 0.0) for s in sources],
+    )
 
     per_capita: list[float | None] = []
     for region, total in zip(scenario.regions, total_list, strict=True):
@@ -260,10 +263,8 @@ def justify(
     justifications: list[Justification] = []
     boxes = data.region_boxes
     for r, region in enumerate(scenario.regions):
-        contributions = tuple(
-            Contribution(source=s, label=label, weight=weight, amount=amount)
-            for (s, label, weight), amount in zip(source_rows, parts_list[r], strict=True)
-        )
+        # Contribution(source, label, weight, amount), one per source, in the sources' order.
+        contributions = tuple(map(Contribution, *source_columns, parts_list[r]))
         rules = tuple(binding[r])
         main = None
         if rules:
