@@ -116,12 +116,15 @@ def plan_by_fields(plan: AllocationPlan) -> pb.Allocation:
 
 
 def assert_same_message(plan: AllocationPlan) -> None:
-    """plan_into_proto and the field-by-field message are equal and serialise to equal bytes."""
-    fast = pb.Allocation()
-    plan_into_proto(plan, fast)
+    """plan_into_proto, both ways, and the plain message are equal and serialise to equal bytes."""
     plain = plan_by_fields(plan)
-    assert fast == plain
-    assert fast.SerializeToString(deterministic=True) == plain.SerializeToString(deterministic=True)
+    for bulk in (True, False, None):
+        fast = pb.Allocation()
+        plan_into_proto(plan, fast, bulk=bulk)
+        assert fast == plain
+        assert fast.SerializeToString(deterministic=True) == plain.SerializeToString(
+            deterministic=True
+        )
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.parent.name)

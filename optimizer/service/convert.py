@@ -291,23 +291,31 @@ def conflict_to_proto(conflict: Conflict) -> pb.Conflict:
     )
 
 
-def plan_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
+BULK_CELLS = 2_000
+"""From this many cells on, ``plan_into_proto`` writes the wire format (see there)."""
+
+
+def plan_into_proto(plan: AllocationPlan, out: pb.Allocation, bulk: bool | None = None) -> None:
     """Fill the plan part of ``out`` (cells, summaries, justifications, statistics).
 
-    The many small messages (a cell per region and axis, a justification with its
-    contributions per region) are written in the protobuf wire format and parsed by the
-    message in one ``MergeFromString``: building them one Python object at a time cost more
-    than the whole allocation at municipal scale. The message is the one field-by-field
-    construction gives (``tests/test_protos.py`` compares both).
+    A large plan's many small messages (a cell per region and axis, a justification with its
+    contributions per region) are written in the protobuf wire format with array operations
+    and parsed by the message in one ``MergeFromString``: building them one Python object at
+    a time cost more than the whole allocation at municipal scale. A small plan is built
+    field by field, which is faster below ``BULK_CELLS`` cells. Both give the same message
+    (``tests/test_convert.py``); ``bulk`` forces one way.
     """
     out.scenario = plan.scenario
     out.fund.CopyFrom(fund_to_proto(plan.fund))
     out.language = LANGUAGES_OUT[plan.language]
-    out.MergeFromString(
-        _cells_wire(plan.cells)
-        + _regions_wire(plan.regions)
-        + _justifications_wire(plan.justifications)
-    )
+    if bulk if bulk is not None else len(plan.cells) >= BULK_CELLS:
+        out.MergeFromString(
+            _cells_wire(plan.cells)
+            + _regions_wire(plan.regions)
+            + _justifications_wire(plan.justifications)
+        )
+    else:
+        _fields_into_proto(plan, out)
     for a in plan.axes:
         out.axes.append(
             pb.AxisSummary(
@@ -333,6 +341,59 @@ def plan_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
             input_sha256=s.input_sha256,
         )
     )
+
+
+def _fields_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
+    """Cells, region rows and justifications one message at a time."""
+    out.cells.extend(
+        pb.Cell(region=c.region, axis=c.axis, amount=c.amount, target=c.target) for c in plan.cells
+    )
+    for r in plan.regions:
+        out.regions.append(
+            pb.RegionSummary(
+                code=r.code,
+                name=r.name,
+                target=r.target,
+                amount=r.amount,
+                previous=r.previous,
+                lower=r.lower,
+                upper=r.upper,
+                main_rule=r.main_rule,
+            )
+        )
+    for j in plan.justifications:
+        out.justifications.append(
+            pb.Justification(
+                region=j.region,
+                target=j.target,
+                amount=j.amount,
+                contributions=[
+                    pb.Contribution(
+                        source=c.source, label=c.label, weight=c.weight, amount=c.amount
+                    )
+                    for c in j.contributions
+                ],
+                adjustments=[
+                    pb.Adjustment(cause=str(a.cause), amount=a.amount) for a in j.adjustments
+                ],
+                binding=[
+                    pb.BindingRule(
+                        family=str(b.family),
+                        key=b.key,
+                        description=b.description,
+                        bound=b.bound,
+                        marginal_value=b.marginal_value,
+                    )
+                    for b in j.binding
+                ],
+                previous=j.previous,
+                change=j.change,
+                change_pct=j.change_pct,
+                per_capita=j.per_capita,
+                per_capita_rank=j.per_capita_rank,
+                text=j.text,
+            )
+        )
 
 
 # --------------------------------------------------------------------------------------------
