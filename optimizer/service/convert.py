@@ -345,9 +345,17 @@ def plan_into_proto(plan: AllocationPlan, out: pb.Allocation, bulk: bool | None 
 
 def _fields_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
     """Cells, region rows and justifications one message at a time."""
-    out.cells.extend(
-        pb.Cell(region=c.region, axis=c.axis, amount=c.amount, target=c.target) for c in plan.cells
-    )
+    cells = plan.cells
+    if isinstance(cells, CellTable):  # straight from the columns, no Cell objects
+        m = len(cells.axes)
+        out.cells.extend(
+            pb.Cell(region=cells.regions[k // m], axis=cells.axes[k % m], amount=x, target=t)
+            for k, (x, t) in enumerate(zip(cells.amounts, cells.targets, strict=True))
+        )
+    else:
+        out.cells.extend(
+            pb.Cell(region=c.region, axis=c.axis, amount=c.amount, target=c.target) for c in cells
+        )
     for r in plan.regions:
         out.regions.append(
             pb.RegionSummary(
