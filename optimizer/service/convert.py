@@ -445,23 +445,9 @@ def _text(number: int, value: str) -> bytes:
     return _key(number, 2) + (_SMALL[size] if size < 0x80 else _varint(size)) + data
 
 
-def _integer(number: int, value: int | None, optional: bool = False) -> bytes:
-    if value is None or (not value and not optional):
-        return b""
-    return _key(number, 0) + _varint(value)
-
-
-def _double(number: int, value: float | None, optional: bool = False) -> bytes:
-    if value is None:
-        return b""
-    data = _DOUBLE.pack(value)
-    if not optional and data == b"\0" * 8:  # +0.0 is the default; -0.0 is a value
-        return b""
-    return _key(number, 1) + data
-
-
-def _message(number: int, payload: bytes) -> bytes:
-    return _key(number, 2) + _varint(len(payload)) + payload
+def _double(number: int, data: bytes) -> bytes:
+    """A double field from its 8 little-endian bytes; +0.0 (all zero) is the default."""
+    return b"" if data == bytes(8) else _key(number, 1) + data
 
 
 # Each helper below returns a "part": one field of every item as a byte matrix, a row per item
@@ -639,9 +625,7 @@ def _justifications_wire(rows: Sequence[Justification]) -> bytes:
             head = (c.source, c.label, _DOUBLE.pack(c.weight))
             which.append(heads.setdefault(head, len(heads)))
             amounts.append(c.amount)
-    prefix = _pieces(
-        [_text(1, s) + _text(2, label) + _double(3, _DOUBLE.unpack(w)[0]) for s, label, w in heads]
-    )
+    prefix = _pieces([_text(1, s) + _text(2, label) + _double(3, w) for s, label, w in heads])
     contributions = _messages(
         4,
         [_pick(prefix, np.array(which, dtype=np.int64)), _varints(4, np.array(amounts, np.int64))],
