@@ -451,7 +451,7 @@ def justification_text(name: str, j: Justification, language: Language, n: int) 
 def precheck_conflicts(data: ModelData) -> list[Conflict]:
     """Cheap arithmetic reasons why the rules cannot hold together."""
     found: list[Conflict] = []
-    boxes = [data.region_box(r) for r in range(data.n)]
+    boxes = data.region_boxes
     floors = sum(lo for lo, _ in boxes)
     caps = sum(hi for _, hi in boxes)
     if floors > data.fund:
@@ -491,8 +491,9 @@ def precheck_conflicts(data: ModelData) -> list[Conflict]:
                     f"the axis minimum shares add up to {pesos(lo_sum)}, {pesos(lo_sum - data.fund)} more than the fund",
                 )
             )
+        needs = data.arrays.cell_min.sum(axis=0).tolist()  # exact: integer pesos
         for a, axis in enumerate(data.axes):
-            need = sum(data.cell_min[r][a] for r in range(data.n))
+            need = needs[a]
             if need > data.axis_upper[a]:
                 found.append(
                     Conflict(

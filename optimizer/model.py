@@ -153,15 +153,16 @@ def build_model_data(scenario: Scenario, targets: Targets) -> ModelData:
     upper: dict[RuleFamily, list[int | None]] = {}
     if rules.band is not None:
         band = rules.band
+        # The factors are the same Decimals for every region: parsed once, not once per region.
         if band.lower is not None:
+            factor = 1 + _dec(band.lower)
             lower[RuleFamily.BAND_FLOOR] = [
-                _units_ceil(_dec(r.previous or 0) * (1 + _dec(band.lower)), unit)
-                for r in scenario.regions
+                _units_ceil(_dec(r.previous or 0) * factor, unit) for r in scenario.regions
             ]
         if band.upper is not None:
+            factor = 1 + _dec(band.upper)
             upper[RuleFamily.BAND_CAP] = [
-                _units_floor(_dec(r.previous or 0) * (1 + _dec(band.upper)), unit)
-                for r in scenario.regions
+                _units_floor(_dec(r.previous or 0) * factor, unit) for r in scenario.regions
             ]
     if rules.region_floors:
         lower[RuleFamily.REGION_FLOOR] = _region_bounds(rules.region_floors, scenario, upper=False)
