@@ -29,10 +29,18 @@ PER_STATE = (
 
 
 def _codes(regions: int) -> list[str]:
-    """INEGI-like 5-digit codes; the real frame for 2,469, a proportional subset otherwise."""
+    """INEGI-like 5-digit codes; the real frame for 2,469, a proportional subset below it.
+
+    Above 2,469 (a stress size, not a real frame): 6-digit codes, state + 4-digit number, the
+    states' counts scaled up in proportion.
+    """
     codes = [f"{s + 1:02d}{m + 1:03d}" for s, count in enumerate(PER_STATE) for m in range(count)]
     assert len(codes) == MUNICIPALITIES
-    if regions >= len(codes):
+    if regions > len(codes):
+        counts = [count * regions // MUNICIPALITIES for count in PER_STATE]
+        counts[-1] += regions - sum(counts)
+        return [f"{s + 1:02d}{m + 1:04d}" for s, count in enumerate(counts) for m in range(count)]
+    if regions == len(codes):
         return codes
     step = len(codes) / regions
     return [codes[int(i * step)] for i in range(regions)]

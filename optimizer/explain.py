@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
 import pulp
 
 from optimizer.domain import (
@@ -22,7 +24,7 @@ from optimizer.domain import (
     RuleFamily,
     Scenario,
 )
-from optimizer.formula import BASE_SOURCE
+from optimizer.formula import BASE_SOURCE, FloatArray
 from optimizer.model import (
     LOWER_FAMILIES,
     UPPER_FAMILIES,
@@ -31,10 +33,11 @@ from optimizer.model import (
     add_rule_constraints,
     create_model,
 )
-from optimizer.rounding import apportion
 from optimizer.solve import LpOutcome, solve
 
 PER_MILLION = 1_000_000
+
+IntArray = npt.NDArray[np.int64]
 
 FAMILY_TEXT: dict[str, dict[Language, str]] = {
     RuleFamily.FUND_TOTAL: {Language.ES: "total del fondo", Language.EN: "fund total"},
@@ -87,91 +90,118 @@ def family_text(family: RuleFamily | str, language: Language) -> str:
 
 def pesos(amount: int) -> str:
     """``$1,234,567`` with a sign for negatives."""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,}"
+    return f"-${-amount:,}" if amount < 0 else f"${amount:,}"
 
 
-def _by_key(registry: dict[str, ConstraintInfo]) -> dict[str, list[tuple[str, ConstraintInfo]]]:
-    """Registry entries grouped by key, each group in registry order (one pass, not one per region)."""
-    out: dict[str, list[tuple[str, ConstraintInfo]]] = {}
-    for name, info in registry.items():
-        out.setdefault(info.key, []).append((name, info))
+def apportion_rows(values: FloatArray, totals: Sequence[int]) -> IntArray:
+    """``apportion(values[i], totals[i])`` for every row ``i`` at once, to the same peso.
+
+    Largest remainder, ties to the earlier position, exactly as
+    :func:`optimizer.rounding.apportion` computes it (the weights are summed with ``sum()``
+    as it does, the shares are the same float operations, and a stable sort breaks the ties),
+    so that a justification's contributions and the cells' targets keep their pesos.
+    """
+    rows, width = values.shape
+    out = np.zeros((rows, width), dtype=np.int64)
+    if width == 0:
+        return out
+    weights = np.array([sum(row) for row in values.tolist()], dtype=np.float64)
+    total = np.array(totals, dtype=np.int64)
+    positive = weights > 0
+    # Rows without weight: everything to the first position.
+    out[~positive, 0] = total[~positive]
+    if not positive.any():
+        return out
+    exact = values[positive] * total[positive].astype(np.float64)[:, None] / weights[positive, None]
+    floor = np.floor(exact)
+    share = floor.astype(np.int64)
+    left = total[positive] - share.sum(axis=1)
+    # ``order[:left]`` of the loop, with Python's meaning of a negative or too large ``left``.
+    left = np.where(left < 0, np.maximum(width + left, 0), np.minimum(left, width))
+    order = np.argsort(-(exact - floor), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(width)[None, :], axis=1)
+    share += rank < left[:, None]
+    out[positive] = share
     return out
 
 
-def _binding_for_region(
-    r: int,
-    row: Sequence[int],
+def _region_rules(
     data: ModelData,
+    totals: IntArray,
     duals: dict[str, float],
-    entries: Sequence[tuple[str, ConstraintInfo]],
-) -> list[BindingRule]:
-    """Region-level rules that hold with equality (to the rounding unit) at the plan.
+    registry: dict[str, ConstraintInfo],
+) -> list[list[BindingRule]]:
+    """Per region, the region-level rules that hold with equality (to the rounding unit).
 
-    ``entries``: the registry entries whose key is this region's code, in registry order.
+    In registry order. A region held at the end of its own band in the first level is pinned
+    there by a "level" row; that row's dual is the marginal value of the band (or floor, cap)
+    holding it, added to the first binding rule of the region.
     """
-    code = data.regions[r]
-    total = sum(row)
-    out: list[BindingRule] = []
-    # A region held at the end of its own band in the first level is pinned there by a "level"
-    # row; that row's dual is the marginal value of the band (or floor, cap) holding it.
-    pin_dual = sum(
-        duals.get(name, 0.0)
-        for name, info in entries
-        if info.family == "level" and info.key == code
-    )
-    for name, info in entries:
-        if info.key != code or info.family not in (*LOWER_FAMILIES, *UPPER_FAMILIES):
-            continue
-        if abs(total - info.bound) < data.unit:
-            family = RuleFamily(info.family)
-            out.append(
-                BindingRule(
-                    family=family,
-                    key=code,
-                    description=info.description,
-                    bound=info.bound,
-                    marginal_value=round(
-                        (duals.get(name, 0.0) + pin_dual) / data.scale * PER_MILLION, 12
-                    ),
-                )
+    index = {code: r for r, code in enumerate(data.regions)}
+    families = {*LOWER_FAMILIES, *UPPER_FAMILIES}
+    pin: list[float] = [0] * data.n
+    owner: list[int] = []
+    named: list[tuple[str, ConstraintInfo]] = []
+    for name, info in registry.items():
+        family = info.family
+        if family == "level":
+            r = index.get(info.key)
+            if r is not None:
+                pin[r] = pin[r] + duals.get(name, 0.0)
+        elif family in families:
+            r = index.get(info.key)
+            if r is not None:
+                owner.append(r)
+                named.append((name, info))
+    out: list[list[BindingRule]] = [[] for _ in range(data.n)]
+    if not owner:
+        return out
+    rows = np.array(owner, dtype=np.int64)
+    bounds = np.array([info.bound for _, info in named], dtype=np.int64)
+    binding = np.flatnonzero(np.abs(totals[rows] - bounds) < data.unit).tolist()
+    for k in binding:
+        r = owner[k]
+        name, info = named[k]
+        pin_dual, pin[r] = pin[r], 0.0
+        out[r].append(
+            BindingRule(
+                family=RuleFamily(info.family),
+                key=data.regions[r],
+                description=info.description,
+                bound=info.bound,
+                marginal_value=round(
+                    (duals.get(name, 0.0) + pin_dual) / data.scale * PER_MILLION, 12
+                ),
             )
-            pin_dual = 0.0
-    for a, axis in enumerate(data.axes):
-        if data.cell_min[r][a] > 0 and data.cell_min[r][a] == row[a]:
-            out.append(
-                BindingRule(
-                    RuleFamily.CELL_MINIMUM,
-                    f"{code}/{axis}",
-                    f"minimum of axis {axis}",
-                    data.cell_min[r][a],
-                    0.0,
-                )
-            )
+        )
     return out
 
 
 def justify(
     scenario: Scenario,
     data: ModelData,
-    cells: list[list[int]],
+    cells: npt.ArrayLike,
     duals: dict[str, float],
     registry: dict[str, ConstraintInfo],
     language: Language,
-) -> tuple[tuple[RegionResult, ...], tuple[AxisResult, ...], tuple[Justification, ...], list[int]]:
+) -> tuple[tuple[RegionResult, ...], tuple[AxisResult, ...], tuple[Justification, ...], IntArray]:
     """Region rows, axis rows and one justification per region.
+
+    Every per-cell quantity (targets in pesos, totals, binding minimums, the contributions'
+    pesos and their order) is computed on arrays; the loop over regions only assembles values.
 
     Returns
     -------
     tuple
-        (region results, axis results, justifications, integer cell targets flattened r-major)
+        (region results, axis results, justifications, integer cell targets, shape (n, m))
     """
     targets = data.targets
     n, m = data.n, data.m
-    flat_targets = apportion([float(v) for v in targets.cell.ravel()], data.fund)
-    cell_target = [flat_targets[r * m : (r + 1) * m] for r in range(n)]
-    region_target = [sum(row) for row in cell_target]
-    totals = [sum(row) for row in cells]
+    x = np.asarray(cells, dtype=np.int64).reshape(n, m)
+    cell_target = apportion_rows(targets.cell.reshape(1, -1), [data.fund]).reshape(n, m)
+    region_target = cell_target.sum(axis=1)
+    totals = x.sum(axis=1)
     sources = [BASE_SOURCE] + [s for s in targets.contributions if s != BASE_SOURCE]
     labels = {BASE_SOURCE: "Monto base" if language is Language.ES else "Base amount"}
     weights = {BASE_SOURCE: scenario.base_weight}
@@ -182,62 +212,110 @@ def justify(
         for c in axis.criteria:
             labels.setdefault(c.indicator, c.label(language))
             weights.setdefault(c.indicator, 0.0)
+    target_list = region_target.tolist()
+    total_list = totals.tolist()
+
+    parts = apportion_rows(
+        np.array([targets.contributions[s] for s in sources], dtype=np.float64).T.reshape(
+            n, len(sources)
+        ),
+        target_list,
+    )
+    # The three largest contributions of each text: by pesos, then by source name.
+    by_name = np.argsort(np.argsort(np.array(sources), kind="stable"), kind="stable")
+    top = np.lexsort((np.broadcast_to(by_name, parts.shape), -parts), axis=1)[:, :3].tolist()
+    parts_list = parts.tolist()
+    source_columns = (
+        sources,
+        [labels.get(s, s) for s in sources],
+        [weights.get(s, 0.0) for s in sources],
+    )
 
     per_capita: list[float | None] = []
-    for r, region in enumerate(scenario.regions):
+    for region, total in zip(scenario.regions, total_list, strict=True):
         pop = region.population
-        per_capita.append(round(totals[r] / pop, 2) if pop else None)
+        per_capita.append(round(total / pop, 2) if pop else None)
     ranked = sorted(
         (i for i in range(n) if per_capita[i] is not None),
         key=lambda i: (-(per_capita[i] or 0.0), data.regions[i]),
     )
     rank = {i: k + 1 for k, i in enumerate(ranked)}
 
+    binding = _region_rules(data, totals, duals, registry)
+    at_minimum = np.flatnonzero(
+        ((data.arrays.cell_min > 0) & (data.arrays.cell_min == x)).ravel()
+    ).tolist()
+    for k in at_minimum:
+        r, a = divmod(k, m)
+        axis_id = data.axes[a]
+        binding[r].append(
+            BindingRule(
+                RuleFamily.CELL_MINIMUM,
+                f"{data.regions[r]}/{axis_id}",
+                f"minimum of axis {axis_id}",
+                data.cell_min[r][a],
+                0.0,
+            )
+        )
+
+    words = _Words(language, n)
     region_rows: list[RegionResult] = []
     justifications: list[Justification] = []
-    by_key = _by_key(registry)
+    boxes = data.region_boxes
     for r, region in enumerate(scenario.regions):
-        parts = apportion([float(targets.contributions[s][r]) for s in sources], region_target[r])
-        contributions = tuple(
-            Contribution(source=s, label=labels.get(s, s), weight=weights.get(s, 0.0), amount=p)
-            for s, p in zip(sources, parts, strict=True)
-        )
-        binding = _binding_for_region(r, cells[r], data, duals, by_key.get(region.code, []))
-        families = {b.family for b in binding}
-        main = next((f for f in MAIN_RULE_ORDER if f in families), None)
-        diff = totals[r] - region_target[r]
+        # Contribution(source, label, weight, amount), one per source, in the sources' order.
+        contributions = tuple(map(Contribution, *source_columns, parts_list[r]))
+        rules = tuple(binding[r])
+        main = None
+        if rules:
+            families = {b.family for b in rules}
+            main = next((f for f in MAIN_RULE_ORDER if f in families), None)
+        target, total = target_list[r], total_list[r]
+        diff = total - target
         cause: RuleFamily | str = main if main is not None else "redistribution"
         adjustments = (Adjustment(cause=cause, amount=diff),) if diff else ()
-        lo, hi = data.region_box(r)
+        lo, hi = boxes[r]
         previous = region.previous
-        change = None if previous is None else totals[r] - previous
+        change = None if previous is None else total - previous
         change_pct = (
             None if previous in (None, 0) or change is None else round(100.0 * change / previous, 4)
         )
-        just = Justification(
-            region=region.code,
-            target=region_target[r],
-            amount=totals[r],
-            contributions=contributions,
-            adjustments=adjustments,
-            binding=tuple(binding),
-            previous=previous,
-            change=change,
-            change_pct=change_pct,
-            per_capita=per_capita[r],
-            per_capita_rank=rank.get(r),
-            text="",
+        text = words.text(
+            region.name,
+            region.code,
+            target,
+            total,
+            [contributions[i] for i in top[r]],
+            adjustments,
+            rules,
+            previous,
+            change,
+            change_pct,
+            per_capita[r],
+            rank.get(r),
         )
-        just = Justification(
-            **{**just.__dict__, "text": justification_text(region.name, just, language, n)}
+        justifications.append(
+            Justification(
+                region=region.code,
+                target=target,
+                amount=total,
+                contributions=contributions,
+                adjustments=adjustments,
+                binding=rules,
+                previous=previous,
+                change=change,
+                change_pct=change_pct,
+                per_capita=per_capita[r],
+                per_capita_rank=rank.get(r),
+                text=text,
+            )
         )
-        justifications.append(just)
         region_rows.append(
             RegionResult(
                 code=region.code,
                 name=region.name,
-                target=region_target[r],
-                amount=totals[r],
+                target=target,
+                amount=total,
                 previous=previous,
                 lower=lo if lo > 0 else None,
                 upper=hi if hi < data.fund else None,
@@ -246,9 +324,10 @@ def justify(
         )
 
     axis_rows: list[AxisResult] = []
+    axis_amount = x.sum(axis=0).tolist()
+    axis_target = cell_target.sum(axis=0).tolist()
     for a, axis in enumerate(scenario.effective_axes):
-        amount = sum(cells[r][a] for r in range(n))
-        target = sum(cell_target[r][a] for r in range(n))
+        amount = axis_amount[a]
         lo = data.axis_lower[a] if m > 1 else data.fund
         hi = data.axis_upper[a] if m > 1 else data.fund
         bind: list[str] = []
@@ -260,62 +339,108 @@ def justify(
             AxisResult(
                 id=axis.id,
                 name=axis.name(language),
-                target=target,
+                target=axis_target[a],
                 amount=amount,
                 lower=lo,
                 upper=hi,
                 binding=tuple(bind),
             )
         )
-    return tuple(region_rows), tuple(axis_rows), tuple(justifications), flat_targets
+    return tuple(region_rows), tuple(axis_rows), tuple(justifications), cell_target
+
+
+class _Words:
+    """The sentences of a justification in one language, with their fixed parts prepared once."""
+
+    def __init__(self, language: Language, n: int) -> None:
+        self.es = language is Language.ES
+        self.n = n
+        self.family = {key: texts.get(language, str(key)) for key, texts in FAMILY_TEXT.items()}
+        self.language = language
+
+    def why(self, family: RuleFamily | str) -> str:
+        """Business name of a rule family (``family_text``)."""
+        text = self.family.get(family)
+        return family_text(family, self.language) if text is None else text
+
+    def text(
+        self,
+        name: str,
+        code: str,
+        target: int,
+        amount: int,
+        top: Sequence[Contribution],
+        adjustments: Sequence[Adjustment],
+        binding: Sequence[BindingRule],
+        previous: int | None,
+        change: int | None,
+        change_pct: float | None,
+        per_capita: float | None,
+        rank: int | None,
+    ) -> str:
+        """The paragraph ``justification_text`` writes, from the justification's fields."""
+        es = self.es
+        parts = ", ".join(f"{c.label} {pesos(c.amount)}" for c in top)
+        lines = [
+            (
+                f"{name} ({code}): meta de la fórmula {pesos(target)} (principales aportes: {parts})."
+                if es
+                else f"{name} ({code}): formula target {pesos(target)} (largest contributions: {parts})."
+            ),
+            (f"Asignación final {pesos(amount)}." if es else f"Final allocation {pesos(amount)}."),
+        ]
+        for adj in adjustments:
+            why = self.why(adj.cause)
+            lines.append(
+                f"Ajuste {pesos(adj.amount)} por {why}."
+                if es
+                else f"Adjustment {pesos(adj.amount)} due to the {why}."
+            )
+        for b in binding:
+            lines.append(
+                (
+                    f"Regla activa: {self.why(b.family)} ({pesos(b.bound)}); "
+                    f"valor marginal {b.marginal_value:.6g} por millón de pesos (uno de los valores válidos si el problema es degenerado)."
+                )
+                if es
+                else (
+                    f"Binding rule: {self.why(b.family)} ({pesos(b.bound)}); "
+                    f"marginal value {b.marginal_value:.6g} per million pesos (one valid value if the LP is degenerate)."
+                )
+            )
+        if change is not None and previous is not None:
+            pct = f" ({change_pct:+.2f} %)" if change_pct is not None else ""
+            lines.append(
+                f"Cambio contra la asignación anterior: {pesos(change)}{pct}."
+                if es
+                else f"Change against the previous allocation: {pesos(change)}{pct}."
+            )
+        if per_capita is not None:
+            lines.append(
+                f"{per_capita:,.2f} pesos por habitante (lugar {rank} de {self.n})."
+                if es
+                else f"{per_capita:,.2f} pesos per inhabitant (rank {rank} of {self.n})."
+            )
+        return " ".join(lines)
 
 
 def justification_text(name: str, j: Justification, language: Language, n: int) -> str:
     """A short paragraph built from the structured justification."""
-    es = language is Language.ES
     top = sorted(j.contributions, key=lambda c: (-c.amount, c.source))[:3]
-    parts = ", ".join(f"{c.label} {pesos(c.amount)}" for c in top)
-    lines = [
-        (
-            f"{name} ({j.region}): meta de la fórmula {pesos(j.target)} (principales aportes: {parts})."
-            if es
-            else f"{name} ({j.region}): formula target {pesos(j.target)} (largest contributions: {parts})."
-        ),
-        (f"Asignación final {pesos(j.amount)}." if es else f"Final allocation {pesos(j.amount)}."),
-    ]
-    for adj in j.adjustments:
-        why = family_text(adj.cause, language)
-        lines.append(
-            f"Ajuste {pesos(adj.amount)} por {why}."
-            if es
-            else f"Adjustment {pesos(adj.amount)} due to the {why}."
-        )
-    for b in j.binding:
-        lines.append(
-            (
-                f"Regla activa: {family_text(b.family, language)} ({pesos(b.bound)}); "
-                f"valor marginal {b.marginal_value:.6g} por millón de pesos (uno de los valores válidos si el problema es degenerado)."
-            )
-            if es
-            else (
-                f"Binding rule: {family_text(b.family, language)} ({pesos(b.bound)}); "
-                f"marginal value {b.marginal_value:.6g} per million pesos (one valid value if the LP is degenerate)."
-            )
-        )
-    if j.change is not None and j.previous is not None:
-        pct = f" ({j.change_pct:+.2f} %)" if j.change_pct is not None else ""
-        lines.append(
-            f"Cambio contra la asignación anterior: {pesos(j.change)}{pct}."
-            if es
-            else f"Change against the previous allocation: {pesos(j.change)}{pct}."
-        )
-    if j.per_capita is not None:
-        lines.append(
-            f"{j.per_capita:,.2f} pesos por habitante (lugar {j.per_capita_rank} de {n})."
-            if es
-            else f"{j.per_capita:,.2f} pesos per inhabitant (rank {j.per_capita_rank} of {n})."
-        )
-    return " ".join(lines)
+    return _Words(language, n).text(
+        name,
+        j.region,
+        j.target,
+        j.amount,
+        top,
+        j.adjustments,
+        j.binding,
+        j.previous,
+        j.change,
+        j.change_pct,
+        j.per_capita,
+        j.per_capita_rank,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,7 +451,7 @@ def justification_text(name: str, j: Justification, language: Language, n: int) 
 def precheck_conflicts(data: ModelData) -> list[Conflict]:
     """Cheap arithmetic reasons why the rules cannot hold together."""
     found: list[Conflict] = []
-    boxes = [data.region_box(r) for r in range(data.n)]
+    boxes = data.region_boxes
     floors = sum(lo for lo, _ in boxes)
     caps = sum(hi for _, hi in boxes)
     if floors > data.fund:
@@ -366,8 +491,9 @@ def precheck_conflicts(data: ModelData) -> list[Conflict]:
                     f"the axis minimum shares add up to {pesos(lo_sum)}, {pesos(lo_sum - data.fund)} more than the fund",
                 )
             )
+        needs = data.arrays.cell_min.sum(axis=0).tolist()  # exact: integer pesos
         for a, axis in enumerate(data.axes):
-            need = sum(data.cell_min[r][a] for r in range(data.n))
+            need = needs[a]
             if need > data.axis_upper[a]:
                 found.append(
                     Conflict(

@@ -87,11 +87,51 @@ class ModelData:
 
     def region_box(self, r: int) -> tuple[int, int]:
         """The tightest [floor, cap] of region r over every family (cell minimums included)."""
-        lows = [v[r] for v in self.lower.values() if v[r] is not None]
-        highs = [v[r] for v in self.upper.values() if v[r] is not None]
-        lo = max([0, sum(self.cell_min[r]), *[x for x in lows if x is not None]])
-        hi = min([self.fund, *[x for x in highs if x is not None]])
-        return lo, hi
+        return self.region_boxes[r]
+
+    @functools.cached_property
+    def region_boxes(self) -> list[tuple[int, int]]:
+        """``region_box(r)`` of every region, computed once (every stage asks for them)."""
+        out = []
+        for r, row in enumerate(self.cell_min):
+            lo, hi = max(0, sum(row)), self.fund
+            for values in self.lower.values():
+                v = values[r]
+                if v is not None:
+                    lo = max(lo, v)
+            for values in self.upper.values():
+                v = values[r]
+                if v is not None:
+                    hi = min(hi, v)
+            out.append((lo, hi))
+        return out
+
+    @functools.cached_property
+    def arrays(self) -> RuleArrays:
+        """The integer bounds as NumPy arrays, built once per model data."""
+        bounds = {}
+        for family, values in (*self.lower.items(), *self.upper.items()):
+            present = np.array([v is not None for v in values], dtype=np.bool_)
+            bound = np.array([0 if v is None else v for v in values], dtype=np.int64)
+            bounds[family] = (bound, present)
+        return RuleArrays(
+            bounds=bounds,
+            axis_lower=np.array(self.axis_lower, dtype=np.int64),
+            axis_upper=np.array(self.axis_upper, dtype=np.int64),
+            cell_min=np.array(self.cell_min, dtype=np.int64).reshape(self.n, self.m),
+            cell_min_share=np.array(self.cell_min_share, dtype=np.float64).reshape(self.n, self.m),
+        )
+
+
+@dataclass(frozen=True)
+class RuleArrays:
+    """``ModelData``'s bounds as arrays: per family (bound, present), axes, cell minimums."""
+
+    bounds: dict[RuleFamily, tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]]
+    axis_lower: npt.NDArray[np.int64]
+    axis_upper: npt.NDArray[np.int64]
+    cell_min: npt.NDArray[np.int64]
+    cell_min_share: FloatArray
 
 
 def _region_bounds(
@@ -126,15 +166,16 @@ def build_model_data(scenario: Scenario, targets: Targets) -> ModelData:
     upper: dict[RuleFamily, list[int | None]] = {}
     if rules.band is not None:
         band = rules.band
+        # The factors are the same Decimals for every region: parsed once, not once per region.
         if band.lower is not None:
+            factor = 1 + _dec(band.lower)
             lower[RuleFamily.BAND_FLOOR] = [
-                _units_ceil(_dec(r.previous or 0) * (1 + _dec(band.lower)), unit)
-                for r in scenario.regions
+                _units_ceil(_dec(r.previous or 0) * factor, unit) for r in scenario.regions
             ]
         if band.upper is not None:
+            factor = 1 + _dec(band.upper)
             upper[RuleFamily.BAND_CAP] = [
-                _units_floor(_dec(r.previous or 0) * (1 + _dec(band.upper)), unit)
-                for r in scenario.regions
+                _units_floor(_dec(r.previous or 0) * factor, unit) for r in scenario.regions
             ]
     if rules.region_floors:
         lower[RuleFamily.REGION_FLOOR] = _region_bounds(rules.region_floors, scenario, upper=False)
@@ -564,45 +605,97 @@ def unit_values(units: UnitRows, values: FloatArray, which: Sequence[int]) -> di
 # --------------------------------------------------------------------------------------------
 
 
-def violations(cells: Sequence[Sequence[float]], data: ModelData, tol: float = 0.0) -> list[str]:
+def violations(
+    cells: Sequence[Sequence[float]] | npt.NDArray[np.generic], data: ModelData, tol: float = 0.0
+) -> list[str]:
     """Every rule the allocation breaks by more than ``tol`` pesos (empty: all hold).
 
     Used on the LP solution (with a tolerance) and on the integer pesos (exactly: with
     ``tol == 0`` a share-of-region minimum is compared in exact arithmetic against the share the
     planner wrote, so 7 of 100 meets a 0.07 share although the float ``0.07 * 100`` is above 7).
+    The checks run on arrays but read like the loop they replace: sums are taken one element
+    after the other (``add.accumulate``, not NumPy's pairwise summation), so float totals, the
+    rules found, their order and their messages are those of a loop over regions and axes;
+    integer cells are compared with integers.
     """
-    found: list[str] = []
+    x = np.asarray(cells)
+    if x.dtype.kind == "b":
+        x = x.astype(np.int64)
     n, m = data.n, data.m
-    totals = [sum(cells[r]) for r in range(n)]
-    grand = sum(totals)
+    x = x.reshape(n, m)
+    integer = x.dtype.kind in "iu"
+    exact = integer and tol == 0
+    arrays = data.arrays
+    # Integer sums are exact in any order; float ones are accumulated in the loop's order, and
+    # ``+ 0`` turns a zero sum into +0.0, as ``sum()`` starting from 0 gives it.
+    totals = x.sum(axis=1) if integer else np.add.accumulate(x, axis=1)[:, -1] + 0
+    total_list = totals.tolist()
+    found: list[str] = []
+    grand = sum(total_list)
     if abs(grand - data.fund) > tol:
         found.append(f"cells sum to {grand} instead of the fund {data.fund}")
     for family, values in data.lower.items():
-        for r, bound in enumerate(values):
-            if bound is not None and totals[r] < bound - tol:
-                found.append(f"{family} {data.regions[r]}: {totals[r]} < {bound}")
+        bound, present = arrays.bounds[family]
+        low = totals < bound if exact else totals < bound - tol
+        for r in np.flatnonzero(low & present).tolist():
+            found.append(f"{family} {data.regions[r]}: {total_list[r]} < {values[r]}")
     for family, values in data.upper.items():
-        for r, bound in enumerate(values):
-            if bound is not None and totals[r] > bound + tol:
-                found.append(f"{family} {data.regions[r]}: {totals[r]} > {bound}")
+        bound, present = arrays.bounds[family]
+        high = totals > bound if exact else totals > bound + tol
+        for r in np.flatnonzero(high & present).tolist():
+            found.append(f"{family} {data.regions[r]}: {total_list[r]} > {values[r]}")
     if m > 1:
-        for a in range(m):
-            y = sum(cells[r][a] for r in range(n))
-            if y < data.axis_lower[a] - tol or y > data.axis_upper[a] + tol:
-                found.append(
-                    f"axis {data.axes[a]}: {y} outside [{data.axis_lower[a]}, {data.axis_upper[a]}]"
-                )
-    for r in range(n):
-        for a in range(m):
-            v = cells[r][a]
+        y = x.sum(axis=0) if integer else np.add.accumulate(x, axis=0)[-1] + 0
+        lo, hi = arrays.axis_lower, arrays.axis_upper
+        outside = (y < lo) | (y > hi) if exact else (y < lo - tol) | (y > hi + tol)
+        y_list = y.tolist()
+        for a in np.flatnonzero(outside).tolist():
+            found.append(
+                f"axis {data.axes[a]}: {y_list[a]} outside "
+                f"[{data.axis_lower[a]}, {data.axis_upper[a]}]"
+            )
+    # need = max(minimum amount, share x total, 0): ``max()`` keeps the first of equal values,
+    # which decides whether the message shows an int or a float.
+    by_share = arrays.cell_min_share * totals[:, None]
+    share_wins = by_share > arrays.cell_min
+    need = np.where(share_wins, by_share, arrays.cell_min)
+    zero_wins = need < 0
+    exact_need: dict[tuple[int, int], int] = {}
+    if exact:
+        short = np.where(share_wins, x < by_share, x < arrays.cell_min)
+        short = np.where(zero_wins, x < 0, short)
+        # Share minimums on whole pesos: ceil(s X) from the share as written, not the float.
+        total_ints = [int(t) for t in total_list]
+        rows, cols = np.nonzero(arrays.cell_min_share > 0)
+        for r, a in zip(rows.tolist(), cols.tolist(), strict=True):
             share = data.cell_min_share[r][a]
-            total = totals[r]
-            if tol == 0 and share > 0 and isinstance(total, int):
-                need: float = max(data.cell_min[r][a], share_minimum(share, total), 0)
-            else:
-                need = max(data.cell_min[r][a], share * totals[r], 0)
-            if v < need - tol:
-                found.append(f"cell {data.regions[r]}/{data.axes[a]}: {v} < minimum {need}")
-            if tol == 0 and (v % data.unit != 0):
-                found.append(f"cell {data.regions[r]}/{data.axes[a]}: not a multiple of the unit")
+            need_ra = max(data.cell_min[r][a], share_minimum(share, total_ints[r]), 0)
+            exact_need[r, a] = need_ra
+            short[r, a] = int(x[r, a]) < need_ra
+    else:
+        short = x < np.where(zero_wins, 0, need) - tol
+    off_unit = x % data.unit != 0 if tol == 0 else np.zeros(x.shape, dtype=np.bool_)
+    flagged = np.flatnonzero(short | off_unit).tolist()
+    flat = x.ravel()
+    for k in flagged:
+        r, a = divmod(k, m)
+        where = f"cell {data.regions[r]}/{data.axes[a]}"
+        if short[r, a]:
+            shown: object = (
+                exact_need[r, a]
+                if (r, a) in exact_need
+                else 0
+                if zero_wins[r, a]
+                else _plain(by_share[r, a])
+                if share_wins[r, a]
+                else data.cell_min[r][a]
+            )
+            found.append(f"{where}: {_plain(flat[k])} < minimum {shown}")
+        if off_unit[r, a]:
+            found.append(f"{where}: not a multiple of the unit")
     return found
+
+
+def _plain(value: object) -> object:
+    """A NumPy scalar as the Python number it stands for (printed the way Python prints it)."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -13,11 +13,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
+import numpy as np
+
 from optimizer.checks import check_scenario
 from optimizer.domain import (
     AllocateOptions,
     AllocationPlan,
-    Cell,
+    CellTable,
     Conflict,
     Language,
     Scenario,
@@ -109,13 +111,9 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         The solver failed, the time limit ran out (``DeadlineExceededError``) or the plan failed
         our own re-check.
     """
-    options = options or AllocateOptions()
-    # Every tie (rounding, degenerate vertices) is broken by position: make position mean
-    # region code, whatever order the caller used.
-    scenario = replace(scenario, regions=tuple(sorted(scenario.regions, key=lambda r: r.code)))
-    objective = options.objective or scenario.objective
-    stages: dict[str, float] = {}
+    # Every stage is timed, from the first line to the plan, so the stages add up to the call.
     clock = started = time.perf_counter()
+    stages: dict[str, float] = {}
 
     def lap(stage: str) -> None:
         nonlocal clock
@@ -123,6 +121,11 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         stages[stage] = round(now - clock, 6)
         clock = now
 
+    options = options or AllocateOptions()
+    # Every tie (rounding, degenerate vertices) is broken by position: make position mean
+    # region code, whatever order the caller used.
+    scenario = replace(scenario, regions=tuple(sorted(scenario.regions, key=lambda r: r.code)))
+    objective = options.objective or scenario.objective
     problems = check_scenario(scenario)
     if any(p.severity == "error" for p in problems):
         raise ScenarioError(problems)
@@ -133,10 +136,10 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     scenario = replace(scenario, axes=tuple(sorted(scenario.axes, key=lambda a: a.id)))
     targets = compute_targets(scenario)
     data = build_model_data(scenario, targets)
-    lap("targets")
     conflicts = precheck_conflicts(data)
     if conflicts:
         raise InfeasibleError("the rules cannot all hold: " + conflicts[0].description, conflicts)
+    lap("targets")
     try:
         optimum = optimise(data, objective, options.time_limit)
     except RulesInfeasible:
@@ -150,8 +153,7 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     build = min(optimum.build_seconds, stages["solve"])
     stages["build"] = round(build, 6)
     stages["solve"] = round(stages["solve"] - build, 6)
-    float_cells = [[float(v) for v in row] for row in optimum.cells]
-    broken = violations(float_cells, data, tol=max(1.0, 1e-6 * data.fund / 1e4) * data.unit)
+    broken = violations(optimum.cells, data, tol=max(1.0, 1e-6 * data.fund / 1e4) * data.unit)
     if broken:
         raise SolverError("the solver's plan fails our re-check: " + "; ".join(broken[:5]))
     lap("verify")
@@ -159,7 +161,7 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         left = None
         if options.time_limit is not None:
             left = max(options.time_limit - (time.perf_counter() - started), 0.001)
-        cells = round_cells(optimum.cells, data, left)
+        rounded = round_cells(optimum.cells, data, left)
     except WholeUnitsInfeasible as err:
         conflicts = whole_unit_conflicts(err.shortfalls, data)
         total = sum(c.amount for c in conflicts)
@@ -168,28 +170,29 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
             f"whole units; they must give way by {pesos(total)} in total",
             conflicts,
         ) from None
+    cells = np.asarray(rounded, dtype=np.int64).reshape(data.n, data.m)
     broken = violations(cells, data)
     if broken:
         raise SolverError("the rounded plan fails our re-check: " + "; ".join(broken[:5]))
     lap("round")
-    regions, axes, justifications, flat_targets = justify(
+    regions, axes, justifications, cell_targets = justify(
         scenario, data, cells, optimum.duals, optimum.registry, options.language
     )
     lap("justify")
-    m = data.m
+    # Cells stay columns until a front door writes them (see CellTable), in the caller's axis
+    # order (ties were broken in axis-id order above).
     position = {axis: a for a, axis in enumerate(data.axes)}
     order = [position[axis.id] for axis in caller.effective_axes]
-    plan_cells = tuple(
-        Cell(
-            region=data.regions[r],
-            axis=data.axes[a],
-            amount=cells[r][a],
-            target=flat_targets[r * m + a],
-        )
-        for r in range(data.n)
-        for a in order
+    plan_cells = CellTable(
+        data.regions,
+        tuple(data.axes[a] for a in order),
+        cells[:, order].ravel().tolist(),
+        cell_targets[:, order].ravel().tolist(),
     )
     axes = tuple(axes[a] for a in order)
+    lap("cells")
+    digest = input_sha256(caller)
+    lap("hash")
     stats = SolveStats(
         status=SolveStatus.OPTIMAL,
         objective=objective,
@@ -198,7 +201,7 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         stage_seconds=stages,
         solver=solver_version(),
         versions=package_versions(),
-        input_sha256=input_sha256(caller),
+        input_sha256=digest,
     )
     logger.info("allocated %s in %d LP solve(s)", scenario.name, optimum.lp_solves)
     return AllocationPlan(
@@ -209,5 +212,5 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         regions=regions,
         axes=axes,
         justifications=justifications,
-        stats=replace(stats),
+        stats=stats,
     )

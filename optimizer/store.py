@@ -21,7 +21,7 @@ import logging
 import types
 import typing
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -151,7 +151,7 @@ def _decode(tp: Any, data: Any) -> Any:
             if not (isinstance(arg, type) and issubclass(arg, enum.Enum)):
                 return _decode(arg, data)
         return data
-    if origin is tuple:
+    if origin in (tuple, Sequence):  # a plan's cells are a Sequence, read back as a tuple
         item = typing.get_args(tp)[0]
         return tuple(_decode(item, v) for v in data)
     if origin in (Mapping, dict, typing.Mapping):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from optimizer.domain import (
@@ -22,10 +23,17 @@ from optimizer.domain import (
     Rules,
     Scenario,
 )
-from optimizer.explain import diagnose, pesos, precheck_conflicts
+from optimizer.explain import (
+    apportion_rows,
+    diagnose,
+    justification_text,
+    pesos,
+    precheck_conflicts,
+)
 from optimizer.formula import compute_targets
 from optimizer.model import build_model_data
 from optimizer.pipeline import allocate
+from optimizer.rounding import apportion
 from tests.conftest import scenario
 
 FUND = 10_000_000
@@ -282,3 +290,28 @@ def test_marginal_values_do_not_depend_on_region_order() -> None:
         return {j.region: j.binding for j in plan.justifications}
 
     assert binding(allocate(shuffled)) == binding(allocate(s))
+
+
+def test_apportion_rows_equals_apportion_row_by_row() -> None:
+    """Row-wise largest remainder gives apportion()'s pesos, ties and zero weights included."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        rows, width = int(rng.integers(1, 8)), int(rng.integers(1, 9))
+        kind = rng.integers(0, 3)
+        if kind == 0:  # many ties: small integer weights
+            values = rng.integers(0, 4, size=(rows, width)).astype(np.float64)
+        elif kind == 1:
+            values = rng.random((rows, width)) * 10 ** rng.integers(0, 12)
+        else:
+            values = np.round(rng.random((rows, width)), 1) / 3
+        totals = [int(t) for t in rng.integers(0, 10**9, size=rows)]
+        got = apportion_rows(values, totals).tolist()
+        assert got == [apportion(row, t) for row, t in zip(values.tolist(), totals, strict=True)]
+
+
+def test_texts_are_justification_text_of_the_fields(plan_es: AllocationPlan) -> None:
+    """Each text is what justification_text writes from the justification's own fields."""
+    names = {r.code: r.name for r in plan_es.regions}
+    n = len(plan_es.regions)
+    for j in plan_es.justifications:
+        assert j.text == justification_text(names[j.region], j, Language.ES, n)

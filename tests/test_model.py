@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+
 from optimizer.domain import (
     Axis,
     Band,
@@ -11,7 +17,7 @@ from optimizer.domain import (
     Rules,
     Scenario,
 )
-from optimizer.formula import compute_targets
+from optimizer.formula import Targets, compute_targets
 from optimizer.model import ModelData, build_model_data, violations
 from tests.conftest import regions, scenario
 
@@ -146,3 +152,124 @@ def test_violations_tolerance_applies_to_float_solutions() -> None:
     cells = [[500_000.4], [499_999.6]]
     assert violations(cells, data, tol=0.5) == []
     assert violations(cells, data) != []
+
+
+def violations_by_loop(cells: list[list[float]], data: ModelData, tol: float = 0.0) -> list[str]:
+    """The re-check written as the plain loop over rules, regions and axes it stands for."""
+    found: list[str] = []
+    totals = [sum(row) for row in cells]
+    grand = sum(totals)
+    if abs(grand - data.fund) > tol:
+        found.append(f"cells sum to {grand} instead of the fund {data.fund}")
+    for family, values in data.lower.items():
+        for r, bound in enumerate(values):
+            if bound is not None and totals[r] < bound - tol:
+                found.append(f"{family} {data.regions[r]}: {totals[r]} < {bound}")
+    for family, values in data.upper.items():
+        for r, bound in enumerate(values):
+            if bound is not None and totals[r] > bound + tol:
+                found.append(f"{family} {data.regions[r]}: {totals[r]} > {bound}")
+    if data.m > 1:
+        for a, axis in enumerate(data.axes):
+            y = sum(row[a] for row in cells)
+            if y < data.axis_lower[a] - tol or y > data.axis_upper[a] + tol:
+                found.append(
+                    f"axis {axis}: {y} outside [{data.axis_lower[a]}, {data.axis_upper[a]}]"
+                )
+    for r, row in enumerate(cells):
+        for a, v in enumerate(row):
+            share = data.cell_min_share[r][a]
+            need: float = max(data.cell_min[r][a], share * totals[r], 0)
+            if tol == 0 and share > 0 and isinstance(totals[r], int):
+                # Whole pesos: the least integer at least the share as written times the total.
+                exact = math.ceil(Fraction(Decimal(repr(share))) * totals[r])
+                need = max(data.cell_min[r][a], exact, 0)
+            where = f"cell {data.regions[r]}/{data.axes[a]}"
+            if v < need - tol:
+                found.append(f"{where}: {v} < minimum {need}")
+            if tol == 0 and v % data.unit != 0:
+                found.append(f"{where}: not a multiple of the unit")
+    return found
+
+
+def random_plan_and_rules(rng: np.random.Generator) -> tuple[list[list[float]], ModelData, float]:
+    """Random cells (integers or floats) and rules set around them, so some hold with equality."""
+    n, m = int(rng.integers(1, 12)), int(rng.integers(1, 30))
+    unit = int(rng.choice([1, 10, 1_000]))
+    as_float = bool(rng.random() < 0.5)
+    clean = bool(rng.random() < 0.2)  # a plan that keeps every rule, some with equality
+    raw = rng.integers(0, 5_000, size=(n, m)) * unit
+    if not clean:
+        raw[rng.random((n, m)) < 0.1] += int(rng.integers(1, 3))  # some cells off the unit
+    noise = 0 if clean else rng.normal(0, 3, size=(n, m))
+    cells: list[list[float]] = (raw + noise).tolist() if as_float else raw.tolist()
+    totals = [int(sum(row)) for row in raw.tolist()]
+
+    def around(v: int) -> int:
+        if clean:
+            return v
+        return max(0, v + int(rng.choice([-2 * unit, -1, 0, 0, 1, 3 * unit])))
+
+    def bounds() -> list[int | None]:
+        return [None if rng.random() < 0.3 else around(t) for t in totals]
+
+    families_low = [RuleFamily.BAND_FLOOR, RuleFamily.REGION_FLOOR]
+    families_high = [RuleFamily.BAND_CAP, RuleFamily.REGION_CAP, RuleFamily.ABSORPTION_CAP]
+    columns = raw.sum(axis=0).tolist()
+    shares = np.where(rng.random((n, m)) < 0.3, rng.integers(0, 60, size=(n, m)) / 1000, 0.0)
+    mins = np.where(rng.random((n, m)) < 0.3, raw + rng.integers(-2, 3, size=(n, m)), 0)
+    if clean:
+        shares, mins = np.zeros((n, m)), np.where(mins > 0, raw, 0)
+    regions_ = tuple(f"{r:03d}" for r in range(n))
+    axes_ = tuple(f"e{a}" for a in range(m))
+    data = ModelData(
+        regions=regions_,
+        axes=axes_,
+        fund=around(sum(totals)),  # the plan's own sum when clean
+        unit=unit,
+        scale=1.0,
+        targets=Targets(regions_, axes_, np.ones(m), np.ones((n, m)), {}),
+        lower={f: bounds() for f in families_low if rng.random() < 0.7},
+        upper={f: bounds() for f in families_high if rng.random() < 0.7},
+        axis_lower=[around(c) - int(rng.integers(0, 2)) for c in columns],
+        axis_upper=[around(c) + int(rng.integers(0, 2)) for c in columns],
+        cell_min=np.maximum(mins, 0).tolist(),
+        cell_min_share=shares.tolist(),
+    )
+    tol = float(rng.choice([0.0, 0.0, 0.5, 2.0])) if as_float else 0.0
+    return cells, data, tol
+
+
+def test_violations_equals_the_plain_loop_on_random_plans() -> None:
+    """On 400 random plans, broken or not, the vectorised re-check gives the loop's exact list."""
+    rng = np.random.default_rng(20261202)
+    broken = clean = 0
+    for _ in range(400):
+        cells, data, tol = random_plan_and_rules(rng)
+        expected = violations_by_loop(cells, data, tol)
+        assert violations(cells, data, tol) == expected
+        assert violations(np.array(cells), data, tol) == expected
+        broken += bool(expected)
+        clean += not expected
+    assert broken > 100
+    assert clean > 0
+
+
+def test_violations_shows_the_minimum_the_way_max_picks_it() -> None:
+    """On whole pesos every minimum is shown in whole pesos: a share minimum is ceil(s X), exact."""
+    s = scenario(
+        regions([1, 1]),
+        fund=40_000,
+        axes=(Axis("a", "A"), Axis("b", "B")),
+        rules=Rules(
+            cell_minimums=(
+                CellMinimum("a", "01", amount=5_000),
+                CellMinimum("a", "01", share=0.25),
+                CellMinimum("a", "02", share=0.25),
+            )
+        ),
+    )
+    cells = [[4_000, 16_000], [4_000, 16_000]]
+    expected = ["cell 01/a: 4000 < minimum 5000", "cell 02/a: 4000 < minimum 5000"]
+    assert violations(cells, data_for(s)) == expected
+    assert violations_by_loop(cells, data_for(s)) == expected

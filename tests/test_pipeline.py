@@ -8,6 +8,7 @@ keeps regions that no rule holds on one common ratio lambda to their targets.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import replace
 
 import pytest
@@ -572,3 +573,37 @@ def test_stressed_plans_do_not_depend_on_the_axis_order(seed: int) -> None:
             allocate(reverse)
         return
     assert _cells_by_id(allocate(reverse)) == expected
+
+
+def test_stages_cover_the_whole_call() -> None:
+    """Every stage is reported, and together they are the call's time (timed back to back)."""
+    rs = tuple(
+        replace(r, code=f"{k:03d}", previous=100_000 + 7_919 * k)
+        for k, r in enumerate(regions(range(1, 121)))
+    )
+    s = scenario(
+        rs,
+        fund=75_000_000,
+        axes=(Axis("a", "A", share_min=0.2, share_max=0.5), Axis("b", "B")),
+        rules=Rules(band=Band(0.0, 0.2), cell_minimums=(CellMinimum("b", "*", share=0.1),)),
+    )
+    allocate(s)  # warm-up: imports and caches
+    start = time.perf_counter()
+    plan = allocate(s)
+    wall = time.perf_counter() - start
+    stages = plan.stats.stage_seconds
+    assert list(stages) == [
+        "checks",
+        "targets",
+        "solve",
+        "build",
+        "verify",
+        "round",
+        "justify",
+        "cells",
+        "hash",
+    ]
+    # Laps are taken back to back from the first line, so only building the returned values
+    # (microseconds) is outside them; each stage is rounded to the microsecond. The margin is
+    # for a busy machine pausing the process between the last lap and the return.
+    assert 0.95 * wall - 0.005 <= sum(stages.values()) <= wall + 1e-5

@@ -7,10 +7,14 @@ module fills with request field paths such as ``scenario.regions[3].indicators["
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import struct
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from optimizer.compare import compare_plans
@@ -20,16 +24,20 @@ from optimizer.domain import (
     AllocationPlan,
     Axis,
     Band,
+    Cell,
     CellMinimum,
+    CellTable,
     Conflict,
     Criterion,
     Direction,
     Fund,
+    Justification,
     Language,
     Normalisation,
     Objective,
     Region,
     RegionBound,
+    RegionResult,
     Rules,
     Scenario,
 )
@@ -289,14 +297,71 @@ def conflict_to_proto(conflict: Conflict) -> pb.Conflict:
     )
 
 
-def plan_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
-    """Fill the plan part of ``out`` (cells, summaries, justifications, statistics)."""
+BULK_CELLS = 2_000
+"""From this many cells on, ``plan_into_proto`` writes the wire format (see there)."""
+
+
+def plan_into_proto(plan: AllocationPlan, out: pb.Allocation, bulk: bool | None = None) -> None:
+    """Fill the plan part of ``out`` (cells, summaries, justifications, statistics).
+
+    A large plan's many small messages (a cell per region and axis, a justification with its
+    contributions per region) are written in the protobuf wire format with array operations
+    and parsed by the message in one ``MergeFromString``: building them one Python object at
+    a time cost more than the whole allocation at municipal scale. A small plan is built
+    field by field, which is faster below ``BULK_CELLS`` cells. Both give the same message
+    (``tests/test_convert.py``); ``bulk`` forces one way.
+    """
     out.scenario = plan.scenario
     out.fund.CopyFrom(fund_to_proto(plan.fund))
     out.language = LANGUAGES_OUT[plan.language]
-    out.cells.extend(
-        pb.Cell(region=c.region, axis=c.axis, amount=c.amount, target=c.target) for c in plan.cells
+    if bulk if bulk is not None else len(plan.cells) >= BULK_CELLS:
+        out.MergeFromString(
+            _cells_wire(plan.cells)
+            + _regions_wire(plan.regions)
+            + _justifications_wire(plan.justifications)
+        )
+    else:
+        _fields_into_proto(plan, out)
+    for a in plan.axes:
+        out.axes.append(
+            pb.AxisSummary(
+                id=a.id,
+                name=a.name,
+                target=a.target,
+                amount=a.amount,
+                lower=a.lower,
+                upper=a.upper,
+                binding=list(a.binding),
+            )
+        )
+    s = plan.stats
+    out.stats.CopyFrom(
+        pb.SolveStats(
+            status=str(s.status),
+            objective=OBJECTIVES_OUT.get(s.objective, pb.OBJECTIVE_UNSPECIFIED),
+            objective_value=s.objective_value,
+            lp_solves=s.lp_solves,
+            stage_seconds=dict(s.stage_seconds),
+            solver=s.solver,
+            versions=dict(s.versions),
+            input_sha256=s.input_sha256,
+        )
     )
+
+
+def _fields_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
+    """Cells, region rows and justifications one message at a time."""
+    cells = plan.cells
+    if isinstance(cells, CellTable):  # straight from the columns, no Cell objects
+        m = len(cells.axes)
+        out.cells.extend(
+            pb.Cell(region=cells.regions[k // m], axis=cells.axes[k % m], amount=x, target=t)
+            for k, (x, t) in enumerate(zip(cells.amounts, cells.targets, strict=True))
+        )
+    else:
+        out.cells.extend(
+            pb.Cell(region=c.region, axis=c.axis, amount=c.amount, target=c.target) for c in cells
+        )
     for r in plan.regions:
         out.regions.append(
             pb.RegionSummary(
@@ -308,18 +373,6 @@ def plan_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
                 lower=r.lower,
                 upper=r.upper,
                 main_rule=r.main_rule,
-            )
-        )
-    for a in plan.axes:
-        out.axes.append(
-            pb.AxisSummary(
-                id=a.id,
-                name=a.name,
-                target=a.target,
-                amount=a.amount,
-                lower=a.lower,
-                upper=a.upper,
-                binding=list(a.binding),
             )
         )
     for j in plan.justifications:
@@ -355,19 +408,268 @@ def plan_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
                 text=j.text,
             )
         )
-    s = plan.stats
-    out.stats.CopyFrom(
-        pb.SolveStats(
-            status=str(s.status),
-            objective=OBJECTIVES_OUT.get(s.objective, pb.OBJECTIVE_UNSPECIFIED),
-            objective_value=s.objective_value,
-            lp_solves=s.lp_solves,
-            stage_seconds=dict(s.stage_seconds),
-            solver=s.solver,
-            versions=dict(s.versions),
-            input_sha256=s.input_sha256,
+
+
+# --------------------------------------------------------------------------------------------
+# Protobuf wire format for the plan's many small messages
+# (https://protobuf.dev/programming-guides/encoding/): a field is a key (number << 3 | wire
+# type) then a varint (0), 8 little-endian bytes (1) or a length and the bytes (2). proto3
+# leaves out zero, empty and unset values unless the field is ``optional``.
+# --------------------------------------------------------------------------------------------
+
+_U64 = (1 << 64) - 1
+_SMALL = [bytes([v]) for v in range(128)]
+_DOUBLE = struct.Struct("<d")
+
+# Field numbers in allocation.proto: Allocation.cells = 8, .regions = 9, .justifications = 11.
+_CELLS, _REGIONS, _JUSTIFICATIONS = 8, 9, 11
+
+
+def _varint(value: int) -> bytes:
+    """A varint; negative int64 values as their two's complement, ten bytes."""
+    value &= _U64
+    if value < 0x80:
+        return _SMALL[value]
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+@functools.cache
+def _key(number: int, wire: int) -> bytes:
+    return _varint(number << 3 | wire)
+
+
+def _text(number: int, value: str) -> bytes:
+    if not value:
+        return b""
+    data = value.encode("utf-8")
+    size = len(data)
+    return _key(number, 2) + (_SMALL[size] if size < 0x80 else _varint(size)) + data
+
+
+def _double(number: int, data: bytes) -> bytes:
+    """A double field from its 8 little-endian bytes; +0.0 (all zero) is the default."""
+    return b"" if data == bytes(8) else _key(number, 1) + data
+
+
+# Each helper below returns a "part": one field of every item as a byte matrix, a row per item
+# whose first ``length`` bytes are the field (length 0 where it is left out). Joining parts
+# keeps each row's valid bytes in order, which a boolean mask does in one operation.
+_Bytes = npt.NDArray[np.uint8]
+_Ints = npt.NDArray[np.int64]
+_Part = tuple[_Bytes, _Ints]
+
+
+def _valid(part: _Part) -> npt.NDArray[np.bool_]:
+    rows, lengths = part
+    return np.arange(rows.shape[1]) < lengths[:, None]
+
+
+def _pieces(pieces: Sequence[bytes]) -> _Part:
+    """One byte string per item."""
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    rows = np.zeros((len(pieces), int(lengths.max(initial=0))), dtype=np.uint8)
+    rows[_valid((rows, lengths))] = np.frombuffer(b"".join(pieces), dtype=np.uint8)
+    return rows, lengths
+
+
+def _texts(number: int, values: Sequence[str]) -> _Part:
+    """A string field per item."""
+    return _pieces([_text(number, v) for v in values])
+
+
+def _pick(part: _Part, index: _Ints) -> _Part:
+    """Item ``i`` takes row ``index[i]`` of ``part`` (strings shared by many items)."""
+    rows, lengths = part
+    return rows[index], lengths[index]
+
+
+def _varints(
+    number: int, values: _Ints, present: npt.NDArray[np.bool_] | None = None, wire: int = 0
+) -> _Part:
+    """An int64 field per item; ``present`` for ``optional`` fields, else zeros are left out.
+
+    ``wire=2``: the values are the lengths that precede embedded messages of field ``number``.
+    """
+    v = values.astype(np.uint64)  # two's complement for negative int64, as protobuf has it
+    size = np.ones(len(v), dtype=np.int64)
+    for k in range(1, 10):
+        size += v >= np.uint64(1 << (7 * k))
+    longest = int(size.max(initial=1))
+    rows = np.empty((len(v), longest + 1), dtype=np.uint8)
+    rows[:, 0] = _byte_key(number, wire)
+    for k in range(longest):
+        byte = ((v >> np.uint64(7 * k)) & np.uint64(0x7F)).astype(np.uint8)
+        rows[:, k + 1] = byte | ((k < size - 1) * np.uint8(0x80)).astype(np.uint8)
+    keep = values != 0 if present is None else present
+    return rows, np.where(keep, size + 1, 0)
+
+
+def _byte_key(number: int, wire: int) -> int:
+    """The key of a field numbered below 16: one byte."""
+    key = _key(number, wire)
+    if len(key) != 1:
+        raise ValueError(f"field {number} needs a key of {len(key)} bytes")
+    return key[0]
+
+
+def _doubles(number: int, values: Sequence[float | None], optional: bool = False) -> _Part:
+    """A double field per item: key and 8 little-endian bytes; +0.0 left out unless optional."""
+    present = np.array([v is not None for v in values], dtype=np.bool_)
+    numbers = np.array([0.0 if v is None else v for v in values], dtype="<f8")
+    rows = np.zeros((len(values), 9), dtype=np.uint8)
+    rows[:, 0] = _byte_key(number, 1)
+    rows[:, 1:] = numbers.view(np.uint8).reshape(-1, 8)
+    keep = present if optional else rows[:, 1:].any(axis=1)
+    return rows, np.where(keep, 9, 0)
+
+
+def _optional(number: int, values: Sequence[int | None]) -> _Part:
+    """An ``optional int64`` field per item (None: absent)."""
+    present = np.array([v is not None for v in values], dtype=np.bool_)
+    ints = np.array([0 if v is None else v for v in values], dtype=np.int64)
+    return _varints(number, ints, present)
+
+
+def _join(parts: Sequence[_Part]) -> _Part:
+    """Per item, its bytes of each part, in order."""
+    lengths = np.asarray(np.sum([length for _, length in parts], axis=0), dtype=np.int64)
+    rows = np.zeros((len(lengths), int(lengths.max(initial=0))), dtype=np.uint8)
+    if rows.size:
+        chosen = np.hstack([_valid(part) for part in parts])
+        rows[_valid((rows, lengths))] = np.hstack([r for r, _ in parts])[chosen]
+    return rows, lengths
+
+
+def _messages(number: int, parts: Sequence[_Part]) -> _Part:
+    """Each item as an embedded message of field ``number``: key, length, its parts."""
+    payload = _join(parts)
+    head = _varints(number, payload[1], np.ones(len(payload[1]), dtype=np.bool_), wire=2)
+    return _join([head, payload])
+
+
+def _group(part: _Part, counts: Sequence[int]) -> _Part:
+    """Consecutive items taken together, ``counts[i]`` of them for item ``i``."""
+    rows, lengths = part
+    size = np.asarray(counts, dtype=np.int64)
+    slots = int(size.max(initial=0))
+    if slots == 0:
+        return np.zeros((len(size), 0), dtype=np.uint8), np.zeros(len(size), dtype=np.int64)
+    # Item k of group g goes to slot k; the slots are then joined like parts.
+    group = np.repeat(np.arange(len(size)), size)
+    slot = np.arange(len(lengths)) - np.repeat(np.cumsum(size) - size, size)
+    grid = np.zeros((len(size), slots, rows.shape[1]), dtype=np.uint8)
+    grid_lengths = np.zeros((len(size), slots), dtype=np.int64)
+    grid[group, slot] = rows
+    grid_lengths[group, slot] = lengths
+    return _join([(grid[:, k], grid_lengths[:, k]) for k in range(slots)])
+
+
+def _bytes_of(part: _Part) -> bytes:
+    rows, _ = part
+    return rows[_valid(part)].tobytes()
+
+
+def _cells_wire(cells: Sequence[Cell]) -> bytes:
+    """Every cell as an ``Allocation.cells`` entry."""
+    if isinstance(cells, CellTable):
+        regions, axes = cells.regions, cells.axes
+        n, m = len(regions), len(axes)
+        region_of = np.repeat(np.arange(n, dtype=np.int64), m)
+        axis_of = np.tile(np.arange(m, dtype=np.int64), n)
+        amounts, targets = cells.amounts, cells.targets
+    else:
+        region_index: dict[str, int] = {}
+        axis_index: dict[str, int] = {}
+        region_of = np.array(
+            [region_index.setdefault(c.region, len(region_index)) for c in cells], dtype=np.int64
         )
+        axis_of = np.array(
+            [axis_index.setdefault(c.axis, len(axis_index)) for c in cells], dtype=np.int64
+        )
+        regions, axes = tuple(region_index), tuple(axis_index)
+        amounts, targets = tuple(c.amount for c in cells), tuple(c.target for c in cells)
+    parts = [
+        _pick(_texts(1, regions), region_of),
+        _pick(_texts(2, axes), axis_of),
+        _varints(3, np.array(amounts, dtype=np.int64)),
+        _varints(4, np.array(targets, dtype=np.int64)),
+    ]
+    return _bytes_of(_messages(_CELLS, parts))
+
+
+def _regions_wire(rows: Sequence[RegionResult]) -> bytes:
+    """Every region summary as an ``Allocation.regions`` entry."""
+    parts = [
+        _texts(1, [r.code for r in rows]),
+        _texts(2, [r.name for r in rows]),
+        _varints(3, np.array([r.target for r in rows], dtype=np.int64)),
+        _varints(4, np.array([r.amount for r in rows], dtype=np.int64)),
+        _optional(5, [r.previous for r in rows]),
+        _optional(6, [r.lower for r in rows]),
+        _optional(7, [r.upper for r in rows]),
+        _texts(8, [r.main_rule for r in rows]),
+    ]
+    return _bytes_of(_messages(_REGIONS, parts))
+
+
+def _justifications_wire(rows: Sequence[Justification]) -> bytes:
+    """Every justification as an ``Allocation.justifications`` entry."""
+    # Contributions: the same (source, label, weight) in every region, written once.
+    # Keyed by the weight's bytes: 0.0 and -0.0 are equal floats but different fields.
+    heads: dict[tuple[str, str, bytes], int] = {}
+    which: list[int] = []
+    amounts: list[int] = []
+    per_row: list[int] = []
+    for j in rows:
+        per_row.append(len(j.contributions))
+        for c in j.contributions:
+            head = (c.source, c.label, _DOUBLE.pack(c.weight))
+            which.append(heads.setdefault(head, len(heads)))
+            amounts.append(c.amount)
+    prefix = _pieces([_text(1, s) + _text(2, label) + _double(3, w) for s, label, w in heads])
+    contributions = _messages(
+        4,
+        [_pick(prefix, np.array(which, dtype=np.int64)), _varints(4, np.array(amounts, np.int64))],
     )
+    adjustments = [a for j in rows for a in j.adjustments]
+    adjustment = _messages(
+        5,
+        [
+            _texts(1, [str(a.cause) for a in adjustments]),
+            _varints(2, np.array([a.amount for a in adjustments], dtype=np.int64)),
+        ],
+    )
+    rules = [b for j in rows for b in j.binding]
+    rule = _messages(
+        6,
+        [
+            _texts(1, [str(b.family) for b in rules]),
+            _texts(2, [b.key for b in rules]),
+            _texts(3, [b.description for b in rules]),
+            _varints(4, np.array([b.bound for b in rules], dtype=np.int64)),
+            _doubles(5, [b.marginal_value for b in rules]),
+        ],
+    )
+    parts = [
+        _texts(1, [j.region for j in rows]),
+        _varints(2, np.array([j.target for j in rows], dtype=np.int64)),
+        _varints(3, np.array([j.amount for j in rows], dtype=np.int64)),
+        _group(contributions, per_row),
+        _group(adjustment, [len(j.adjustments) for j in rows]),
+        _group(rule, [len(j.binding) for j in rows]),
+        _optional(7, [j.previous for j in rows]),
+        _optional(8, [j.change for j in rows]),
+        _doubles(9, [j.change_pct for j in rows], optional=True),
+        _doubles(10, [j.per_capita for j in rows], optional=True),
+        _optional(11, [j.per_capita_rank for j in rows]),
+        _texts(12, [j.text for j in rows]),
+    ]
+    return _bytes_of(_messages(_JUSTIFICATIONS, parts))
 
 
 def timestamp(when: datetime) -> Timestamp:
