@@ -1,7 +1,7 @@
 """``fsf``: planner commands on scenario files.
 
 Exit codes: 0 done, 2 bad input or usage, 3 infeasible criteria, 4 solver failure, 70 internal
-error, 130 interrupted (the table is ``EXIT_CODES``, shown by ``fsf --help``).
+error, 130 interrupted, 141 reader left (the table is ``EXIT_CODES``, shown by ``fsf --help``).
 
 Each command imports what it uses inside its ``cmd_*`` function, and nothing else: ``validate``
 loads neither the solver nor the service's libraries, ``solve`` no SQLAlchemy, grpc or pandas,
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ EXIT_INFEASIBLE = 3
 EXIT_SOLVER = 4
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+EXIT_PIPE_CLOSED = 128 + 13  # SIGPIPE, as a shell reports a command whose reader left
 
 EXIT_CODES = f"""\
 exit codes:
@@ -40,6 +42,7 @@ exit codes:
   {EXIT_SOLVER:<3}  solver failure (the --time-limit running out included)
   {EXIT_INTERNAL:<3}  internal error: a bug of ours (run with -v for the traceback)
   {EXIT_INTERRUPTED:<3}  interrupted (Ctrl-C)
+  {EXIT_PIPE_CLOSED:<3}  the reader of the output left early (`fsf solve ... | head`)
 """
 
 VERSION_PACKAGES = (
@@ -465,6 +468,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader left (`fsf solve ... | head`): what it read is all it wanted. Point stdout at
+        # nothing so that Python's final flush does not raise again, and end as a pipe would.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
     except OSError as err:
         # Writing --out into a read-only folder, a full disk: the planner's environment, not a bug.
         where = f": '{err.filename}'" if err.filename else ""

@@ -127,6 +127,31 @@ def test_readme_states_the_same_exit_codes() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     sentence = readme[readme.index("Exit codes") :].split("\n\n", 1)[0]
     codes = re.findall(r"^  (\d+)\s", EXIT_CODES, re.MULTILINE)
-    assert len(codes) == 6
+    assert len(codes) == 7
     for code in codes:
         assert re.search(rf"\b{code} ", sentence), (code, sentence)
+
+
+def test_a_reader_that_leaves_early_is_no_error() -> None:
+    """`fsf solve ... | head`: the closed pipe ends the command quietly (141, 128 + SIGPIPE), no error.
+
+    The read end is closed before the solve finishes, so the first write meets a broken pipe.
+    """
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "optimizer.cli",
+            "solve",
+            str(ROOT / "scenarios/fasp-2026/scenario.yaml"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141
+    assert stderr == ""
