@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import highspy
 import numpy as np
@@ -31,7 +32,7 @@ import numpy.typing as npt
 import pulp
 
 from optimizer.formula import FloatArray
-from optimizer.model import LpModel
+from optimizer.model import LpModel, UnitRows
 
 IntArray = npt.NDArray[np.int64]
 
@@ -290,6 +291,170 @@ class ArrayHiGHS(pulp.HiGHS):  # type: ignore[misc]
         status, sol_status = self.findSolutionValues(lp)
         lp.assignStatus(status, sol_status)
         return int(status)
+
+
+@dataclass(frozen=True)
+class LevelOutcome:
+    """One level solved by :class:`LevelSolver`: the ``z`` reached, unit values and dual weights.
+
+    ``weights[u]`` is ``|dual(above_u)| + |dual(below_u)|`` for a free unit (0 for a pinned one):
+    non-zero means the unit's deviation row is tight in every optimum of the level.
+    """
+
+    outcome: LpOutcome
+    z: float
+    values: FloatArray
+    """The solution of ``LpModel.flat`` (cells r-major, then ``z``)."""
+    units: FloatArray
+    """Each unit's value ``v_u``."""
+    weights: FloatArray
+    seconds: float
+    iterations: int
+
+
+class LevelSolver:
+    """One HiGHS model kept across the levels of a lexicographic stage, warm-started level to level.
+
+    Columns are the PuLP model's, in ``ArrayHiGHS``' order. Rows: the PuLP rows, then for every
+    unit ``u`` "above" ``v_u - t_u z <= t_u`` and "below" ``v_u + t_u z >= t_u`` while it is free;
+    pinning it to ``[lo, hi]`` sets z's coefficient in both rows to 0 and their bounds to
+    ``v_u <= hi`` and ``v_u >= lo`` (the rows of ``add_minmax_objective``, in another order).
+    Between levels only those coefficients and bounds change, so HiGHS restarts the dual simplex
+    from the previous optimal basis instead of from scratch; only the first solve is cold.
+    """
+
+    def __init__(self, model: LpModel, units: UnitRows) -> None:
+        _swallow_banner()
+        compiled = _compiled(model)
+        n = len(units.targets)
+        self.n = n
+        self.rule_rows = len(compiled.constraints)
+        self.z_column = int(compiled.flat[len(model.flat) - 1])
+        self.flat = compiled.flat
+        self.targets = units.targets
+        inf = highspy.kHighsInf
+        cols = compiled.flat[units.columns]
+        lengths = np.diff(units.starts)
+        self.unit_owner = np.repeat(np.arange(n), lengths)
+        self.unit_columns = cols
+        self.unit_coefficients = units.values
+        # Row 2u ("above") and row 2u + 1 ("below"): the unit's entries, then z.
+        row_unit = np.repeat(np.arange(n), 2)
+        entries = lengths[row_unit]
+        starts = np.zeros(2 * n + 1, dtype=np.int64)
+        np.cumsum(entries + 1, out=starts[1:])
+        owner = np.repeat(np.arange(2 * n), entries)
+        within = np.arange(int(entries.sum())) - np.repeat(np.cumsum(entries) - entries, entries)
+        source = units.starts[row_unit][owner] + within
+        position = starts[:-1][owner] + within
+        index = np.empty(int(starts[-1]), dtype=np.int64)
+        value = np.empty(int(starts[-1]), dtype=np.float64)
+        index[position] = cols[source]
+        value[position] = units.values[source]
+        index[starts[1:] - 1] = self.z_column
+        value[starts[1:] - 1] = np.stack([-self.targets, self.targets], axis=1).ravel()
+        lower = np.empty(2 * n)
+        upper = np.empty(2 * n)
+        lower[0::2], upper[0::2] = -inf, self.targets
+        lower[1::2], upper[1::2] = self.targets, inf
+        highs_lp = highspy.HighsLp()
+        num_row = self.rule_rows + len(lower)
+        highs_lp.num_col_ = len(compiled.columns)
+        highs_lp.num_row_ = num_row
+        cost = np.zeros(len(compiled.columns))
+        cost[self.z_column] = 1.0
+        highs_lp.col_cost_ = cost
+        highs_lp.col_lower_ = compiled.col_lower
+        highs_lp.col_upper_ = compiled.col_upper
+        highs_lp.row_lower_ = np.concatenate([compiled.row_lower, lower])
+        highs_lp.row_upper_ = np.concatenate([compiled.row_upper, upper])
+        highs_lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        highs_lp.a_matrix_.num_col_ = len(compiled.columns)
+        highs_lp.a_matrix_.num_row_ = num_row
+        highs_lp.a_matrix_.start_ = np.concatenate(
+            [compiled.starts, starts[1:] + compiled.starts[-1]]
+        )
+        highs_lp.a_matrix_.index_ = np.concatenate([compiled.index, index])
+        highs_lp.a_matrix_.value_ = np.concatenate([compiled.value, value])
+        highs: Any = highspy.Highs()  # type: ignore[no-untyped-call]
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("threads", 1)
+        for key, option in HIGHS_OPTIONS.items():
+            highs.setOptionValue(key, option)
+        highs.passModel(highs_lp)
+        self.highs = highs
+        self.state: list[tuple[float, float] | None] = [None] * n
+
+    def pin(self, pinned: dict[int, tuple[float, float]]) -> None:
+        """Bring every unit to the state given: pinned to its interval, or free (not in ``pinned``).
+
+        A pinned unit's rows keep their place and their basis status: only z's coefficient
+        (to 0) and the bounds change, so the last optimum stays a feasible basic solution.
+        """
+        inf = highspy.kHighsInf
+        rows: list[int] = []
+        lower: list[float] = []
+        upper: list[float] = []
+        for u in range(self.n):
+            want = pinned.get(u)
+            have = self.state[u]
+            if want == have:
+                continue
+            row = self.rule_rows + 2 * u
+            t = float(self.targets[u])
+            if (want is None) != (have is None):
+                self.highs.changeCoeff(row, self.z_column, -t if want is None else 0.0)
+                self.highs.changeCoeff(row + 1, self.z_column, t if want is None else 0.0)
+            rows += [row, row + 1]
+            lower += [-inf, t if want is None else want[0]]
+            upper += [t if want is None else want[1], inf]
+            self.state[u] = want
+        if rows:
+            self.highs.changeRowsBounds(
+                len(rows),
+                np.array(rows, dtype=np.int32),
+                np.array(lower, dtype=np.float64),
+                np.array(upper, dtype=np.float64),
+            )
+
+    def solve(self, time_limit: float | None = None) -> LevelOutcome:
+        """Solve the current level from the last basis."""
+        highs = self.highs
+        highs.setOptionValue(
+            "time_limit", float("inf") if time_limit is None else max(time_limit, 0.001)
+        )
+        start = time.perf_counter()
+        highs.run()
+        seconds = time.perf_counter() - start
+        status = highs.getModelStatus()
+        pulp_status = _HIGHS_STATUS.get(status, _NOT_SOLVED)
+        outcome = STATUS_TABLE.get(pulp_status, LpOutcome.UNKNOWN)
+        iterations = int(highs.getInfo().simplex_iteration_count)
+        empty = np.zeros(0)
+        if outcome is not LpOutcome.OPTIMAL:
+            return LevelOutcome(outcome, float("nan"), empty, empty, empty, seconds, iterations)
+        solution = highs.getSolution()
+        col_value = np.asarray(solution.col_value, dtype=np.float64)
+        row_dual = np.asarray(solution.row_dual, dtype=np.float64)[
+            self.rule_rows : self.rule_rows + 2 * self.n
+        ]
+        units = np.bincount(
+            self.unit_owner,
+            weights=col_value[self.unit_columns] * self.unit_coefficients,
+            minlength=self.n,
+        ).astype(np.float64)
+        weights = np.abs(row_dual[0::2]) + np.abs(row_dual[1::2])
+        free = np.array([s is None for s in self.state], dtype=bool)
+        weights = np.where(free, weights, 0.0)
+        return LevelOutcome(
+            outcome,
+            float(col_value[self.z_column]),
+            col_value[self.flat],
+            units,
+            weights,
+            seconds,
+            iterations,
+        )
 
 
 @functools.cache
