@@ -290,6 +290,8 @@ def _lexicographic(
             at = nearest[u] if _saturated(forced[u], z, targets[u]) else float(values[u])
             pinned[u] = _pin(at, targets[u])
         free = [u for u in free if u not in pinned]
+        if free:
+            solver.compact(pinned)
     assert first is not None
     last = LpResult(LpOutcome.OPTIMAL, z, {}, 0.0, values=flat)
     return (*first, base, last)

@@ -320,7 +320,12 @@ class LevelSolver:
     pinning it to ``[lo, hi]`` sets z's coefficient in both rows to 0 and their bounds to
     ``v_u <= hi`` and ``v_u >= lo`` (the rows of ``add_minmax_objective``, in another order).
     Between levels only those coefficients and bounds change, so HiGHS restarts the dual simplex
-    from the previous optimal basis instead of from scratch; only the first solve is cold.
+    from the previous optimal basis instead of from scratch.
+
+    When every unit is a single column (the cell stage), :meth:`compact` takes the columns of
+    units pinned for good out of the model once they are half of it: their values become
+    constants in the rule rows' bounds, and the smaller model is solved cold once, then warm
+    again. The LP is the same (a pinned unit's column has no freedom but its pin's width).
     """
 
     def __init__(self, model: LpModel, units: UnitRows) -> None:
@@ -328,54 +333,109 @@ class LevelSolver:
         compiled = _compiled(model)
         n = len(units.targets)
         self.n = n
-        self.rule_rows = len(compiled.constraints)
+        self.num_col = len(compiled.columns)
+        self.col_lower = compiled.col_lower
+        self.col_upper = compiled.col_upper
+        self.rule = (
+            compiled.starts,
+            compiled.index,
+            compiled.value,
+            compiled.row_lower,
+            compiled.row_upper,
+        )
         self.z_column = int(compiled.flat[len(model.flat) - 1])
         self.flat = compiled.flat
         self.targets = units.targets
-        inf = highspy.kHighsInf
-        cols = compiled.flat[units.columns]
         lengths = np.diff(units.starts)
+        self.unit_lengths = lengths
+        self.unit_starts = units.starts
         self.unit_owner = np.repeat(np.arange(n), lengths)
-        self.unit_columns = cols
+        self.unit_columns = compiled.flat[units.columns]
         self.unit_coefficients = units.values
-        # Row 2u ("above") and row 2u + 1 ("below"): the unit's entries, then z.
-        row_unit = np.repeat(np.arange(n), 2)
-        entries = lengths[row_unit]
-        starts = np.zeros(2 * n + 1, dtype=np.int64)
-        np.cumsum(entries + 1, out=starts[1:])
-        owner = np.repeat(np.arange(2 * n), entries)
-        within = np.arange(int(entries.sum())) - np.repeat(np.cumsum(entries) - entries, entries)
-        source = units.starts[row_unit][owner] + within
-        position = starts[:-1][owner] + within
-        index = np.empty(int(starts[-1]), dtype=np.int64)
-        value = np.empty(int(starts[-1]), dtype=np.float64)
-        index[position] = cols[source]
-        value[position] = units.values[source]
-        index[starts[1:] - 1] = self.z_column
-        value[starts[1:] - 1] = np.stack([-self.targets, self.targets], axis=1).ravel()
-        lower = np.empty(2 * n)
-        upper = np.empty(2 * n)
-        lower[0::2], upper[0::2] = -inf, self.targets
-        lower[1::2], upper[1::2] = self.targets, inf
-        highs_lp = highspy.HighsLp()
-        num_row = self.rule_rows + len(lower)
-        highs_lp.num_col_ = len(compiled.columns)
-        highs_lp.num_row_ = num_row
-        cost = np.zeros(len(compiled.columns))
-        cost[self.z_column] = 1.0
-        highs_lp.col_cost_ = cost
-        highs_lp.col_lower_ = compiled.col_lower
-        highs_lp.col_upper_ = compiled.col_upper
-        highs_lp.row_lower_ = np.concatenate([compiled.row_lower, lower])
-        highs_lp.row_upper_ = np.concatenate([compiled.row_upper, upper])
-        highs_lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        highs_lp.a_matrix_.num_col_ = len(compiled.columns)
-        highs_lp.a_matrix_.num_row_ = num_row
-        highs_lp.a_matrix_.start_ = np.concatenate(
-            [compiled.starts, starts[1:] + compiled.starts[-1]]
+        self.single = bool((lengths == 1).all() and (units.values == 1.0).all())
+        self.fixed = np.full(self.num_col, np.nan)
+        """Values of the columns taken out of the model by :meth:`compact` (NaN: in it)."""
+        self.state: list[tuple[float, float] | None] = [None] * n
+        self.last = np.full(self.num_col, np.nan)
+        """The columns' values in the last optimum found."""
+        self._build()
+
+    def _build(self) -> None:
+        """Pass HiGHS the model over the columns still in it, with every unit in its state."""
+        inf = highspy.kHighsInf
+        kept = np.isnan(self.fixed)
+        local = np.full(self.num_col, -1, dtype=np.int64)
+        local[kept] = np.arange(int(kept.sum()))
+        self.kept = kept
+        self.local = local
+        # Rule rows: entries on removed columns become constants in the bounds.
+        starts, index, value, row_lower, row_upper = self.rule
+        row_of_entry = np.repeat(np.arange(len(row_lower)), np.diff(starts))
+        on = kept[index]
+        constant = np.bincount(
+            row_of_entry[~on],
+            weights=value[~on] * self.fixed[index[~on]],
+            minlength=len(row_lower),
         )
-        highs_lp.a_matrix_.index_ = np.concatenate([compiled.index, index])
-        highs_lp.a_matrix_.value_ = np.concatenate([compiled.value, value])
+        count = np.bincount(row_of_entry[on], minlength=len(row_lower))
+        rows = count > 0
+        r_starts = np.zeros(int(rows.sum()) + 1, dtype=np.int64)
+        np.cumsum(count[rows], out=r_starts[1:])
+        r_index = local[index[on & rows[row_of_entry]]]
+        r_value = value[on & rows[row_of_entry]]
+        r_lower = (row_lower - constant)[rows]
+        r_upper = (row_upper - constant)[rows]
+        self.rule_rows = int(rows.sum())
+        # Deviation rows of the units still in the model: row 2k above, 2k + 1 below.
+        active = np.array(
+            [u for u in range(self.n) if kept[self.unit_columns[self.unit_starts[u]]]],
+            dtype=np.int64,
+        )
+        self.active = active
+        self.row_of = np.full(self.n, -1, dtype=np.int64)
+        self.row_of[active] = self.rule_rows + 2 * np.arange(len(active))
+        lengths = self.unit_lengths[active]
+        row_unit = np.repeat(active, 2)
+        entries = np.repeat(lengths, 2)
+        d_starts = np.zeros(2 * len(active) + 1, dtype=np.int64)
+        np.cumsum(entries + 1, out=d_starts[1:])
+        owner = np.repeat(np.arange(2 * len(active)), entries)
+        within = np.arange(int(entries.sum())) - np.repeat(np.cumsum(entries) - entries, entries)
+        source = self.unit_starts[row_unit][owner] + within
+        position = d_starts[:-1][owner] + within
+        d_index = np.empty(int(d_starts[-1]), dtype=np.int64)
+        d_value = np.empty(int(d_starts[-1]), dtype=np.float64)
+        d_index[position] = local[self.unit_columns[source]]
+        d_value[position] = self.unit_coefficients[source]
+        t = self.targets[active]
+        held = np.array([self.state[u] is not None for u in active.tolist()], dtype=bool)
+        d_index[d_starts[1:] - 1] = local[self.z_column]
+        d_value[d_starts[1:] - 1] = np.stack(
+            [np.where(held, 0.0, -t), np.where(held, 0.0, t)], axis=1
+        ).ravel()
+        pins = np.array(
+            [self.state[u] or (0.0, 0.0) for u in active.tolist()], dtype=np.float64
+        ).reshape(-1, 2)
+        d_lower = np.stack([np.full(len(t), -inf), np.where(held, pins[:, 0], t)], axis=1).ravel()
+        d_upper = np.stack([np.where(held, pins[:, 1], t), np.full(len(t), inf)], axis=1).ravel()
+        num_col = int(kept.sum())
+        num_row = self.rule_rows + 2 * len(active)
+        highs_lp = highspy.HighsLp()
+        highs_lp.num_col_ = num_col
+        highs_lp.num_row_ = num_row
+        cost = np.zeros(num_col)
+        cost[local[self.z_column]] = 1.0
+        highs_lp.col_cost_ = cost
+        highs_lp.col_lower_ = self.col_lower[kept]
+        highs_lp.col_upper_ = self.col_upper[kept]
+        highs_lp.row_lower_ = np.concatenate([r_lower, d_lower])
+        highs_lp.row_upper_ = np.concatenate([r_upper, d_upper])
+        highs_lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        highs_lp.a_matrix_.num_col_ = num_col
+        highs_lp.a_matrix_.num_row_ = num_row
+        highs_lp.a_matrix_.start_ = np.concatenate([r_starts, d_starts[1:] + r_starts[-1]])
+        highs_lp.a_matrix_.index_ = np.concatenate([r_index, d_index])
+        highs_lp.a_matrix_.value_ = np.concatenate([r_value, d_value])
         highs: Any = highspy.Highs()  # type: ignore[no-untyped-call]
         highs.setOptionValue("output_flag", False)
         highs.setOptionValue("threads", 1)
@@ -383,28 +443,50 @@ class LevelSolver:
             highs.setOptionValue(key, option)
         highs.passModel(highs_lp)
         self.highs = highs
-        self.state: list[tuple[float, float] | None] = [None] * n
+
+    def compact(self, pinned: dict[int, tuple[float, float]], minimum: int = 256) -> bool:
+        """Take the columns of units pinned for good out of the model, once they are half of it.
+
+        Only for single-column units, after a solve; each removed column is fixed at its value
+        in the last optimum. Returns whether the model was rebuilt (its next solve is then cold).
+        """
+        if not self.single:
+            return False
+        gone = [u for u in self.active.tolist() if u in pinned]
+        if len(gone) < max(minimum, len(self.active) // 2):
+            return False
+        for u in gone:
+            # The last optimum's value, inside the pin: it keeps every row as HiGHS left it
+            # (the fund row and the region rows are dependent; other values in the pins need
+            # not add up to a consistent pair).
+            column = self.unit_columns[self.unit_starts[u]]
+            self.fixed[column] = self.last[column]
+            self.state[u] = pinned[u]
+        self._build()
+        return True
 
     def pin(self, pinned: dict[int, tuple[float, float]]) -> None:
         """Bring every unit to the state given: pinned to its interval, or free (not in ``pinned``).
 
         A pinned unit's rows keep their place and their basis status: only z's coefficient
         (to 0) and the bounds change, so the last optimum stays a feasible basic solution.
+        Units already taken out of the model (:meth:`compact`) stay pinned.
         """
         inf = highspy.kHighsInf
+        z_local = int(self.local[self.z_column])
         rows: list[int] = []
         lower: list[float] = []
         upper: list[float] = []
-        for u in range(self.n):
+        for u in self.active.tolist():
             want = pinned.get(u)
             have = self.state[u]
             if want == have:
                 continue
-            row = self.rule_rows + 2 * u
+            row = int(self.row_of[u])
             t = float(self.targets[u])
             if (want is None) != (have is None):
-                self.highs.changeCoeff(row, self.z_column, -t if want is None else 0.0)
-                self.highs.changeCoeff(row + 1, self.z_column, t if want is None else 0.0)
+                self.highs.changeCoeff(row, z_local, -t if want is None else 0.0)
+                self.highs.changeCoeff(row + 1, z_local, t if want is None else 0.0)
             rows += [row, row + 1]
             lower += [-inf, t if want is None else want[0]]
             upper += [t if want is None else want[1], inf]
@@ -434,18 +516,18 @@ class LevelSolver:
         if outcome is not LpOutcome.OPTIMAL:
             return LevelOutcome(outcome, float("nan"), empty, empty, empty, seconds, iterations)
         solution = highs.getSolution()
-        col_value = np.asarray(solution.col_value, dtype=np.float64)
-        row_dual = np.asarray(solution.row_dual, dtype=np.float64)[
-            self.rule_rows : self.rule_rows + 2 * self.n
-        ]
+        col_value = self.fixed.copy()
+        col_value[self.kept] = np.asarray(solution.col_value, dtype=np.float64)
+        self.last = col_value
+        row_dual = np.asarray(solution.row_dual, dtype=np.float64)[self.rule_rows :]
         units = np.bincount(
             self.unit_owner,
             weights=col_value[self.unit_columns] * self.unit_coefficients,
             minlength=self.n,
         ).astype(np.float64)
-        weights = np.abs(row_dual[0::2]) + np.abs(row_dual[1::2])
-        free = np.array([s is None for s in self.state], dtype=bool)
-        weights = np.where(free, weights, 0.0)
+        weights = np.zeros(self.n)
+        free = np.array([self.state[u] is None for u in self.active.tolist()], dtype=bool)
+        weights[self.active] = np.where(free, np.abs(row_dual[0::2]) + np.abs(row_dual[1::2]), 0.0)
         return LevelOutcome(
             outcome,
             float(col_value[self.z_column]),
