@@ -56,6 +56,11 @@ logger = logging.getLogger(__name__)
 TOL = 1e-9
 LP_TOLERANCE = 1e-9
 """HiGHS' primal and dual feasibility tolerance, in LP units (``ModelData.scale`` pesos)."""
+CERTIFICATE_TOLERANCE = 1e-7
+"""Relative agreement of the certificate LP's z with the closed form's largest deviation."""
+CLOSED_FORM_TOLERANCE = 1e-12
+"""Share of the fund by which the closed form may miss a rule in floating point (sums of many
+cells of a fund of 1e15 carry errors of pesos; exact integer checks come after rounding)."""
 PIN_TOLERANCE = 2e-9
 """Half-width (in LP units, about 1e-4 pesos at the fund's scale) of the interval a pinned unit
 may still move in: twice HiGHS' feasibility tolerance, so that re-solving stays feasible."""
@@ -400,14 +405,22 @@ def _explained(
     return duals, registry
 
 
+def closed_form_tolerance(data: ModelData) -> float:
+    """Pesos by which the closed form's floats may miss a rule: 1e-3, or 1e-12 of the fund."""
+    return max(1e-3, CLOSED_FORM_TOLERANCE * data.fund)
+
+
 def waterfill(targets: FloatArray, lo: FloatArray, hi: FloatArray, total: float) -> FloatArray:
     """x = clip(lambda t, lo, hi) with sum(x) = total, for the one lambda that gives it.
 
     Bisection brackets lambda; then lambda is solved exactly on its linear piece, so regions
     between their bounds get exactly the same ratio x / t.
     """
+    # At lambda = max(hi / t) every unit is at its cap, so the bracket never needs more; a fixed
+    # cap (it was 1e12) fails when a unit with a tiny target must absorb a large fund.
+    limit = 2.0 * float(np.max(hi / targets, initial=1.0)) + 1.0
     low, high = 0.0, 1.0
-    while float(np.clip(high * targets, lo, hi).sum()) < total and high < 1e12:
+    while float(np.clip(high * targets, lo, hi).sum()) < total and high < limit:
         high *= 2.0
     for _ in range(200):
         mid = 0.5 * (low + high)
@@ -487,7 +500,7 @@ def _proportional_by_waterfilling(
     the relaxation's duals with zeros on the axis and cell rows are optimal duals of the full LP
     (every cell of a region has the reduced cost of its region total).
     """
-    t = np.maximum(data.targets.region, 1.0)
+    t = np.maximum(data.targets.region, data.target_floor)
     box = np.array([data.region_box(r) for r in range(data.n)], dtype=np.float64)
     lo, hi = box[:, 0], box[:, 1]
     if lo.sum() > data.fund or hi.sum() < data.fund or (lo > hi).any():
@@ -498,13 +511,13 @@ def _proportional_by_waterfilling(
     else:
         target = data.targets.cell
         region_target = np.maximum(target.sum(axis=1), 1.0)
-        cell_target = np.maximum(target * (totals / region_target)[:, None], 1.0)
+        cell_target = np.maximum(target * (totals / region_target)[:, None], data.target_floor)
         minima = np.maximum(
             np.array(data.cell_min, dtype=np.float64),
             np.array(data.cell_min_share, dtype=np.float64) * totals[:, None],
         )
         cells = _fill_cells(totals, cell_target, minima)
-    if violations(cells.tolist(), data, tol=1e-3):
+    if violations(cells.tolist(), data, tol=closed_form_tolerance(data)):
         return None
 
     deviation = np.abs(totals - t) / t
@@ -530,14 +543,30 @@ def _proportional_by_waterfilling(
     add_minmax_objective(model, rows, free, pins)
     run.build_seconds += time.perf_counter() - start
     result = run(model)
-    if result.outcome is not LpOutcome.OPTIMAL or abs(result.objective - z_common) > 1e-7:
-        return None
-    duals, registry = _explained(model, result)
+    if result.outcome is LpOutcome.OPTIMAL and abs(
+        result.objective - z_common
+    ) <= CERTIFICATE_TOLERANCE * max(1.0, z_common):
+        duals, registry = _explained(model, result)
+        value = result.objective
+    else:
+        # The closed form keeps every rule (re-checked above), so it is the lexicographic
+        # optimum whatever the LP did; only the marginal values are lost (reported as 0).
+        logger.warning(
+            "the certificate LP ended %s (z %s, closed form %s); plan kept without marginal values",
+            result.outcome,
+            result.objective,
+            z_common,
+        )
+        duals = {}
+        registry = dict(model.registry)
+        if model.block is not None:
+            registry.update(model.block.registry())
+        value = z_common
     return Optimum(
         cells=cells,
         duals=duals,
         registry=registry,
-        objective_value=result.objective,
+        objective_value=value,
         lp_solves=run.count,
         seconds=run.seconds,
         build_seconds=run.build_seconds,

@@ -5,8 +5,8 @@ it reads the integer bounds and the formula targets of a :class:`~optimizer.mode
 (the input of both) and writes its own LP for ``highspy`` directly, one fresh model per level.
 
 The definition it implements is the one in ``docs/formulation.md``: stage 1 over region totals
-(target ``max(t[r], 1)``), stage 2 over cells with the region totals fixed (target
-``max(t[r,a] X[r] / max(sum_a t[r,a], 1), 1)``); each stage is the plain lexicographic min-max of
+(target ``max(t[r], f)``), stage 2 over cells with the region totals fixed (target
+``max(t[r,a] X[r] / max(sum_a t[r,a], 1), f)``), ``f`` the target floor; each stage is the plain lexicographic min-max of
 ``|v_u - t_u| / t_u``. Level by level: ``min z`` over the free units, then every free unit whose
 deviation equals ``z`` at that optimum is tested on its own: with ``z`` held at its optimum, the
 unit's value is pushed towards its target (``min v_u`` when above it, ``max v_u`` when below);
@@ -207,14 +207,17 @@ def reference_lexmin(data: ModelData) -> ReferenceResult:
     """The lexicographic min-max cells (pesos) of the ``proportional`` objective."""
     n, m = data.n, data.m
     scale = data.fund / 1e4
-    region_target = np.maximum(np.asarray(data.targets.region, dtype=np.float64), 1.0) / scale
+    # The smallest target: 1 peso, or 1e-6 of the engine's LP unit on large funds (the
+    # definition in docs/formulation.md).
+    floor = max(1.0, 1e-6 * data.scale)
+    region_target = np.maximum(np.asarray(data.targets.region, dtype=np.float64), floor) / scale
     units = [[r * m + a for a in range(m)] for r in range(n)]
     cells, levels, lps = _stage(data, scale, units, region_target, None)
     if m > 1:
         totals = cells.reshape(n, m).sum(axis=1)
         t = np.asarray(data.targets.cell, dtype=np.float64)
         own = np.maximum(t.sum(axis=1), 1.0)
-        cell_target = np.maximum(t * (totals * scale / own)[:, None], 1.0) / scale
+        cell_target = np.maximum(t * (totals * scale / own)[:, None], floor) / scale
         units = [[k] for k in range(n * m)]
         cells, more, more_lps = _stage(data, scale, units, cell_target.ravel(), totals)
         levels += more
