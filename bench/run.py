@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import MUNICIPALITIES, write_scenario  # noqa: E402
+from bench.stressed import run_all as run_stressed  # noqa: E402
 
 FASP = ROOT / "scenarios" / "fasp-2026" / "scenario.yaml"
 STAGES = ("checks", "targets", "build", "solve", "verify", "round", "justify", "serialise")
@@ -553,6 +554,10 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="do not measure the LP-only formulation (minutes at municipal sizes)",
     )
+    parser.add_argument("--skip-stressed", action="store_true", help="no stressed sizes")
+    parser.add_argument(
+        "--stressed-budget", type=float, default=600.0, help="seconds per stressed run"
+    )
     parser.add_argument("--save-json", default=None, help="also write the measurements as JSON")
     parser.add_argument("--notes", default=str(ROOT / "bench" / "NOTES.md"))
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -603,7 +608,10 @@ def main(argv: list[str] | None = None) -> int:
             load["in_process_by_workers"] = by_workers
             load["in_process"] = by_workers[-1][1]
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(sizes, load, args), encoding="utf-8")
+    report = render(sizes, load, args)
+    if not args.skip_stressed:
+        report += run_stressed(args.quick, args.stressed_budget)
+    args.output.write_text(report, encoding="utf-8")
     if args.save_json:
         Path(args.save_json).write_text(json.dumps({"sizes": sizes, "load": load}, indent=1))
     print(f"wrote {args.output.name}", file=sys.stderr)

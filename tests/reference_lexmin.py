@@ -18,6 +18,7 @@ blocks at that level.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import highspy
@@ -115,6 +116,7 @@ def _stage(
     units: list[list[int]],
     targets: FloatArray,
     totals: FloatArray | None,
+    deadline: float,
 ) -> tuple[FloatArray, int, int]:
     """Plain lexicographic min-max over the units (each a sum of cell columns)."""
     n_cells = data.n * data.m
@@ -123,6 +125,8 @@ def _stage(
     levels = lps = 0
     x = np.zeros(n_cells)
     while len(pinned) < len(units):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"reference stopped after {levels} levels")
         rows, col_lower = _rule_rows(data, scale, totals)
         free = [u for u in range(len(units)) if u not in pinned]
         for u in free:
@@ -203,8 +207,12 @@ def _stage(
     return x[:n_cells], levels, lps
 
 
-def reference_lexmin(data: ModelData) -> ReferenceResult:
-    """The lexicographic min-max cells (pesos) of the ``proportional`` objective."""
+def reference_lexmin(data: ModelData, time_limit: float | None = None) -> ReferenceResult:
+    """The lexicographic min-max cells (pesos) of the ``proportional`` objective.
+
+    Raises ``TimeoutError`` when ``time_limit`` seconds pass (the benchmarks bound it).
+    """
+    deadline = math.inf if time_limit is None else time.monotonic() + time_limit
     n, m = data.n, data.m
     scale = data.fund / 1e4
     # The smallest target: 1 peso, or 1e-6 of the engine's LP unit on large funds (the
@@ -212,14 +220,14 @@ def reference_lexmin(data: ModelData) -> ReferenceResult:
     floor = max(1.0, 1e-6 * data.scale)
     region_target = np.maximum(np.asarray(data.targets.region, dtype=np.float64), floor) / scale
     units = [[r * m + a for a in range(m)] for r in range(n)]
-    cells, levels, lps = _stage(data, scale, units, region_target, None)
+    cells, levels, lps = _stage(data, scale, units, region_target, None, deadline)
     if m > 1:
         totals = cells.reshape(n, m).sum(axis=1)
         t = np.asarray(data.targets.cell, dtype=np.float64)
         own = np.maximum(t.sum(axis=1), 1.0)
         cell_target = np.maximum(t * (totals * scale / own)[:, None], floor) / scale
         units = [[k] for k in range(n * m)]
-        cells, more, more_lps = _stage(data, scale, units, cell_target.ravel(), totals)
+        cells, more, more_lps = _stage(data, scale, units, cell_target.ravel(), totals, deadline)
         levels += more
         lps += more_lps
     return ReferenceResult(cells.reshape(n, m) * scale, levels, lps)
