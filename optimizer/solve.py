@@ -386,6 +386,8 @@ class LevelSolver:
         r_lower = (row_lower - constant)[rows]
         r_upper = (row_upper - constant)[rows]
         self.rule_rows = int(rows.sum())
+        self.rule_ids = np.flatnonzero(rows)
+        """The original rule row of each rule row in the model."""
         # Deviation rows of the units still in the model: row 2k above, 2k + 1 below.
         active = np.array(
             [u for u in range(self.n) if kept[self.unit_columns[self.unit_starts[u]]]],
@@ -444,17 +446,25 @@ class LevelSolver:
         highs.passModel(highs_lp)
         self.highs = highs
 
-    def compact(self, pinned: dict[int, tuple[float, float]], minimum: int = 256) -> bool:
-        """Take the columns of units pinned for good out of the model, once they are half of it.
+    def compact(self, pinned: dict[int, tuple[float, float]], minimum: int = 128) -> bool:
+        """Take the columns of units pinned for good out of the model, once they are 1/8 of it.
 
         Only for single-column units, after a solve; each removed column is fixed at its value
-        in the last optimum. Returns whether the model was rebuilt (its next solve is then cold).
+        in the last optimum, and the new model starts from the old optimal basis restricted to
+        what is left (HiGHS repairs it where the count of basic variables moved). Returns
+        whether the model was rebuilt.
         """
         if not self.single:
             return False
         gone = [u for u in self.active.tolist() if u in pinned]
-        if len(gone) < max(minimum, len(self.active) // 2):
+        if len(gone) < max(minimum, len(self.active) // 8):
             return False
+        basis = self.highs.getBasis()
+        old_cols = list(basis.col_status)
+        old_rows = list(basis.row_status)
+        old_local = self.local.copy()
+        old_rule = {int(r): k for k, r in enumerate(self.rule_ids.tolist())}
+        old_row_of = self.row_of.copy()
         for u in gone:
             # The last optimum's value, inside the pin: it keeps every row as HiGHS left it
             # (the fund row and the region rows are dependent; other values in the pins need
@@ -463,6 +473,17 @@ class LevelSolver:
             self.fixed[column] = self.last[column]
             self.state[u] = pinned[u]
         self._build()
+        warm = highspy.HighsBasis()
+        warm.col_status = [old_cols[int(old_local[j])] for j in np.flatnonzero(self.kept).tolist()]
+        rows = [old_rows[old_rule[int(r)]] for r in self.rule_ids.tolist()]
+        for u in self.active.tolist():
+            rows += [old_rows[int(old_row_of[u])], old_rows[int(old_row_of[u]) + 1]]
+        warm.row_status = rows
+        basic = highspy.HighsBasisStatus.kBasic
+        count = sum(x == basic for x in warm.col_status) + sum(x == basic for x in rows)
+        warm.valid = True
+        warm.alien = count != len(rows)  # HiGHS repairs a basis with too many or few basics
+        self.highs.setBasis(warm)
         return True
 
     def pin(self, pinned: dict[int, tuple[float, float]]) -> None:
