@@ -3,12 +3,14 @@
 ``proportional`` (default) is the lexicographic min-max of relative deviation |v - t| / t,
 first over region totals, then, with region totals fixed, over cells (whose targets are the
 formula cell targets rescaled to the region's final total). Each level solves
-``min z s.t. |v_u - t_u| <= z t_u`` for the units not yet frozen; the units that block z (their
-deviation row has a non-zero dual) are frozen at that level and the next level continues with
-the others. Units whose own box [floor, cap] excludes their target sit at the nearest end of
-the box, unless the common deviation turns out larger than theirs, in which case they rejoin
-the free units (the smallest consistent set is found by bisection). On a single axis with bands
-only this gives exactly the water-filling answer x_r = clip(lambda t_r, lo_r, hi_r).
+``min z s.t. |v_u - t_u| <= z t_u`` for the units not yet frozen; the units proved to be at
+deviation z in every optimum (a non-zero dual on their deviation row, or their own box forcing
+it) are frozen at that level and the next level continues with the others, until every unit is
+frozen. Units whose own box [floor, cap] excludes their target sit at the nearest end of the
+box, unless the common deviation turns out larger than theirs, in which case they rejoin the
+free units (the smallest consistent set is found by bisection). The levels run on one HiGHS
+model per stage, warm-started level to level (``solve.LevelSolver``). On a single axis with
+bands only this gives exactly the water-filling answer x_r = clip(lambda t_r, lo_r, hi_r).
 
 In practice ``proportional`` first tries that answer in closed form (water-filling of region
 totals, then of each region's total over its axes), keeps it when it holds every rule, and
@@ -492,8 +494,9 @@ def _proportional_by_waterfilling(
     its axes, is the lexicographic optimum of a relaxation (only the boxes, the fund and the
     minimums). When that plan keeps every other rule too (axis shares, the re-check of
     ``violations``), it is the optimum of the full problem. The first level's LP is still solved,
-    with the same boxed regions the bisection would find: it must reach the same largest
-    deviation (or the shortcut is dropped), and its duals are the marginal values reported.
+    with the same boxed regions the bisection would find: it should reach the same largest
+    deviation, and its duals are the marginal values reported; when it fails or disagrees the
+    closed form is kept (it keeps every rule) and no marginal values are reported.
 
     That LP is written on region totals alone (:func:`_region_level`): the closed form reaches
     the relaxation's optimum and keeps the other rules, so the full LP has the same optimum, and
