@@ -35,6 +35,7 @@ from optimizer.objectives import RulesInfeasible, optimise
 from optimizer.pipeline import allocate
 from tests.conftest import cell_map
 from tests.reference_lexmin import distinct_levels, reference_lexmin
+from tests.test_properties import without_durations
 
 LP_PRECISION = 2e-12
 """Share of the fund to which two double-precision LP solutions of the same level agree.
@@ -183,3 +184,9 @@ def test_a_scenario_that_needs_twenty_levels_gets_the_lexicographic_optimum() ->
     for r, code in enumerate(data.regions):
         for a, axis in enumerate(data.axes):
             assert abs(cells[(code, axis)] - reference.cells[r, a]) <= 2, (code, axis)
+
+
+def test_the_levels_give_the_same_bytes_twice() -> None:
+    """Two runs of a stressed scenario (warm-started levels) give byte-identical JSON."""
+    s = stressed(2, 10, 4, 9, 1)
+    assert without_durations(allocate(s)) == without_durations(allocate(s))
