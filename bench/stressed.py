@@ -208,7 +208,38 @@ def render(results: list[dict[str, Any]]) -> str:
             f"{r.get('lps', '-')} | {_seconds(ours, budget)} | {allocate} | "
             f"{_seconds(theirs, budget)} | {ratio} | {gap} |"
         )
+    lines += ["", *_goals(results)]
     return "\n".join(lines) + "\n"
+
+
+def _goals(results: list[dict[str, Any]]) -> list[str]:
+    """Issue 9's goals for the stressed sizes, met or missed, from the numbers above."""
+    out = []
+    by_size = {(r["regions"], r["axes"]): r for r in results}
+    r500 = by_size.get((500, 9))
+    if r500 is not None:
+        ours = r500.get("optimise")
+        met = ours is not None and ours < 10.0
+        out.append(
+            f"- **Stressed 500 x 9 under 10 s: {'met' if met else 'missed'}** "
+            f"(`optimise()` {_seconds(ours, r500['budget'])})."
+        )
+    slower = [
+        r
+        for r in results
+        if r.get("optimise") and r.get("reference") and r["optimise"] > r["reference"]
+    ]
+    unknown = [r for r in results if not (r.get("optimise") and r.get("reference"))]
+    verdict = "missed" if slower else "met" if not unknown else "met where both finished"
+    out.append(
+        f"- **Never slower than the independent highspy run: {verdict}** "
+        + (
+            "(" + ", ".join(f"{r['regions']:,} x {r['axes']}" for r in slower) + " slower)."
+            if slower
+            else "(see the ratios)."
+        )
+    )
+    return out
 
 
 def run_all(quick: bool, budget: float) -> str:
