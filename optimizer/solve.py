@@ -356,6 +356,8 @@ class LevelSolver:
         self.fixed = np.full(self.num_col, np.nan)
         """Values of the columns taken out of the model by :meth:`compact` (NaN: in it)."""
         self.state: list[tuple[float, float] | None] = [None] * n
+        self.held: set[int] = set()
+        """Units in the model that are pinned now."""
         self.last = np.full(self.num_col, np.nan)
         """The columns' values in the last optimum found."""
         self._build()
@@ -396,6 +398,7 @@ class LevelSolver:
         self.active = active
         self.row_of = np.full(self.n, -1, dtype=np.int64)
         self.row_of[active] = self.rule_rows + 2 * np.arange(len(active))
+        self.held = {u for u in active.tolist() if self.state[u] is not None}
         lengths = self.unit_lengths[active]
         row_unit = np.repeat(active, 2)
         entries = np.repeat(lengths, 2)
@@ -472,6 +475,7 @@ class LevelSolver:
             column = self.unit_columns[self.unit_starts[u]]
             self.fixed[column] = self.last[column]
             self.state[u] = pinned[u]
+            self.held.discard(u)
         self._build()
         warm = highspy.HighsBasis()
         warm.col_status = [old_cols[int(old_local[j])] for j in np.flatnonzero(self.kept).tolist()]
@@ -498,11 +502,18 @@ class LevelSolver:
         rows: list[int] = []
         lower: list[float] = []
         upper: list[float] = []
-        for u in self.active.tolist():
+        # Only units pinned now or wanted pinned can change (the others stay free).
+        in_model = self.row_of >= 0
+        changing = {u for u in pinned if in_model[u]} | self.held
+        for u in sorted(changing):
             want = pinned.get(u)
             have = self.state[u]
             if want == have:
                 continue
+            if want is None:
+                self.held.discard(u)
+            else:
+                self.held.add(u)
             row = int(self.row_of[u])
             t = float(self.targets[u])
             if (want is None) != (have is None):
