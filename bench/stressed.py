@@ -203,14 +203,18 @@ def render(results: list[dict[str, Any]]) -> str:
             ratio = f"**< {ours / budget:.3f}x**"  # the independent run did not finish
         else:
             ratio = "-"
-        allocate = (
-            _seconds(r.get("allocate"), budget)
-            if "allocate_error" not in r
-            else f"failed ({r['allocate_error']})"
-        )
+        if "allocate_error" in r:
+            allocate = f"failed ({r['allocate_error']})"
+        elif "allocate" not in r:
+            allocate = "not run"
+        else:
+            allocate = _seconds(r["allocate"], budget)
+        levels = r.get("reference_levels")
+        if levels is None and "reference_note" in r:
+            levels = "> " + r["reference_note"].split()[-2]  # "stopped after N levels"
         gap = f"{r['gap']:.3g}" if "gap" in r else "-"
         lines.append(
-            f"| {r['regions']:,} x {r['axes']} | {r.get('reference_levels', '-')} | "
+            f"| {r['regions']:,} x {r['axes']} | {levels or '-'} | "
             f"{r.get('lps', '-')} | {_seconds(ours, budget)} | {allocate} | "
             f"{_seconds(theirs, budget)} | {ratio} | {gap} |"
         )
@@ -237,13 +241,20 @@ def _goals(results: list[dict[str, Any]]) -> list[str]:
     ]
     # Known when ours finished (a stopped independent run is slower still).
     unknown = [r for r in results if not r.get("optimise")]
-    verdict = "missed" if slower else "met" if not unknown else "met where both finished"
+    verdict = "missed" if slower else "met" if not unknown else "met wherever ours finished"
     out.append(
         f"- **Never slower than the independent highspy run: {verdict}** "
         + (
             "(" + ", ".join(f"{r['regions']:,} x {r['axes']}" for r in slower) + " slower)."
             if slower
-            else "(see the ratios)."
+            else "(see the ratios"
+            + (
+                "; "
+                + ", ".join(f"{r['regions']:,} x {r['axes']}" for r in unknown)
+                + ": ours did not finish in the budget)."
+                if unknown
+                else ")."
+            )
         )
     )
     return out
