@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import MUNICIPALITIES, write_scenario  # noqa: E402
+from bench.stressed import run_all as run_stressed  # noqa: E402
 
 FASP = ROOT / "scenarios" / "fasp-2026" / "scenario.yaml"
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -603,6 +604,10 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="do not measure the LP-only formulation (minutes at municipal sizes)",
     )
+    parser.add_argument("--skip-stressed", action="store_true", help="no stressed sizes")
+    parser.add_argument(
+        "--stressed-budget", type=float, default=600.0, help="seconds per stressed run"
+    )
     parser.add_argument("--save-json", default=None, help="also write the measurements as JSON")
     parser.add_argument("--notes", default=str(ROOT / "bench" / "NOTES.md"))
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -655,6 +660,8 @@ def main(argv: list[str] | None = None) -> int:
             load["in_process_by_workers"] = by_workers
             load["in_process"] = by_workers[-1][1]
     report = render(sizes, load, args)
+    if not args.skip_stressed:
+        report += run_stressed(args.quick, args.stressed_budget)
     output = args.output or (None if args.quick else RESULTS)
     if output is None:
         sys.stdout.write(report)

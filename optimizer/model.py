@@ -26,6 +26,8 @@ from optimizer.formula import FloatArray, Targets
 
 LOWER_FAMILIES = (RuleFamily.BAND_FLOOR, RuleFamily.REGION_FLOOR)
 UPPER_FAMILIES = (RuleFamily.BAND_CAP, RuleFamily.REGION_CAP, RuleFamily.ABSORPTION_CAP)
+TARGET_FLOOR_LP = 1e-6
+"""Smallest target of a unit in LP units (see :attr:`ModelData.target_floor`)."""
 
 
 def _units_floor(value: Decimal, unit: int) -> int:
@@ -84,6 +86,17 @@ class ModelData:
     def m(self) -> int:
         """Number of axes."""
         return len(self.axes)
+
+    @property
+    def target_floor(self) -> float:
+        """Smallest target (pesos) a deviation is measured against: 1 peso, or 1e-6 LP units.
+
+        A unit whose formula target is 0 still needs a positive one. One peso is the floor up
+        to a fund of 1e10; above, 1e-6 of an LP unit keeps the deviation rows' coefficient on
+        z far above HiGHS' small-matrix-value threshold (1e-9), below which HiGHS drops it and
+        a feasible scenario reads as infeasible.
+        """
+        return max(1.0, TARGET_FLOOR_LP * self.scale)
 
     def region_box(self, r: int) -> tuple[int, int]:
         """The tightest [floor, cap] of region r over every family (cell minimums included)."""
@@ -559,21 +572,25 @@ def add_max_min_coverage_objective(model: LpModel, units: Sequence[Unit]) -> Non
 
 
 def region_units(model: LpModel, data: ModelData) -> list[Unit]:
-    """One unit per region total, with the formula target (at least one peso)."""
+    """One unit per region total, with the formula target (at least ``data.target_floor``)."""
     t = data.targets.region
     return [
-        Unit(data.regions[r], model.region_total(r), max(float(t[r]), 1.0) / data.scale)
+        Unit(
+            data.regions[r],
+            model.region_total(r),
+            max(float(t[r]), data.target_floor) / data.scale,
+        )
         for r in range(data.n)
     ]
 
 
 def cell_units(model: LpModel, data: ModelData, cell_targets: FloatArray) -> list[Unit]:
-    """One unit per cell, with the given targets in pesos (at least one peso)."""
+    """One unit per cell, with the given targets in pesos (at least ``data.target_floor``)."""
     return [
         Unit(
             f"{data.regions[r]}/{data.axes[a]}",
             pulp.LpAffineExpression(model.x[r][a]),
-            max(float(cell_targets[r, a]), 1.0) / data.scale,
+            max(float(cell_targets[r, a]), data.target_floor) / data.scale,
         )
         for r in range(data.n)
         for a in range(data.m)

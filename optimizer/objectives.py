@@ -3,12 +3,14 @@
 ``proportional`` (default) is the lexicographic min-max of relative deviation |v - t| / t,
 first over region totals, then, with region totals fixed, over cells (whose targets are the
 formula cell targets rescaled to the region's final total). Each level solves
-``min z s.t. |v_u - t_u| <= z t_u`` for the units not yet frozen; the units that block z (their
-deviation row has a non-zero dual) are frozen at that level and the next level continues with
-the others. Units whose own box [floor, cap] excludes their target sit at the nearest end of
-the box, unless the common deviation turns out larger than theirs, in which case they rejoin
-the free units (the smallest consistent set is found by bisection). On a single axis with bands
-only this gives exactly the water-filling answer x_r = clip(lambda t_r, lo_r, hi_r).
+``min z s.t. |v_u - t_u| <= z t_u`` for the units not yet frozen; the units proved to be at
+deviation z in every optimum (a non-zero dual on their deviation row, or their own box forcing
+it) are frozen at that level and the next level continues with the others, until every unit is
+frozen. Units whose own box [floor, cap] excludes their target sit at the nearest end of the
+box, unless the common deviation turns out larger than theirs, in which case they rejoin the
+free units (the smallest consistent set is found by bisection). The levels run on one HiGHS
+model per stage, warm-started level to level (``solve.LevelSolver``). On a single axis with
+bands only this gives exactly the water-filling answer x_r = clip(lambda t_r, lo_r, hi_r).
 
 In practice ``proportional`` first tries that answer in closed form (water-filling of region
 totals, then of each region's total over its axes), keeps it when it holds every rule, and
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,6 +38,7 @@ from optimizer.model import (
     LpModel,
     ModelData,
     Unit,
+    UnitRows,
     add_fixed_region_totals,
     add_max_min_coverage_objective,
     add_minmax_objective,
@@ -45,14 +49,20 @@ from optimizer.model import (
     objective_variable,
     region_units,
     unit_rows,
-    unit_values,
     violations,
 )
-from optimizer.solve import LpOutcome, LpResult, solve
+from optimizer.solve import LevelOutcome, LevelSolver, LpOutcome, LpResult, solve
+
+logger = logging.getLogger(__name__)
 
 TOL = 1e-9
-MAX_LEVELS = 12
-"""Levels per stage; after that the last LP's (deterministic) optimum is kept."""
+LP_TOLERANCE = 1e-9
+"""HiGHS' primal and dual feasibility tolerance, in LP units (``ModelData.scale`` pesos)."""
+CERTIFICATE_TOLERANCE = 1e-7
+"""Relative agreement of the certificate LP's z with the closed form's largest deviation."""
+CLOSED_FORM_TOLERANCE = 1e-12
+"""Share of the fund by which the closed form may miss a rule in floating point (sums of many
+cells of a fund of 1e15 carry errors of pesos; exact integer checks come after rounding)."""
 PIN_TOLERANCE = 2e-9
 """Half-width (in LP units, about 1e-4 pesos at the fund's scale) of the interval a pinned unit
 may still move in: twice HiGHS' feasibility tolerance, so that re-solving stays feasible."""
@@ -111,6 +121,20 @@ class _Runner:
             raise DeadlineExceededError("the time limit ran out before the plan was found")
         return result
 
+    def level(self, solver: LevelSolver) -> LevelOutcome:
+        """Solve the solver's current level warm, within the time left."""
+        left = None
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise DeadlineExceededError("the time limit ran out before the plan was found")
+        outcome = solver.solve(left)
+        self.count += 1
+        self.seconds += outcome.seconds
+        if outcome.outcome is LpOutcome.TIME_LIMIT:
+            raise DeadlineExceededError("the time limit ran out before the plan was found")
+        return outcome
+
 
 def _forced_deviation(target: float, lo: float, hi: float) -> float:
     """Smallest relative deviation a unit's own box allows."""
@@ -121,121 +145,187 @@ def _forced_deviation(target: float, lo: float, hi: float) -> float:
     return 0.0
 
 
-_Attempt = tuple[bool, set[int], LpModel, LpResult]
-"""(consistent, boxed units, model, result) of one try at a level."""
-
-
 def _pin(value: float, target: float) -> tuple[float, float]:
     """A tolerance interval around a value every optimum of a level agrees on."""
     eps = PIN_TOLERANCE * (1.0 + 1e-6 * target)
     return value - eps, value + eps
 
 
+def _saturated(forced: float, z: float, target: float) -> bool:
+    """Whether a unit's own box already forces a deviation of z (to LP precision)."""
+    return (z - forced) * target <= LP_TOLERANCE
+
+
+def _thetas(free: Sequence[int], forced: Sequence[float]) -> list[float]:
+    """0, then the distinct forced deviations of the free units, ascending."""
+    return [0.0, *sorted({forced[u] for u in free if forced[u] > TOL})]
+
+
+def _smallest_consistent(top: int, consistent: Callable[[int], bool]) -> int:
+    """The smallest k in [0, top] that is consistent (``top`` always is; the test is monotone)."""
+    if consistent(0) or top == 0:
+        return 0
+    low, high = 0, top
+    while high - low > 1:
+        mid = (low + high) // 2
+        if consistent(mid):
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def _blocking(
+    free: Sequence[int],
+    z: float,
+    values: FloatArray,
+    weights: FloatArray,
+    targets: FloatArray,
+    forced: Sequence[float],
+    ztol: float,
+) -> list[int]:
+    """The free units whose deviation is z in every optimum of the level just solved.
+
+    Proved two ways: a non-zero dual on the unit's deviation row (complementary slackness: the
+    row is then tight at every optimal point), or the unit's own box (its forced deviation
+    reaches z, so only the nearest end of its box keeps it within z). When neither finds a unit
+    (round-off on the duals), the units at deviation z in this optimum are taken.
+    """
+    if z <= ztol:
+        return list(free)  # every free unit sits on its target
+    idx = np.asarray(free, dtype=np.int64)
+    t = targets[idx]
+    tight = np.abs(values[idx] - t) >= (z - 1e-7) * t
+    by_dual = (weights[idx] > TOL) & tight
+    by_box = np.asarray([_saturated(forced[u], z, targets[u]) for u in free], dtype=bool)
+    chosen = idx[by_dual | by_box]
+    if len(chosen) == 0:
+        chosen = idx[tight]
+    if len(chosen) == 0:
+        chosen = idx
+    return [int(u) for u in chosen]
+
+
 def _lexicographic(
     build: Callable[[], tuple[LpModel, list[Unit]]],
     boxes: Sequence[tuple[float, float]],
     run: _Runner,
+    *,
+    explain: bool = True,
 ) -> tuple[LpModel, LpResult, LpModel, LpResult]:
-    """Lexicographic min-max of relative deviation.
+    """Lexicographic min-max of relative deviation, to the end (every unit pinned).
 
-    Returns the model and result of the first level (its duals explain the rules) and of the
-    last level (its values are the plan). The stage's PuLP model is built once; each level
-    (and each try of the bisection) only replaces its deviation and pin rows.
+    Returns the model and result of the first level (its duals explain the rules) and the
+    final model and result (its values are the plan). Every level is solved on one HiGHS model
+    kept for the stage (:class:`~optimizer.solve.LevelSolver`), each from the previous optimal
+    basis. With ``explain``, the first level is also solved cold through PuLP, as it always was,
+    so that the marginal values reported do not depend on the warm starts.
+
+    Each level: theta_k are 0 and the free units' forced deviations, ascending; with boxing k,
+    the free units whose forced deviation exceeds theta_k sit at the nearest end of their box
+    and the others share ``min z``. Boxing k is consistent when z stays at or below theta_{k+1};
+    consistency is monotone in k (a consistent k's optimum, with the units of theta_{k+1} at the
+    nearest end, is a point of k + 1 at z = theta_{k+1}), and no boxing at all always is. Any
+    consistent k gives a correct level (boxed units sit where every lexicographic optimum puts
+    them); the smallest skips the most levels and is found by bisection. Then the units proved
+    to be at deviation z in every optimum of the level are pinned (:func:`_blocking`).
     """
     start = time.perf_counter()
     base, units = build()
     objective_variable(base)  # before the copies below, so that they all share one z
     rows = unit_rows(base, units)
-    run.build_seconds += time.perf_counter() - start
     n = len(units)
-    targets = [u.target for u in units]
+    solver = LevelSolver(base, rows)
+    run.build_seconds += time.perf_counter() - start
+    targets = rows.targets
     forced = [_forced_deviation(t, lo, hi) for t, (lo, hi) in zip(targets, boxes, strict=True)]
     nearest = [min(max(t, lo), hi) for t, (lo, hi) in zip(targets, boxes, strict=True)]
+    # z is known to about HiGHS' feasibility tolerance (in LP units) over the largest target.
+    # Every comparison of z that decides a pin uses it, so that a pin is off by at most that
+    # tolerance in LP units (a fixed, tiny share of the fund) rather than by TOL of a target.
+    ztol = LP_TOLERANCE / max(1.0, float(targets.max(initial=1.0)))
     pinned: dict[int, tuple[float, float]] = {}
+    free = list(range(n))
     first: tuple[LpModel, LpResult] | None = None
-    last: tuple[LpModel, LpResult] | None = None
+    z = float("nan")
+    values = weights = flat = np.zeros(0)
+    while free:
+        thetas = _thetas(free, forced)
+        tried: dict[int, tuple[bool, set[int], LevelOutcome]] = {}
 
-    for _level in range(MAX_LEVELS):
-        free = [u for u in range(n) if u not in pinned]
-        if not free:
-            break
-        # theta_k: units whose forced deviation exceeds theta_k sit at the nearest end of their
-        # box. The level is consistent when the common deviation z stays below every boxed
-        # unit's forced deviation; the smallest consistent k is found by bisection (the test is
-        # monotone in k: fewer boxed units relax the LP).
-        thetas = [0.0, *sorted({forced[u] for u in free if forced[u] > TOL})]
-        tried: dict[int, _Attempt] = {}
-
-        def attempt(
+        def level(
             k: int,
             free: list[int] = free,
             thetas: list[float] = thetas,
-            tried: dict[int, _Attempt] = tried,
-        ) -> _Attempt:
+            tried: dict[int, tuple[bool, set[int], LevelOutcome]] = tried,
+        ) -> tuple[bool, set[int], LevelOutcome]:
             if k not in tried:
                 boxed = {u for u in free if forced[u] > thetas[k] + TOL}
-                started = time.perf_counter()
-                model = dataclasses.replace(base, block=None)
                 held = dict(pinned)
                 held.update({u: _pin(nearest[u], targets[u]) for u in boxed})
-                add_minmax_objective(model, rows, [u for u in free if u not in boxed], held)
-                run.build_seconds += time.perf_counter() - started
-                result = run(model)
+                solver.pin(held)
+                outcome = run.level(solver)
                 ceiling = thetas[k + 1] if k + 1 < len(thetas) else float("inf")
-                ok = result.outcome is LpOutcome.OPTIMAL and result.objective <= ceiling + TOL
-                tried[k] = (ok, boxed, model, result)
+                ok = outcome.outcome is LpOutcome.OPTIMAL and outcome.z <= ceiling + ztol
+                tried[k] = (ok, boxed, outcome)
             return tried[k]
 
         top = len(thetas) - 1
-        chosen = 0 if attempt(0)[0] else top
-        if chosen == top and top > 0:
-            low, high = 0, top
-            while high - low > 1:
-                mid = (low + high) // 2
-                if attempt(mid)[0]:
-                    high = mid
-                else:
-                    low = mid
-            chosen = high
-        _, boxed, model, result = attempt(chosen)
-        if result.outcome is LpOutcome.INFEASIBLE:
-            if last is None:
-                raise RulesInfeasible
-            break  # round-off on a re-solve: keep the previous level's optimum
-        if result.outcome is not LpOutcome.OPTIMAL:
-            if last is not None:
-                break
-            raise SolverError(f"HiGHS ended with status {result.outcome}")
+        if first is not None and level(top)[2].z > thetas[top] + ztol:
+            # After the first level boxing rarely pays, so the level without it goes first:
+            # when its z is above every free unit's forced deviation no boxing can do better
+            # (boxed units at their nearest ends would give a point of this LP below z).
+            chosen = top
+        else:
+            chosen = _smallest_consistent(top, lambda k: level(k)[0])
+        _, boxed, outcome = level(chosen)
+        if outcome.outcome is not LpOutcome.OPTIMAL:
+            if first is None:
+                if outcome.outcome is LpOutcome.INFEASIBLE:
+                    raise RulesInfeasible
+                raise SolverError(f"HiGHS ended with status {outcome.outcome}")
+            # Round-off made a re-solve of a feasible face fail: keep the last level's optimum.
+            logger.warning("level LP ended %s; keeping the previous level", outcome.outcome)
+            break
         if first is None:
-            first = (model, result)
-        last = (model, result)
-        z = result.objective
+            first = _first_level(base, rows, free, boxed, pinned, nearest, run, explain)
         for u in boxed:
             pinned[u] = _pin(nearest[u], targets[u])
         free = [u for u in free if u not in boxed]
-        assert result.values is not None
-        value = {u: float(v or 0.0) for u, v in unit_values(rows, result.values, free).items()}
-        if z <= TOL:
-            blocking = free  # every free unit sits on its target
-        else:
-            # A non-zero dual means the row is tight in every optimum of this level.
-            block, duals = model.block, result.block_duals
-            assert block is not None
-            assert duals is not None
-            tight = block.units[(block.kinds < 2) & (np.abs(duals) > TOL)]
-            tight_set = set(tight.tolist())
-            blocking = [u for u in free if u in tight_set]
-            if not blocking:
-                blocking = [
-                    u for u in free if abs(value[u] - targets[u]) >= (z - 1e-7) * targets[u]
-                ]
-            if not blocking:
-                blocking = free
-        for u in blocking:
-            pinned[u] = _pin(value[u], targets[u])
+        z, values, weights, flat = outcome.z, outcome.units, outcome.weights, outcome.values
+        for u in _blocking(free, z, values, weights, targets, forced, ztol):
+            at = nearest[u] if _saturated(forced[u], z, targets[u]) else float(values[u])
+            pinned[u] = _pin(at, targets[u])
+        free = [u for u in free if u not in pinned]
+        if free:
+            solver.compact(pinned)
     assert first is not None
-    assert last is not None
-    return (*first, *last)
+    last = LpResult(LpOutcome.OPTIMAL, z, {}, 0.0, values=flat)
+    return (*first, base, last)
+
+
+def _first_level(
+    base: LpModel,
+    rows: UnitRows,
+    free: Sequence[int],
+    boxed: set[int],
+    pinned: dict[int, tuple[float, float]],
+    nearest: Sequence[float],
+    run: _Runner,
+    explain: bool,
+) -> tuple[LpModel, LpResult]:
+    """The first level as a cold PuLP solve: the LP whose duals are the marginal values."""
+    model = dataclasses.replace(base, block=None)
+    held = dict(pinned)
+    held.update({u: _pin(nearest[u], float(rows.targets[u])) for u in boxed})
+    add_minmax_objective(model, rows, [u for u in free if u not in boxed], held)
+    if not explain:
+        return model, LpResult(LpOutcome.OPTIMAL, float("nan"), {}, 0.0)
+    result = run(model)
+    if result.outcome is not LpOutcome.OPTIMAL:
+        # The warm model solved this very LP; a cold failure is the solver's, not the rules'.
+        raise SolverError(f"HiGHS ended with status {result.outcome} on the first level")
+    return model, result
 
 
 def _single(
@@ -258,9 +348,11 @@ def _stage(
     build: Callable[[], tuple[LpModel, list[Unit]]],
     boxes: Sequence[tuple[float, float]],
     run: _Runner,
+    *,
+    explain: bool = True,
 ) -> tuple[LpModel, LpResult, LpModel, LpResult]:
     if objective is Objective.PROPORTIONAL:
-        return _lexicographic(build, boxes, run)
+        return _lexicographic(build, boxes, run, explain=explain)
     add = (
         add_total_deviation_objective
         if objective is Objective.MIN_TOTAL_DEVIATION
@@ -315,14 +407,22 @@ def _explained(
     return duals, registry
 
 
+def closed_form_tolerance(data: ModelData) -> float:
+    """Pesos by which the closed form's floats may miss a rule: 1e-3, or 1e-12 of the fund."""
+    return max(1e-3, CLOSED_FORM_TOLERANCE * data.fund)
+
+
 def waterfill(targets: FloatArray, lo: FloatArray, hi: FloatArray, total: float) -> FloatArray:
     """x = clip(lambda t, lo, hi) with sum(x) = total, for the one lambda that gives it.
 
     Bisection brackets lambda; then lambda is solved exactly on its linear piece, so regions
     between their bounds get exactly the same ratio x / t.
     """
+    # At lambda = max(hi / t) every unit is at its cap, so the bracket never needs more; a fixed
+    # cap (it was 1e12) fails when a unit with a tiny target must absorb a large fund.
+    limit = 2.0 * float(np.max(hi / targets, initial=1.0)) + 1.0
     low, high = 0.0, 1.0
-    while float(np.clip(high * targets, lo, hi).sum()) < total and high < 1e12:
+    while float(np.clip(high * targets, lo, hi).sum()) < total and high < limit:
         high *= 2.0
     for _ in range(200):
         mid = 0.5 * (low + high)
@@ -394,15 +494,16 @@ def _proportional_by_waterfilling(
     its axes, is the lexicographic optimum of a relaxation (only the boxes, the fund and the
     minimums). When that plan keeps every other rule too (axis shares, the re-check of
     ``violations``), it is the optimum of the full problem. The first level's LP is still solved,
-    with the same boxed regions the bisection would find: it must reach the same largest
-    deviation (or the shortcut is dropped), and its duals are the marginal values reported.
+    with the same boxed regions the bisection would find: it should reach the same largest
+    deviation, and its duals are the marginal values reported; when it fails or disagrees the
+    closed form is kept (it keeps every rule) and no marginal values are reported.
 
     That LP is written on region totals alone (:func:`_region_level`): the closed form reaches
     the relaxation's optimum and keeps the other rules, so the full LP has the same optimum, and
     the relaxation's duals with zeros on the axis and cell rows are optimal duals of the full LP
     (every cell of a region has the reduced cost of its region total).
     """
-    t = np.maximum(data.targets.region, 1.0)
+    t = np.maximum(data.targets.region, data.target_floor)
     box = np.array([data.region_box(r) for r in range(data.n)], dtype=np.float64)
     lo, hi = box[:, 0], box[:, 1]
     if lo.sum() > data.fund or hi.sum() < data.fund or (lo > hi).any():
@@ -413,13 +514,13 @@ def _proportional_by_waterfilling(
     else:
         target = data.targets.cell
         region_target = np.maximum(target.sum(axis=1), 1.0)
-        cell_target = np.maximum(target * (totals / region_target)[:, None], 1.0)
+        cell_target = np.maximum(target * (totals / region_target)[:, None], data.target_floor)
         minima = np.maximum(
             np.array(data.cell_min, dtype=np.float64),
             np.array(data.cell_min_share, dtype=np.float64) * totals[:, None],
         )
         cells = _fill_cells(totals, cell_target, minima)
-    if violations(cells.tolist(), data, tol=1e-3):
+    if violations(cells.tolist(), data, tol=closed_form_tolerance(data)):
         return None
 
     deviation = np.abs(totals - t) / t
@@ -445,14 +546,30 @@ def _proportional_by_waterfilling(
     add_minmax_objective(model, rows, free, pins)
     run.build_seconds += time.perf_counter() - start
     result = run(model)
-    if result.outcome is not LpOutcome.OPTIMAL or abs(result.objective - z_common) > 1e-7:
-        return None
-    duals, registry = _explained(model, result)
+    if result.outcome is LpOutcome.OPTIMAL and abs(
+        result.objective - z_common
+    ) <= CERTIFICATE_TOLERANCE * max(1.0, z_common):
+        duals, registry = _explained(model, result)
+        value = result.objective
+    else:
+        # The closed form keeps every rule (re-checked above), so it is the lexicographic
+        # optimum whatever the LP did; only the marginal values are lost (reported as 0).
+        logger.warning(
+            "the certificate LP ended %s (z %s, closed form %s); plan kept without marginal values",
+            result.outcome,
+            result.objective,
+            z_common,
+        )
+        duals = {}
+        registry = dict(model.registry)
+        if model.block is not None:
+            registry.update(model.block.registry())
+        value = z_common
     return Optimum(
         cells=cells,
         duals=duals,
         registry=registry,
-        objective_value=result.objective,
+        objective_value=value,
         lp_solves=run.count,
         seconds=run.seconds,
         build_seconds=run.build_seconds,
@@ -487,12 +604,18 @@ def _optimise(data: ModelData, objective: Objective, run: _Runner, closed_form: 
             add_fixed_region_totals(model, data, list(totals))
             return model, cell_units(model, data, cell_target)
 
+        # With the region total fixed, a share minimum is an amount too; a cell can have at
+        # most its region's total less the other cells' minimums.
+        floors = np.maximum(
+            np.array(data.cell_min, dtype=np.float64) / scale,
+            np.array(data.cell_min_share, dtype=np.float64) * totals[:, None],
+        )
+        ceilings = totals[:, None] - (floors.sum(axis=1)[:, None] - floors)
         cell_boxes = [
-            (data.cell_min[r][a] / scale, float(totals[r]))
-            for r in range(data.n)
-            for a in range(data.m)
+            (float(lo), max(float(lo), float(hi)))
+            for lo, hi in zip(floors.ravel().tolist(), ceilings.ravel().tolist(), strict=True)
         ]
-        _, _, _, last = _stage(objective, build_cells, cell_boxes, run)
+        _, _, _, last = _stage(objective, build_cells, cell_boxes, run, explain=False)
         cells = _cells(last, data)
     duals, registry = _explained(first_model, first_result)
     return Optimum(

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import highspy
 import numpy as np
@@ -31,7 +32,7 @@ import numpy.typing as npt
 import pulp
 
 from optimizer.formula import FloatArray
-from optimizer.model import LpModel
+from optimizer.model import LpModel, UnitRows
 
 IntArray = npt.NDArray[np.int64]
 
@@ -290,6 +291,284 @@ class ArrayHiGHS(pulp.HiGHS):  # type: ignore[misc]
         status, sol_status = self.findSolutionValues(lp)
         lp.assignStatus(status, sol_status)
         return int(status)
+
+
+@dataclass(frozen=True)
+class LevelOutcome:
+    """One level solved by :class:`LevelSolver`: the ``z`` reached, unit values and dual weights.
+
+    ``weights[u]`` is ``|dual(above_u)| + |dual(below_u)|`` for a free unit (0 for a pinned one):
+    non-zero means the unit's deviation row is tight in every optimum of the level.
+    """
+
+    outcome: LpOutcome
+    z: float
+    values: FloatArray
+    """The solution of ``LpModel.flat`` (cells r-major, then ``z``)."""
+    units: FloatArray
+    """Each unit's value ``v_u``."""
+    weights: FloatArray
+    seconds: float
+    iterations: int
+
+
+class LevelSolver:
+    """One HiGHS model kept across the levels of a lexicographic stage, warm-started level to level.
+
+    Columns are the PuLP model's, in ``ArrayHiGHS``' order. Rows: the PuLP rows, then for every
+    unit ``u`` "above" ``v_u - t_u z <= t_u`` and "below" ``v_u + t_u z >= t_u`` while it is free;
+    pinning it to ``[lo, hi]`` sets z's coefficient in both rows to 0 and their bounds to
+    ``v_u <= hi`` and ``v_u >= lo`` (the rows of ``add_minmax_objective``, in another order).
+    Between levels only those coefficients and bounds change, so HiGHS restarts the dual simplex
+    from the previous optimal basis instead of from scratch.
+
+    When every unit is a single column (the cell stage), :meth:`compact` takes the columns of
+    units pinned for good out of the model once they are half of it: their values become
+    constants in the rule rows' bounds, and the smaller model is solved cold once, then warm
+    again. The LP is the same (a pinned unit's column has no freedom but its pin's width).
+    """
+
+    def __init__(self, model: LpModel, units: UnitRows) -> None:
+        _swallow_banner()
+        compiled = _compiled(model)
+        n = len(units.targets)
+        self.n = n
+        self.num_col = len(compiled.columns)
+        self.col_lower = compiled.col_lower
+        self.col_upper = compiled.col_upper
+        self.rule = (
+            compiled.starts,
+            compiled.index,
+            compiled.value,
+            compiled.row_lower,
+            compiled.row_upper,
+        )
+        self.z_column = int(compiled.flat[len(model.flat) - 1])
+        self.flat = compiled.flat
+        self.targets = units.targets
+        lengths = np.diff(units.starts)
+        self.unit_lengths = lengths
+        self.unit_starts = units.starts
+        self.unit_owner = np.repeat(np.arange(n), lengths)
+        self.unit_columns = compiled.flat[units.columns]
+        self.unit_coefficients = units.values
+        self.single = bool((lengths == 1).all() and (units.values == 1.0).all())
+        self.fixed = np.full(self.num_col, np.nan)
+        """Values of the columns taken out of the model by :meth:`compact` (NaN: in it)."""
+        self.state: list[tuple[float, float] | None] = [None] * n
+        self.held: set[int] = set()
+        """Units in the model that are pinned now."""
+        self.last = np.full(self.num_col, np.nan)
+        """The columns' values in the last optimum found."""
+        self._build()
+
+    def _build(self) -> None:
+        """Pass HiGHS the model over the columns still in it, with every unit in its state."""
+        inf = highspy.kHighsInf
+        kept = np.isnan(self.fixed)
+        local = np.full(self.num_col, -1, dtype=np.int64)
+        local[kept] = np.arange(int(kept.sum()))
+        self.kept = kept
+        self.local = local
+        # Rule rows: entries on removed columns become constants in the bounds.
+        starts, index, value, row_lower, row_upper = self.rule
+        row_of_entry = np.repeat(np.arange(len(row_lower)), np.diff(starts))
+        on = kept[index]
+        constant = np.bincount(
+            row_of_entry[~on],
+            weights=value[~on] * self.fixed[index[~on]],
+            minlength=len(row_lower),
+        )
+        count = np.bincount(row_of_entry[on], minlength=len(row_lower))
+        rows = count > 0
+        r_starts = np.zeros(int(rows.sum()) + 1, dtype=np.int64)
+        np.cumsum(count[rows], out=r_starts[1:])
+        r_index = local[index[on & rows[row_of_entry]]]
+        r_value = value[on & rows[row_of_entry]]
+        r_lower = (row_lower - constant)[rows]
+        r_upper = (row_upper - constant)[rows]
+        self.rule_rows = int(rows.sum())
+        self.rule_ids = np.flatnonzero(rows)
+        """The original rule row of each rule row in the model."""
+        # Deviation rows of the units still in the model: row 2k above, 2k + 1 below.
+        active = np.array(
+            [u for u in range(self.n) if kept[self.unit_columns[self.unit_starts[u]]]],
+            dtype=np.int64,
+        )
+        self.active = active
+        self.row_of = np.full(self.n, -1, dtype=np.int64)
+        self.row_of[active] = self.rule_rows + 2 * np.arange(len(active))
+        self.held = {u for u in active.tolist() if self.state[u] is not None}
+        lengths = self.unit_lengths[active]
+        row_unit = np.repeat(active, 2)
+        entries = np.repeat(lengths, 2)
+        d_starts = np.zeros(2 * len(active) + 1, dtype=np.int64)
+        np.cumsum(entries + 1, out=d_starts[1:])
+        owner = np.repeat(np.arange(2 * len(active)), entries)
+        within = np.arange(int(entries.sum())) - np.repeat(np.cumsum(entries) - entries, entries)
+        source = self.unit_starts[row_unit][owner] + within
+        position = d_starts[:-1][owner] + within
+        d_index = np.empty(int(d_starts[-1]), dtype=np.int64)
+        d_value = np.empty(int(d_starts[-1]), dtype=np.float64)
+        d_index[position] = local[self.unit_columns[source]]
+        d_value[position] = self.unit_coefficients[source]
+        t = self.targets[active]
+        held = np.array([self.state[u] is not None for u in active.tolist()], dtype=bool)
+        d_index[d_starts[1:] - 1] = local[self.z_column]
+        d_value[d_starts[1:] - 1] = np.stack(
+            [np.where(held, 0.0, -t), np.where(held, 0.0, t)], axis=1
+        ).ravel()
+        pins = np.array(
+            [self.state[u] or (0.0, 0.0) for u in active.tolist()], dtype=np.float64
+        ).reshape(-1, 2)
+        d_lower = np.stack([np.full(len(t), -inf), np.where(held, pins[:, 0], t)], axis=1).ravel()
+        d_upper = np.stack([np.where(held, pins[:, 1], t), np.full(len(t), inf)], axis=1).ravel()
+        num_col = int(kept.sum())
+        num_row = self.rule_rows + 2 * len(active)
+        highs_lp = highspy.HighsLp()
+        highs_lp.num_col_ = num_col
+        highs_lp.num_row_ = num_row
+        cost = np.zeros(num_col)
+        cost[local[self.z_column]] = 1.0
+        highs_lp.col_cost_ = cost
+        highs_lp.col_lower_ = self.col_lower[kept]
+        highs_lp.col_upper_ = self.col_upper[kept]
+        highs_lp.row_lower_ = np.concatenate([r_lower, d_lower])
+        highs_lp.row_upper_ = np.concatenate([r_upper, d_upper])
+        highs_lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        highs_lp.a_matrix_.num_col_ = num_col
+        highs_lp.a_matrix_.num_row_ = num_row
+        highs_lp.a_matrix_.start_ = np.concatenate([r_starts, d_starts[1:] + r_starts[-1]])
+        highs_lp.a_matrix_.index_ = np.concatenate([r_index, d_index])
+        highs_lp.a_matrix_.value_ = np.concatenate([r_value, d_value])
+        highs: Any = highspy.Highs()  # type: ignore[no-untyped-call]
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("threads", 1)
+        for key, option in HIGHS_OPTIONS.items():
+            highs.setOptionValue(key, option)
+        highs.passModel(highs_lp)
+        self.highs = highs
+
+    def compact(self, pinned: dict[int, tuple[float, float]], minimum: int = 128) -> bool:
+        """Take the columns of units pinned for good out of the model, once they are 1/8 of it.
+
+        Only for single-column units, after a solve; each removed column is fixed at its value
+        in the last optimum, and the new model starts from the old optimal basis restricted to
+        what is left (HiGHS repairs it where the count of basic variables moved). Returns
+        whether the model was rebuilt.
+        """
+        if not self.single:
+            return False
+        gone = [u for u in self.active.tolist() if u in pinned]
+        if len(gone) < max(minimum, len(self.active) // 8):
+            return False
+        basis = self.highs.getBasis()
+        old_cols = list(basis.col_status)
+        old_rows = list(basis.row_status)
+        old_local = self.local.copy()
+        old_rule = {int(r): k for k, r in enumerate(self.rule_ids.tolist())}
+        old_row_of = self.row_of.copy()
+        for u in gone:
+            # The last optimum's value, inside the pin: it keeps every row as HiGHS left it
+            # (the fund row and the region rows are dependent; other values in the pins need
+            # not add up to a consistent pair).
+            column = self.unit_columns[self.unit_starts[u]]
+            self.fixed[column] = self.last[column]
+            self.state[u] = pinned[u]
+            self.held.discard(u)
+        self._build()
+        warm = highspy.HighsBasis()
+        warm.col_status = [old_cols[int(old_local[j])] for j in np.flatnonzero(self.kept).tolist()]
+        rows = [old_rows[old_rule[int(r)]] for r in self.rule_ids.tolist()]
+        for u in self.active.tolist():
+            rows += [old_rows[int(old_row_of[u])], old_rows[int(old_row_of[u]) + 1]]
+        warm.row_status = rows
+        basic = highspy.HighsBasisStatus.kBasic
+        count = sum(x == basic for x in warm.col_status) + sum(x == basic for x in rows)
+        warm.valid = True
+        warm.alien = count != len(rows)  # HiGHS repairs a basis with too many or few basics
+        self.highs.setBasis(warm)
+        return True
+
+    def pin(self, pinned: dict[int, tuple[float, float]]) -> None:
+        """Bring every unit to the state given: pinned to its interval, or free (not in ``pinned``).
+
+        A pinned unit's rows keep their place and their basis status: only z's coefficient
+        (to 0) and the bounds change, so the last optimum stays a feasible basic solution.
+        Units already taken out of the model (:meth:`compact`) stay pinned.
+        """
+        inf = highspy.kHighsInf
+        z_local = int(self.local[self.z_column])
+        rows: list[int] = []
+        lower: list[float] = []
+        upper: list[float] = []
+        # Only units pinned now or wanted pinned can change (the others stay free).
+        in_model = self.row_of >= 0
+        changing = {u for u in pinned if in_model[u]} | self.held
+        for u in sorted(changing):
+            want = pinned.get(u)
+            have = self.state[u]
+            if want == have:
+                continue
+            if want is None:
+                self.held.discard(u)
+            else:
+                self.held.add(u)
+            row = int(self.row_of[u])
+            t = float(self.targets[u])
+            if (want is None) != (have is None):
+                self.highs.changeCoeff(row, z_local, -t if want is None else 0.0)
+                self.highs.changeCoeff(row + 1, z_local, t if want is None else 0.0)
+            rows += [row, row + 1]
+            lower += [-inf, t if want is None else want[0]]
+            upper += [t if want is None else want[1], inf]
+            self.state[u] = want
+        if rows:
+            self.highs.changeRowsBounds(
+                len(rows),
+                np.array(rows, dtype=np.int32),
+                np.array(lower, dtype=np.float64),
+                np.array(upper, dtype=np.float64),
+            )
+
+    def solve(self, time_limit: float | None = None) -> LevelOutcome:
+        """Solve the current level from the last basis."""
+        highs = self.highs
+        highs.setOptionValue(
+            "time_limit", float("inf") if time_limit is None else max(time_limit, 0.001)
+        )
+        start = time.perf_counter()
+        highs.run()
+        seconds = time.perf_counter() - start
+        status = highs.getModelStatus()
+        pulp_status = _HIGHS_STATUS.get(status, _NOT_SOLVED)
+        outcome = STATUS_TABLE.get(pulp_status, LpOutcome.UNKNOWN)
+        iterations = int(highs.getInfo().simplex_iteration_count)
+        empty = np.zeros(0)
+        if outcome is not LpOutcome.OPTIMAL:
+            return LevelOutcome(outcome, float("nan"), empty, empty, empty, seconds, iterations)
+        solution = highs.getSolution()
+        col_value = self.fixed.copy()
+        col_value[self.kept] = np.asarray(solution.col_value, dtype=np.float64)
+        self.last = col_value
+        row_dual = np.asarray(solution.row_dual, dtype=np.float64)[self.rule_rows :]
+        units = np.bincount(
+            self.unit_owner,
+            weights=col_value[self.unit_columns] * self.unit_coefficients,
+            minlength=self.n,
+        ).astype(np.float64)
+        weights = np.zeros(self.n)
+        free = np.array([self.state[u] is None for u in self.active.tolist()], dtype=bool)
+        weights[self.active] = np.where(free, np.abs(row_dual[0::2]) + np.abs(row_dual[1::2]), 0.0)
+        return LevelOutcome(
+            outcome,
+            float(col_value[self.z_column]),
+            col_value[self.flat],
+            units,
+            weights,
+            seconds,
+            iterations,
+        )
 
 
 @functools.cache

@@ -7,7 +7,9 @@ the deadline is enforced by their runner.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from fractions import Fraction
+from pathlib import Path
 
 import pulp
 import pytest
@@ -19,6 +21,7 @@ from optimizer.domain import (
     AllocateOptions,
     Axis,
     Band,
+    Criterion,
     Objective,
     Region,
     RegionBound,
@@ -28,11 +31,14 @@ from optimizer.domain import (
 )
 from optimizer.errors import DeadlineExceededError, SolverError
 from optimizer.formula import compute_targets
+from optimizer.io import load_scenario
 from optimizer.model import LpModel, build_model_data, create_model
 from optimizer.objectives import _Runner, optimise
 from optimizer.pipeline import allocate
 from optimizer.solve import STATUS_TABLE, LpOutcome, LpResult, solve
 from tests.conftest import amounts, region_totals, regions, scenario
+from tests.test_lexicographic import stressed
+from tests.test_properties import scale
 
 # ------------------------------------------------------------------------ water-filling
 
@@ -242,14 +248,82 @@ def test_time_limit_outcome_raises_deadline_exceeded(monkeypatch: pytest.MonkeyP
 def test_unknown_outcome_raises_solver_error(
     monkeypatch: pytest.MonkeyPatch, objective: Objective
 ) -> None:
-    """An UNKNOWN solver outcome is a SolverError for every objective, never a plan."""
+    """An UNKNOWN solver outcome on a scenario the LPs must solve is a SolverError, never a plan.
+
+    The scenario is a stressed one (axis shares bind), so 'proportional' cannot take the
+    closed form and its first level's cold solve meets the failure.
+    """
 
     def broken(model: LpModel, time_limit: float | None = None) -> LpResult:
         return LpResult(LpOutcome.UNKNOWN, float("nan"), {}, 0.0)
 
     monkeypatch.setattr(objectives, "solve", broken)
     with pytest.raises(SolverError):
-        allocate(scenario(regions([1, 2, 5])), AllocateOptions(objective=objective))
+        allocate(stressed(2, 6, 3, 9, 1), AllocateOptions(objective=objective))
+
+
+def test_a_failed_certificate_keeps_the_closed_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the certificate LP fails, the closed form (which keeps every rule) is still the plan.
+
+    Same cells as with a working LP; the marginal values, which only the LP gives, are 0.
+    """
+    s = scenario(regions([1, 2, 5], [100_000, 240_000, 600_000]), rules=Rules(band=Band(0, 0.1)))
+    expected = allocate(s)
+
+    def broken(model: LpModel, time_limit: float | None = None) -> LpResult:
+        return LpResult(LpOutcome.UNKNOWN, float("nan"), {}, 0.0)
+
+    monkeypatch.setattr(objectives, "solve", broken)
+    plan = allocate(s)
+    assert [c.amount for c in plan.cells] == [c.amount for c in expected.cells]
+    assert any(j.binding for j in plan.justifications)
+    assert all(b.marginal_value == 0 for j in plan.justifications for b in j.binding)
+
+
+def test_the_closed_form_holds_at_a_fund_of_1e15() -> None:
+    """fasp-2026 with every amount x 1e5 (9.9e14 pesos) takes the closed form, as at 1x.
+
+    An absolute 1e-3-peso check on the closed form's floats rejected it there, and the levels
+    of LPs then ran (14 LPs) instead of one.
+    """
+    s = load_scenario(Path(__file__).resolve().parent.parent / "scenarios/fasp-2026/scenario.yaml")
+    base = allocate(s)
+    big = allocate(scale(s, 10**5))
+    assert base.stats.lp_solves == big.stats.lp_solves == 1
+    unit = big.fund.rounding_unit
+    for a, b in zip(base.cells, big.cells, strict=True):
+        assert abs(b.amount - 10**5 * a.amount) <= unit, (a.region, a.axis)
+
+
+def zero_target_scenario(fund: int) -> Scenario:
+    """Region 01 gets nothing from axis a's criterion, yet axis a needs its money (02 is capped)."""
+    regions_ = (
+        Region("01", "R1", {"need": 1.0, "a": 0.0, "b": 1.0}, previous=fund // 2),
+        Region("02", "R2", {"need": 1.0, "a": 1.0, "b": 1.0}, previous=fund // 2),
+    )
+    axes = (
+        Axis("a", "A", share_min=0.5, share_max=0.5, criteria=(Criterion("a", 1.0),)),
+        Axis("b", "B", share_min=0.5, share_max=0.5, criteria=(Criterion("b", 1.0),)),
+    )
+    return replace(
+        scenario(regions_, fund=fund, axes=axes),
+        criteria=(Criterion("need", 1.0),),
+        rules=Rules(region_caps=(RegionBound("02", amount=fund * 4 // 10),)),
+    )
+
+
+@pytest.mark.parametrize("exponent", [13, 14, 15])
+def test_a_zero_target_cell_at_a_large_fund_is_not_infeasible(exponent: int) -> None:
+    """A cell whose formula target is 0 must take money; at a fund of 1e13+ it still can.
+
+    Its 1-peso target used to be 1e-9 of an LP unit there, under HiGHS' small-matrix-value
+    threshold: HiGHS dropped z from its rows and a feasible scenario came back "infeasible,
+    must give way by $0". The plan is the 1e9 plan scaled.
+    """
+    small = allocate(zero_target_scenario(10**9))
+    big = allocate(zero_target_scenario(10**exponent))
+    k = 10 ** (exponent - 9)
+    assert [c.amount for c in big.cells] == [k * c.amount for c in small.cells]
 
 
 def larger_scenario() -> Scenario:
