@@ -576,6 +576,28 @@ def _proportional_by_waterfilling(
     )
 
 
+def _snapped_totals(
+    totals: FloatArray, boxes: Sequence[tuple[float, float]], fund: float
+) -> FloatArray:
+    """The region stage's totals inside their boxes and summing to the fund, for the cell stage.
+
+    The warm-started levels may leave a total a solver tolerance (about 1e-9 LP units) outside
+    its box, on the side its pin allows; fixed as an equality next to the box's own row, that
+    is an infeasible cell stage. Each total is clipped into its box and what the clipping moved
+    is handed back to the totals with room to take it, in proportion to that room.
+    """
+    box = np.asarray(boxes, dtype=np.float64).reshape(-1, 2)
+    lo, hi = box[:, 0], box[:, 1]
+    snapped = np.clip(totals, lo, np.maximum(lo, hi))
+    residual = fund - float(snapped.sum())
+    if residual != 0.0:
+        room = (hi - snapped) if residual > 0 else (snapped - lo)
+        room = np.maximum(room, 0.0)
+        if float(room.sum()) > abs(residual):
+            snapped = snapped + np.sign(residual) * abs(residual) * room / float(room.sum())
+    return np.asarray(snapped, dtype=np.float64)
+
+
 def _optimise(data: ModelData, objective: Objective, run: _Runner, closed_form: bool) -> Optimum:
     scale = data.scale
 
@@ -592,7 +614,7 @@ def _optimise(data: ModelData, objective: Objective, run: _Runner, closed_form: 
     first_model, first_result, _, last = _stage(objective, build_regions, region_boxes, run)
     cells = _cells(last, data)
     if data.m > 1:
-        totals = cells.sum(axis=1)
+        totals = _snapped_totals(cells.sum(axis=1), region_boxes, data.fund / scale)
         target = data.targets.cell
         region_target = np.maximum(target.sum(axis=1), 1.0)
         # Within a region, cells follow the formula's axis split, scaled to the region's total.

@@ -21,6 +21,7 @@ from optimizer.domain import (
     AllocateOptions,
     Axis,
     Band,
+    CellMinimum,
     Criterion,
     Objective,
     Region,
@@ -350,3 +351,30 @@ def test_tiny_time_limit_never_returns_a_non_optimal_plan() -> None:
     assert plan.total == s.fund.total
     reference = allocate(s)
     assert [c.amount for c in plan.cells] == [c.amount for c in reference.cells]
+
+
+def test_region_totals_a_tolerance_past_their_cap_still_give_a_cell_stage() -> None:
+    """Found by hypothesis: the warm levels left two totals 1e-9 LP units above their band cap.
+
+    Fixed as equalities next to the cap rows, they made the cell stage infeasible and a feasible
+    scenario read "infeasible, must give way by $0". The totals are now snapped into their boxes
+    (summing to the fund) before the cell stage: the plan exists and keeps every rule.
+    """
+    s = scenario(
+        regions(
+            [1, 1, 1, 1, 1, 1, 1, 1, 49, 174], [100_000] * 6 + [179_200] * 2 + [100_000, 31_169_200]
+        ),
+        fund=38_608_300,
+        unit=100,
+        axes=(
+            Axis("e0", "Eje 0", share_min=0.004, share_max=0.008),
+            Axis("e1", "Eje 1", share_min=0.001, share_max=0.002),
+            Axis("e2", "Eje 2", share_min=0.991, share_max=0.992),
+        ),
+        rules=Rules(band=Band(0.0, 0.198), cell_minimums=(CellMinimum("e0", "01", share=0.001),)),
+    )
+    plan = allocate(s)
+    assert sum(amounts(plan)) == 38_608_300
+    totals = region_totals(plan)
+    assert totals["10"] <= 37_340_700
+    assert all(totals[code] <= 119_800 for code in ("01", "02", "03", "04", "05", "06", "09"))
