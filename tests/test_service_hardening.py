@@ -268,6 +268,26 @@ def test_long_problem_texts_fit_the_metadata_limit() -> None:
     assert header < 8192 - 512
 
 
+@pytest.mark.parametrize("char", ["é", "€", "😀"])
+def test_multibyte_problem_texts_fit_the_metadata_limit(char: str) -> None:
+    """Two-, three- and four-byte characters at any length keep the status under 8 KiB.
+
+    The message cap counted characters: 300 four-byte characters percent-encode to 3,600 bytes
+    and, next to a full details budget, passed the limit at some text lengths.
+    """
+    from urllib.parse import quote
+
+    from optimizer.errors import Problem, ScenarioError
+    from optimizer.service.errors import status_for
+
+    worst = 0
+    for length in range(10, 700, 15):
+        problems = [Problem(char * length, char * length, char * length)] * 50
+        _, status = status_for(ScenarioError(problems))
+        worst = max(worst, len(quote(status.message)) + len(status.SerializeToString()) * 4 // 3)
+    assert worst < 8192 - 512
+
+
 # -- item 10: uploaded names outside the scenario folder --------------------------------------
 
 
