@@ -23,6 +23,10 @@ from tests.test_store import _postgres_url
 ROOT = Path(__file__).resolve().parent.parent
 FASP_2026 = ROOT / "scenarios" / "fasp-2026"
 WORKERS = 2
+QUEUED = 4
+"""The module server's bound of calls waiting for a worker."""
+THREADS = 24
+"""The module server's gRPC threads, which also bound the calls it holds at once."""
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -31,7 +35,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Allocatio
     """A real server with two worker processes and a SQLite store in a temporary folder."""
     db = tmp_path_factory.mktemp("store") / "audit.sqlite3"
     srv, port = create_server(
-        "127.0.0.1:0", store=f"sqlite:///{db}", workers=WORKERS, solve=faulty_solve
+        "127.0.0.1:0",
+        store=f"sqlite:///{db}",
+        workers=WORKERS,
+        solve=faulty_solve,
+        max_queued=QUEUED,
+        grpc_threads=THREADS,
     )
     srv.start()
     yield srv, port
@@ -216,6 +225,56 @@ def test_concurrent_calls_with_one_request_id_solve_once(
     assert all(list(r.allocation.cells) == list(replies[0].allocation.cells) for r in replies)
     # Three solves of 1.5 s on two workers would take at least 3 s.
     assert elapsed < 2.7
+
+
+def test_a_flood_of_calls_is_refused_resource_exhausted(
+    stub: pb_grpc.AllocationServiceStub,
+) -> None:
+    """Beyond the queue bound Allocate is refused at once; beyond the thread bound, any call.
+
+    Neither was bounded: every call waited in the server, holding its request (up to 16 MiB),
+    so a flood of calls grew the server's memory without limit.
+    """
+    busy = [
+        stub.Allocate.future(
+            pb.AllocateRequest(scenario=small_scenario(f"sleep-1.2-flood{i}")), timeout=30
+        )
+        for i in range(WORKERS)
+    ]
+    time.sleep(0.3)
+    queued = [
+        stub.Allocate.future(
+            pb.AllocateRequest(scenario=small_scenario(f"sleep-3-flood-queued{i}")), timeout=30
+        )
+        for i in range(QUEUED)
+    ]
+    time.sleep(0.3)
+    start = time.monotonic()
+    err = _error(
+        lambda: stub.Allocate(
+            pb.AllocateRequest(scenario=small_scenario(fund=FUND + 31)), timeout=30
+        )
+    )
+    assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "busy" in (err.details() or "")
+    assert time.monotonic() - start < 1.0
+    for call in queued:
+        assert call.cancel()
+    assert [sum(c.amount for c in f.result().allocation.cells) for f in busy] == [FUND] * 2
+    # Calls with one request_id wait for the first without a queue place, but each holds a
+    # thread: past the thread bound they are refused by gRPC, not queued inside it.
+    request = pb.AllocateRequest(scenario=small_scenario("sleep-1-flood"), request_id="flood")
+    first = stub.Allocate.future(request, timeout=30)
+    time.sleep(0.2)
+    calls = [stub.Allocate.future(request, timeout=30) for _ in range(THREADS + 8)]
+    run_id = first.result().allocation.run_id
+    codes = [c.code() for c in calls]
+    assert set(codes) <= {grpc.StatusCode.OK, grpc.StatusCode.RESOURCE_EXHAUSTED}
+    held_back = [c for c in calls if c.code() != grpc.StatusCode.OK and "busy" not in c.details()]
+    assert len(held_back) >= 8
+    assert {c.result().allocation.run_id for c in calls if c.code() == grpc.StatusCode.OK} <= {
+        run_id
+    }
 
 
 # -- item 6: messages that echo client input stay short ------------------------------------

@@ -40,7 +40,8 @@ class PermissionDeniedError(ServiceError):
 
 
 class ResourceExhaustedError(ServiceError):
-    """The request is larger than this server accepts."""
+    """The request is larger, or needs more memory, than this server allows, or too many
+    calls are waiting for a worker."""
 
 
 class ShuttingDownError(ServiceError):

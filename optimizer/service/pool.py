@@ -44,7 +44,11 @@ _SHIELDED = {signal.SIGINT, signal.SIGTERM}
 
 
 class JobEndedError(Exception):
-    """A job ended without a result: ``kind`` is cancelled, deadline, shutdown or crashed."""
+    """A job ended without a result.
+
+    ``kind`` is cancelled, deadline, shutdown, busy (the queue was full), memory (the worker ran
+    out of its memory limit) or crashed.
+    """
 
     def __init__(self, kind: str, detail: str = "") -> None:
         self.kind = kind
@@ -213,6 +217,9 @@ class WorkerPool:
         multiprocessing context; ``spawn`` (default) or ``forkserver``.
     initializer
         Called once in each new worker process before its first job (module-level function).
+    max_queued
+        Jobs waiting for a worker at most; a job submitted beyond it ends at once with
+        ``busy`` (None: no limit). Each queued job holds its request in the server's memory.
     """
 
     def __init__(
@@ -221,8 +228,10 @@ class WorkerPool:
         *,
         context: multiprocessing.context.BaseContext | None = None,
         initializer: Callable[[], None] | None = None,
+        max_queued: int | None = None,
     ) -> None:
         self.size = size
+        self.max_queued = max_queued
         self.context: Any = context or SpawnContext()
         self.initializer = initializer
         self._queue: deque[Job] = deque()
@@ -260,6 +269,13 @@ class WorkerPool:
             if self._closed or self._refusing:
                 job._finish(error=JobEndedError("shutdown", "the server is shutting down"))
                 return job
+            if self.max_queued is not None and len(self._queue) >= self.max_queued:
+                # Cancelled jobs stay in the queue until a worker skips them: not waiting.
+                self._queue = deque(j for j in self._queue if not j.done())
+                if len(self._queue) >= self.max_queued:
+                    detail = f"{len(self._queue)} calls are already waiting for a worker"
+                    job._finish(error=JobEndedError("busy", detail))
+                    return job
             self._queue.append(job)
             self._cond.notify()
         return job
