@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -234,15 +235,61 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+def _version_1_tables(engine: sa.Engine) -> sa.Table:
+    """Create the tables as version 1 made them (no caller columns, no meta table)."""
+    old = sa.MetaData()
+    added = {"caller_name", "caller_subject"}
+    v1 = sa.Table(runs.name, old, *[c._copy() for c in runs.columns if c.name not in added])
+    old.create_all(engine)
+    return v1
+
+
+@pytest.mark.parametrize("start", ["empty", "version 1"])
+def test_servers_opening_one_store_at_once_all_succeed(empty_url: str, start: str) -> None:
+    """Six servers opening a new (or a version 1) store at the same moment all start.
+
+    Each used to check for the tables, then create or alter them: the others' CREATE failed
+    ("already exists", or PostgreSQL's duplicate pg_type row) and that server did not start.
+    """
+    errors: list[str] = []
+    for _ in range(3):
+        engine = sa.create_engine(empty_url)
+        metadata.drop_all(engine)
+        if start == "version 1":
+            _version_1_tables(engine)
+        engine.dispose()
+        barrier = threading.Barrier(6)
+
+        def open_store(barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            try:
+                AuditStore(empty_url).close()
+            except Exception as err:  # collected: every failure is reported below
+                errors.append(f"{type(err).__name__}: {err}".splitlines()[0])
+
+        threads = [threading.Thread(target=open_store) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
+    audit = AuditStore(empty_url)
+    try:
+        with audit.engine.connect() as conn:
+            versions = conn.execute(sa.select(store_meta.c.value)).scalars().all()
+        assert versions == [str(SCHEMA_VERSION)]
+        record, _ = audit.record(_run(caller_name="n", caller_subject="CN=s"))
+        assert audit.get(record.run_id).caller_subject == "CN=s"
+    finally:
+        audit.close()
+
+
 def test_a_version_1_store_is_brought_up_to_date_in_place(empty_url: str) -> None:
     """A store made before the caller columns opens, keeps its runs and records callers."""
     from datetime import UTC, datetime
 
-    old = sa.MetaData()
-    added = {"caller_name", "caller_subject"}
-    v1 = sa.Table(runs.name, old, *[c._copy() for c in runs.columns if c.name not in added])
     engine = sa.create_engine(empty_url)
-    old.create_all(engine)
+    v1 = _version_1_tables(engine)
     with engine.begin() as conn:
         conn.execute(
             v1.insert().values(
