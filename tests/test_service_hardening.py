@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,10 +24,12 @@ from tests.test_store import _postgres_url
 ROOT = Path(__file__).resolve().parent.parent
 FASP_2026 = ROOT / "scenarios" / "fasp-2026"
 WORKERS = 2
-QUEUED = 4
+QUEUED = 6
 """The module server's bound of calls waiting for a worker."""
 THREADS = 24
 """The module server's gRPC threads, which also bound the calls it holds at once."""
+WORKER_MIB = 512
+"""The module server's memory limit per worker process."""
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -41,6 +44,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Allocatio
         solve=faulty_solve,
         max_queued=QUEUED,
         grpc_threads=THREADS,
+        worker_memory_mib=WORKER_MIB,
     )
     srv.start()
     yield srv, port
@@ -156,7 +160,12 @@ def test_validate_scenario_reads_in_a_worker_under_the_deadline(
         assert not reply.valid  # refused by a parsing limit: fine too
     except grpc.RpcError as err:
         code = err.code()
-    assert code in (grpc.StatusCode.OK, grpc.StatusCode.DEADLINE_EXCEEDED)
+    # Refused by a parsing limit (OK, not valid), the deadline, or the worker memory limit.
+    assert code in (
+        grpc.StatusCode.OK,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+    )
     assert time.monotonic() - start < 1.5
     assert _busy_after(watched) < 0.3
 
@@ -173,6 +182,36 @@ def test_a_worker_that_dies_is_replaced(stub: pb_grpc.AllocationServiceStub) -> 
             threads.map(
                 lambda f: stub.Allocate(
                     pb.AllocateRequest(scenario=small_scenario(fund=f)), timeout=60
+                ),
+                funds,
+            )
+        )
+    assert [sum(c.amount for c in r.allocation.cells) for r in replies] == funds
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_DATA is Linux's")
+def test_a_request_that_needs_too_much_memory_is_resource_exhausted(
+    stub: pb_grpc.AllocationServiceStub,
+) -> None:
+    """A solve that outgrows the worker memory limit is RESOURCE_EXHAUSTED, not the machine's.
+
+    Workers had no limit: a 100 KB request (2,000 regions x 100 axes) took 1.2 GiB, and a few at
+    once could take the memory of the server and of every other worker.
+    """
+    err = _error(
+        lambda: stub.Allocate(
+            pb.AllocateRequest(scenario=small_scenario(f"alloc-{2 * WORKER_MIB}")), timeout=30
+        )
+    )
+    assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "memory" in (err.details() or "")
+    funds = [FUND + 41, FUND + 42]
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        replies = list(
+            threads.map(
+                lambda f: stub.Allocate(
+                    pb.AllocateRequest(scenario=small_scenario(f"alloc-64-{f}", fund=f)),
+                    timeout=60,
                 ),
                 funds,
             )

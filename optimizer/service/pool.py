@@ -168,8 +168,34 @@ def _die_with_parent(parent_pid: int | None) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def worker_main(conn: Connection, parent_pid: int, initializer: Callable[[], None] | None) -> None:
-    """Body of a worker process: run each ``(fn, args)`` received and send the result back."""
+def _limit_memory(limit: int | None) -> None:
+    """Bound this process's data (heap and private mappings) to ``limit`` bytes, where possible.
+
+    Past it, allocations fail with ``MemoryError`` in this worker alone, instead of a
+    huge request taking the machine's memory from the server and the other workers.
+    """
+    if limit is None:
+        return
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    except (ImportError, ValueError, OSError):  # not on this platform: unbounded, as before
+        logger.warning("worker memory limit not supported here")
+
+
+def worker_main(
+    conn: Connection,
+    parent_pid: int,
+    initializer: Callable[[], None] | None,
+    memory_limit: int | None = None,
+) -> None:
+    """Body of a worker process: run each ``(fn, args)`` received and send the result back.
+
+    Each reply is ``(status, value)``: ``ok`` and the return value, ``error`` and a traceback,
+    or ``memory`` and a traceback when the job ran out of the memory limit (the process then
+    exits: its heap may stay fragmented, and the server starts a fresh one).
+    """
     for signum in _SHIELDED:
         signal.signal(signum, signal.SIG_IGN)
     # The server started this process with these signals blocked, so that one sent to the
@@ -178,22 +204,31 @@ def worker_main(conn: Connection, parent_pid: int, initializer: Callable[[], Non
     _die_with_parent(parent_pid)
     if initializer is not None:
         initializer()
+    _limit_memory(memory_limit)
     conn.send(("ready", os.getpid()))
     while True:
         try:
             fn, args = conn.recv()
         except (EOFError, OSError):
             return
+        except MemoryError:  # the request alone is too large to read back
+            with contextlib.suppress(Exception):
+                conn.send(("memory", "reading the request"))
+            return
         try:
-            reply: tuple[bool, Any] = (True, fn(*args))
+            reply: tuple[str, Any] = ("ok", fn(*args))
+        except MemoryError:
+            reply = ("memory", traceback.format_exc())
         except BaseException:  # reported to the server, which logs it
-            reply = (False, traceback.format_exc())
+            reply = ("error", traceback.format_exc())
         try:
             conn.send(reply)
         except (OSError, ValueError):
             return
         except Exception:  # the result could not be pickled
-            conn.send((False, traceback.format_exc()))
+            conn.send(("error", traceback.format_exc()))
+        if reply[0] == "memory":
+            return
 
 
 class _Slot:
@@ -217,6 +252,9 @@ class WorkerPool:
         multiprocessing context; ``spawn`` (default) or ``forkserver``.
     initializer
         Called once in each new worker process before its first job (module-level function).
+    memory_limit
+        Bytes of data each worker process may use (Linux ``RLIMIT_DATA``); a job that needs
+        more ends with ``memory`` and its process is replaced. None: no limit.
     max_queued
         Jobs waiting for a worker at most; a job submitted beyond it ends at once with
         ``busy`` (None: no limit). Each queued job holds its request in the server's memory.
@@ -229,8 +267,10 @@ class WorkerPool:
         context: multiprocessing.context.BaseContext | None = None,
         initializer: Callable[[], None] | None = None,
         max_queued: int | None = None,
+        memory_limit: int | None = None,
     ) -> None:
         self.size = size
+        self.memory_limit = memory_limit
         self.max_queued = max_queued
         self.context: Any = context or SpawnContext()
         self.initializer = initializer
@@ -347,9 +387,14 @@ class WorkerPool:
             slot.conn.send((job.fn, job.args))
             while True:
                 if slot.conn.poll(POLL_SECONDS):
-                    ok, value = slot.conn.recv()
-                    if ok:
+                    status, value = slot.conn.recv()
+                    if status == "ok":
                         job._finish(value)
+                    elif status == "memory":
+                        logger.warning("worker %d ran out of memory: %s", slot.index, value)
+                        self._end_process(slot)  # it exits: start its successor now
+                        job._finish(error=JobEndedError("memory", str(value)))
+                        self._restart(slot)
                     else:
                         job._finish(error=JobEndedError("crashed", str(value)))
                     return
@@ -392,7 +437,12 @@ class WorkerPool:
         process = self.context.Process(
             target=worker_main,
             # With forkserver the server is not the parent: only spawn makes it one.
-            args=(child_conn, os.getpid() if spawned else None, self.initializer),
+            args=(
+                child_conn,
+                os.getpid() if spawned else None,
+                self.initializer,
+                self.memory_limit,
+            ),
             name=f"fsf-worker-{slot.index}",
             daemon=True,
         )

@@ -38,6 +38,9 @@ QUEUED_PER_WORKER = 8
 """Default bound of the calls waiting for a worker: this many per worker, at least 16."""
 SPARE_THREADS = 16
 """gRPC threads kept beyond the workers and the queue, for reads and health checks."""
+DEFAULT_WORKER_MEMORY_MIB = 2048
+"""Data each worker process may use: 4x a municipal-scale solve (2,469 x 24 peaks at about
+450 MiB); a 100 KB structured request of 2,000 regions x 100 axes reached 1.2 GiB."""
 DEFAULT_GRACE_SECONDS = 10.0
 REPLY_MARGIN_SECONDS = 0.5
 """Before the grace period ends, calls still running are ended and answered UNAVAILABLE, this
@@ -145,6 +148,7 @@ def create_server(
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     grpc_threads: int | None = None,
     max_queued: int | None = None,
+    worker_memory_mib: int | None = DEFAULT_WORKER_MEMORY_MIB,
     solve: Solve | None = None,
     mp_start_method: str = "spawn",
 ) -> tuple[AllocationServer, int]:
@@ -175,6 +179,9 @@ def create_server(
         Allocate and ValidateScenario calls waiting for a worker at most (default
         :data:`QUEUED_PER_WORKER` per worker, at least 16); beyond it a call is refused at
         once with RESOURCE_EXHAUSTED (server busy).
+    worker_memory_mib
+        MiB of data each worker process may use (Linux); a call whose reading or solving
+        needs more is RESOURCE_EXHAUSTED and the worker is replaced. None: no limit.
     solve
         The engine entry point run in the workers (default ``optimizer.pipeline.allocate``);
         must be a module-level function (it is pickled by reference).
@@ -224,6 +231,7 @@ def create_server(
         context=multiprocessing.get_context(mp_start_method),
         initializer=warm_up,
         max_queued=queued,
+        memory_limit=worker_memory_mib * 1024 * 1024 if worker_memory_mib else None,
     )
     threads = grpc_threads or max(64, workers + queued + SPARE_THREADS)
     server = grpc.server(

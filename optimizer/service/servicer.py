@@ -269,6 +269,13 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
                         "or after the restart"
                     )
                     raise ShuttingDownError(message) from None
+                if err.kind == "memory":
+                    message = (
+                        "reading or solving this request needs more memory than a worker may "
+                        "use; send a smaller scenario or ask the operators to raise "
+                        "the worker memory limit"
+                    )
+                    raise ResourceExhaustedError(message) from None
                 if err.kind == "busy":
                     message = (
                         f"the server is busy: {err.detail}; retry later (with the same "
