@@ -424,7 +424,7 @@ class WorkerPool:
 
     def _restart(self, slot: _Slot) -> None:
         """Start the replacement now, so the next job does not pay for it."""
-        if self._closed:
+        if self._closed or self._refusing:  # after abort() no job will ever run here again
             return
         try:
             self._start_process(slot)

@@ -1,0 +1,83 @@
+"""The worker pool on its own: replacing, aborting and closing workers, and what it leaks."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from optimizer.service.pool import Job, JobEndedError, WorkerPool
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/fd").exists(), reason="counts processes and descriptors in /proc"
+)
+
+
+def _workers() -> list[int]:
+    """Live worker processes of this (test) process: children named by the pool."""
+    me = str(os.getpid())
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if fields[1] == me and fields[0] != "Z" and b"resource_tracker" not in cmdline:
+                out.append(int(entry))
+    return out
+
+
+def _running(job: Job) -> None:
+    """Wait until a worker has taken ``job``."""
+    end = time.monotonic() + 30
+    while job._state != "running" and time.monotonic() < end:
+        time.sleep(0.005)
+    assert job._state == "running"
+
+
+@pytest.fixture
+def pool() -> Iterator[WorkerPool]:
+    """One worker process without an initializer (starts in a fraction of a second)."""
+    workers = WorkerPool(1)
+    workers.start()
+    yield workers
+    workers.close()
+
+
+def test_no_worker_is_started_after_abort(pool: WorkerPool) -> None:
+    """A job ended by abort() (the grace period is over) is not followed by a new worker.
+
+    The slot used to start a replacement at once, during the shutdown: a process spawned and
+    importing for nothing, then ended by close() with an error logged ("could not be
+    restarted").
+    """
+    job = pool.submit(time.sleep, 30)
+    _running(job)
+    pool.abort()
+    with pytest.raises(JobEndedError) as ended:
+        job.result(timeout=10)
+    assert ended.value.kind == "shutdown"
+    time.sleep(0.3)
+    assert _workers() == []
+
+
+def test_replacing_workers_leaks_nothing(pool: WorkerPool) -> None:
+    """Ten running jobs cancelled (ten workers ended and replaced) leave no descriptor,
+    process or thread behind."""
+    pool.submit(time.sleep, 0).result(timeout=30)
+    before = (len(os.listdir("/proc/self/fd")), len(_workers()), threading.active_count())
+    for _ in range(10):
+        job = pool.submit(time.sleep, 30)
+        _running(job)
+        job.cancel()
+        with pytest.raises(JobEndedError):
+            job.result(timeout=30)
+    pool.submit(time.sleep, 0).result(timeout=30)  # the last replacement is up
+    after = (len(os.listdir("/proc/self/fd")), len(_workers()), threading.active_count())
+    assert after == before
