@@ -417,15 +417,13 @@ def test_uploaded_file_outside_the_folder_is_named(stub: pb_grpc.AllocationServi
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
-def any_store_stub(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[pb_grpc.AllocationServiceStub]:
-    """A one-worker server on a SQLite file or on the PostgreSQL server of the CI script."""
+def any_store_stub(request: pytest.FixtureRequest) -> Iterator[pb_grpc.AllocationServiceStub]:
+    """The module's server (SQLite), or a one-worker server on the CI script's PostgreSQL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('nul') / 'audit.sqlite3'}"
-    else:
-        url = _postgres_url()
-    srv, port = create_server("127.0.0.1:0", store=url, workers=1, solve=faulty_solve)
+        # The module's server already stores in SQLite: another would cost a start-up.
+        yield request.getfixturevalue("stub")
+        return
+    srv, port = create_server("127.0.0.1:0", store=_postgres_url(), workers=1, solve=faulty_solve)
     srv.start()
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         yield pb_grpc.AllocationServiceStub(channel)
@@ -486,5 +484,14 @@ def test_nul_characters_are_invalid_argument(
         err = _error(call)
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, field
         assert [v.field for v in _violations(err)] == [field]
-    reply = stub.Allocate(pb.AllocateRequest(scenario=small_scenario()), timeout=30)
+    # Calls that are not refused still allocate, commit and read back on either store.
+    request_id = f"after-nul-{time.time_ns()}"
+    request = pb.AllocateRequest(scenario=small_scenario(), request_id=request_id)
+    reply = stub.Allocate(request, timeout=30)
     assert sum(c.amount for c in reply.allocation.cells) == FUND
+    stored = stub.GetAllocation(
+        pb.GetAllocationRequest(run_id=reply.allocation.run_id), timeout=5
+    ).allocation
+    assert sum(c.amount for c in stored.cells) == FUND
+    assert stored.input_sha256 == reply.allocation.input_sha256
+    assert stored.request_id == request_id

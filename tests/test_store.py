@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
-import grpc
 import pytest
 import sqlalchemy as sa
 
@@ -195,32 +194,6 @@ def test_sqlite_store_uses_wal(tmp_path: Path) -> None:
         mode = conn.execute(sa.text("PRAGMA journal_mode")).scalar()
     audit.close()
     assert mode == "wal"
-
-
-@pytest.mark.postgres
-def test_server_on_postgres_store_allocates_and_reads_back(tmp_path: Path) -> None:
-    """A server on the PostgreSQL store commits the run and GetAllocation reads it back."""
-    url = _postgres_url()
-    from optimizer.service.server import create_server
-    from optimizer.v1 import allocation_pb2 as pb
-    from optimizer.v1 import allocation_pb2_grpc as pb_grpc
-
-    srv, port = create_server("127.0.0.1:0", store=url, workers=1)
-    srv.start()
-    try:
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = pb_grpc.AllocationServiceStub(channel)
-            reply = stub.Allocate(
-                pb.AllocateRequest(scenario=small_scenario(), request_id=str(uuid.uuid4())),
-                timeout=30,
-            )
-            stored = stub.GetAllocation(
-                pb.GetAllocationRequest(run_id=reply.allocation.run_id), timeout=5
-            )
-        assert sum(c.amount for c in stored.allocation.cells) == FUND
-        assert stored.allocation.input_sha256 == reply.allocation.input_sha256
-    finally:
-        srv.stop(0)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
