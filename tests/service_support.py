@@ -96,6 +96,11 @@ def faulty_solve(scenario: Scenario, options: AllocateOptions) -> AllocationPlan
     return allocate(scenario, options)
 
 
+def exit_at_start() -> None:
+    """A worker initializer that ends its process, as a broken installation would."""
+    os._exit(5)
+
+
 def main(argv: list[str]) -> int:
     """Serve with ``faulty_solve``: ``python -m tests.service_support STORE GRACE [WORKERS]``."""
     import logging

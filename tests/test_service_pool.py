@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from optimizer.service.pool import Job, JobEndedError, WorkerPool
+from tests.service_support import exit_at_start
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/fd").exists(), reason="counts processes and descriptors in /proc"
@@ -81,3 +82,18 @@ def test_replacing_workers_leaks_nothing(pool: WorkerPool) -> None:
     pool.submit(time.sleep, 0).result(timeout=30)  # the last replacement is up
     after = (len(os.listdir("/proc/self/fd")), len(_workers()), threading.active_count())
     assert after == before
+
+
+def test_a_worker_that_dies_while_starting_is_reported_and_released() -> None:
+    """A worker that dies before it is ready fails start() with its exit code, leaving nothing.
+
+    Its end of file made the pool's wait for "ready" return and the read raise EOFError: the
+    error said nothing ("a worker process could not start: "), and a replacement failing that
+    way kept its pipe and process handle until the next start overwrote them.
+    """
+    before = len(os.listdir("/proc/self/fd"))
+    workers = WorkerPool(1, initializer=exit_at_start)
+    with pytest.raises(RuntimeError, match="exit code 5"):
+        workers.start()
+    assert _workers() == []
+    assert len(os.listdir("/proc/self/fd")) == before

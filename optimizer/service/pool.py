@@ -455,13 +455,18 @@ class WorkerPool:
         child_conn.close()
         slot.process, slot.conn = process, parent_conn
         give_up = time.monotonic() + START_SECONDS
-        while not parent_conn.poll(0.1):
-            if self._closed or not process.is_alive() or time.monotonic() > give_up:
-                code = process.exitcode
-                self._end_process(slot)
-                message = f"worker {slot.index} did not start (exit code {code})"
-                raise RuntimeError(message)
-        parent_conn.recv()
+        try:
+            while not parent_conn.poll(0.1):
+                if self._closed or not process.is_alive() or time.monotonic() > give_up:
+                    raise EOFError
+            # A process that dies while starting makes poll() true (end of file): recv raises.
+            parent_conn.recv()
+        except (EOFError, OSError):
+            process.join(timeout=1.0)
+            code = process.exitcode
+            self._end_process(slot)  # never keep the pipe and process of a failed start
+            message = f"worker {slot.index} did not start (exit code {code})"
+            raise RuntimeError(message) from None
 
     @staticmethod
     def _end_process(slot: _Slot) -> None:
