@@ -318,6 +318,9 @@ def migrate(engine: Engine) -> None:
     ``BEGIN IMMEDIATE`` (the others wait up to the busy timeout); DDL is transactional on both.
     """
     with engine.connect() as conn:
+        if _up_to_date(conn):  # the usual case: no lock, no write (a read-only store opens)
+            return
+    with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             # Without AUTOCOMMIT, pysqlite opens its own transactions and not before DDL.
             raw = conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -333,6 +336,18 @@ def migrate(engine: Engine) -> None:
             if engine.dialect.name == "postgresql":
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
             _migrate(conn)
+
+
+def _up_to_date(conn: sa.Connection) -> bool:
+    """Whether the tables, their columns and the recorded version are all current."""
+    inspector = sa.inspect(conn)
+    if not (inspector.has_table(runs.name) and inspector.has_table(store_meta.name)):
+        return False
+    if not set(_ADDED_COLUMNS) <= {c["name"] for c in inspector.get_columns(runs.name)}:
+        return False
+    key = store_meta.c.key == "schema_version"
+    version = conn.execute(sa.select(store_meta.c.value).where(key)).scalar()
+    return version is not None and version.isdigit() and int(version) == SCHEMA_VERSION
 
 
 def _migrate(conn: sa.Connection) -> None:

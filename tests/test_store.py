@@ -303,3 +303,26 @@ def test_a_version_1_store_is_brought_up_to_date_in_place(empty_url: str) -> Non
         assert [r.run_id for r in reopened.list()[0]] == [new.run_id, "old-run"]
     finally:
         reopened.close()
+
+
+def test_opening_a_current_store_takes_no_write_lock(tmp_path: Path) -> None:
+    """A server opening an up-to-date SQLite store while another holds its write lock starts.
+
+    Upgrading takes the write lock; a store that needs nothing must not wait for it (up to the
+    10 s busy timeout, then 'database is locked') nor need write access at all.
+    """
+    import sqlite3
+    import time
+
+    db = tmp_path / "busy.sqlite3"
+    AuditStore(f"sqlite:///{db}").close()
+    writer = sqlite3.connect(db, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        start = time.monotonic()
+        audit = AuditStore(f"sqlite:///{db}")
+        audit.close()
+        assert time.monotonic() - start < 2.0
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
