@@ -266,6 +266,28 @@ def test_concurrent_calls_with_one_request_id_solve_once(
     assert elapsed < 2.7
 
 
+def test_when_the_first_call_with_a_request_id_is_cancelled_a_waiting_one_solves(
+    stub: pb_grpc.AllocationServiceStub,
+) -> None:
+    """The call waiting for a cancelled first call with its request_id solves it itself.
+
+    It neither hangs waiting for a run that will never be stored nor inherits the first
+    caller's CANCELLED.
+    """
+    request = pb.AllocateRequest(
+        scenario=small_scenario("sleep-0.8-first", fund=FUND + 51), request_id="first-cancelled"
+    )
+    first = stub.Allocate.future(request, timeout=30)
+    time.sleep(0.3)
+    waiting = stub.Allocate.future(request, timeout=30)
+    time.sleep(0.2)
+    assert first.cancel()
+    reply = waiting.result()
+    assert sum(c.amount for c in reply.allocation.cells) == FUND + 51
+    assert not reply.replayed
+    assert reply.allocation.request_id == "first-cancelled"
+
+
 def test_a_flood_of_calls_is_refused_resource_exhausted(
     stub: pb_grpc.AllocationServiceStub,
 ) -> None:
