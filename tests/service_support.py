@@ -96,6 +96,19 @@ def faulty_solve(scenario: Scenario, options: AllocateOptions) -> AllocationPlan
     return allocate(scenario, options)
 
 
+_BALLAST: list[bytearray] = []
+
+
+def hold_300_mib() -> None:
+    """A worker initializer that keeps 300 MiB of data, as a BLAS reserving buffers per core."""
+    _BALLAST.append(bytearray(300 * 1024 * 1024))
+
+
+def fill(mib: int) -> int:
+    """Allocate ``mib`` MiB in a worker; its length (the bytes themselves stay there)."""
+    return len(bytearray(mib * 1024 * 1024))
+
+
 def exit_at_start() -> None:
     """A worker initializer that ends its process, as a broken installation would."""
     os._exit(5)

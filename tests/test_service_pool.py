@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from optimizer.service.pool import Job, JobEndedError, WorkerPool
-from tests.service_support import exit_at_start
+from tests.service_support import exit_at_start, fill, hold_300_mib
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/fd").exists(), reason="counts processes and descriptors in /proc"
@@ -97,3 +98,22 @@ def test_a_worker_that_dies_while_starting_is_reported_and_released() -> None:
         workers.start()
     assert _workers() == []
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_DATA is Linux's")
+def test_the_memory_limit_counts_from_what_a_started_worker_holds() -> None:
+    """A worker that holds more than the limit after starting still serves small jobs.
+
+    What a worker holds once the engine is imported depends on the machine (a BLAS library
+    may reserve buffers per core); an absolute limit below it would fail every call.
+    """
+    workers = WorkerPool(1, initializer=hold_300_mib, memory_limit=200 * 1024 * 1024)
+    workers.start()
+    try:
+        assert workers.submit(fill, 20).result(timeout=30) == 20 * 1024 * 1024
+        with pytest.raises(JobEndedError) as ended:
+            workers.submit(fill, 400).result(timeout=30)
+        assert ended.value.kind == "memory"
+        assert workers.submit(fill, 20).result(timeout=30) == 20 * 1024 * 1024
+    finally:
+        workers.close()

@@ -168,18 +168,34 @@ def _die_with_parent(parent_pid: int | None) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _limit_memory(limit: int | None) -> None:
-    """Bound this process's data (heap and private mappings) to ``limit`` bytes, where possible.
+def _data_bytes() -> int:
+    """Bytes of data this process already uses (``VmData``; 0 where /proc does not say)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
-    Past it, allocations fail with ``MemoryError`` in this worker alone, instead of a
-    huge request taking the machine's memory from the server and the other workers.
+
+def _limit_memory(limit: int | None) -> None:
+    """Let this process use at most ``limit`` more bytes of data (heap, private mappings).
+
+    Past it, allocations fail with ``MemoryError`` in this worker alone, instead of a huge
+    request taking the machine's memory from the server and the other workers. The limit
+    counts from what the worker holds once the engine is imported, which depends on the
+    machine (a BLAS library may reserve buffers per core): a bound below that would fail
+    every call.
     """
     if limit is None:
         return
     try:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+        total = _data_bytes() + limit
+        resource.setrlimit(resource.RLIMIT_DATA, (total, total))
     except (ImportError, ValueError, OSError):  # not on this platform: unbounded, as before
         logger.warning("worker memory limit not supported here")
 
@@ -253,8 +269,9 @@ class WorkerPool:
     initializer
         Called once in each new worker process before its first job (module-level function).
     memory_limit
-        Bytes of data each worker process may use (Linux ``RLIMIT_DATA``); a job that needs
-        more ends with ``memory`` and its process is replaced. None: no limit.
+        Bytes of data each worker process may use beyond what it holds once started (Linux
+        ``RLIMIT_DATA``); a job that needs more ends with ``memory`` and its process is
+        replaced. None: no limit.
     max_queued
         Jobs waiting for a worker at most; a job submitted beyond it ends at once with
         ``busy`` (None: no limit). Each queued job holds its request in the server's memory.

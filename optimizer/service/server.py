@@ -39,8 +39,9 @@ QUEUED_PER_WORKER = 8
 SPARE_THREADS = 16
 """gRPC threads kept beyond the workers and the queue, for reads and health checks."""
 DEFAULT_WORKER_MEMORY_MIB = 2048
-"""Data each worker process may use: 4x a municipal-scale solve (2,469 x 24 peaks at about
-450 MiB); a 100 KB structured request of 2,000 regions x 100 axes reached 1.2 GiB."""
+"""Data each worker process may use beyond what it holds once the engine is imported: about
+4x a municipal-scale solve (2,469 x 24 peaks at about 450 MiB); a 100 KB structured request
+of 2,000 regions x 100 axes reached 1.2 GiB."""
 DEFAULT_GRACE_SECONDS = 10.0
 REPLY_MARGIN_SECONDS = 0.5
 """Before the grace period ends, calls still running are ended and answered UNAVAILABLE, this
@@ -180,8 +181,9 @@ def create_server(
         :data:`QUEUED_PER_WORKER` per worker, at least 16); beyond it a call is refused at
         once with RESOURCE_EXHAUSTED (server busy).
     worker_memory_mib
-        MiB of data each worker process may use (Linux); a call whose reading or solving
-        needs more is RESOURCE_EXHAUSTED and the worker is replaced. None: no limit.
+        MiB of data each worker process may use beyond what it holds once started (Linux); a
+        call whose reading or solving needs more is RESOURCE_EXHAUSTED and the worker is
+        replaced. None: no limit.
     solve
         The engine entry point run in the workers (default ``optimizer.pipeline.allocate``);
         must be a module-level function (it is pickled by reference).
