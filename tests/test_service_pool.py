@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -117,3 +118,25 @@ def test_the_memory_limit_counts_from_what_a_started_worker_holds() -> None:
         assert workers.submit(fill, 20).result(timeout=30) == 20 * 1024 * 1024
     finally:
         workers.close()
+
+
+def test_a_job_cancelled_while_its_worker_starts_does_not_cost_that_worker(
+    pool: WorkerPool,
+) -> None:
+    """A job whose worker had died is cancelled while the replacement starts: the replacement
+    stays, instead of taking the job and being ended for it at once (a second start)."""
+    process = pool._slots[0].process
+    assert process is not None
+    dead = process.pid
+    os.kill(dead, signal.SIGKILL)  # as the kernel's OOM killer would, between jobs
+    process.join(timeout=10)
+    job = pool.submit(time.sleep, 30)
+    _running(job)
+    end = time.monotonic() + 30
+    while not (started := [p for p in _workers() if p != dead]) and time.monotonic() < end:
+        time.sleep(0.002)
+    job.cancel()  # the replacement is still importing: it has not said "ready" yet
+    with pytest.raises(JobEndedError) as ended:
+        job.result(timeout=30)
+    assert ended.value.kind == "cancelled"
+    assert pool.submit(os.getpid).result(timeout=30) == started[0]

@@ -125,11 +125,11 @@ class Job:
             elif self._state == "running" and not self._stop_reason:
                 self._stop_reason = reason
 
-    def _why_stop(self, now: float) -> str:
+    def _why_stop(self, now: float, slack: float = DEADLINE_SLACK) -> str:
         with self._lock:
             if self._stop_reason:
                 return self._stop_reason
-        if self.deadline is not None and now > self.deadline + DEADLINE_SLACK:
+        if self.deadline is not None and now > self.deadline + slack:
             return "deadline"
         return ""
 
@@ -395,10 +395,16 @@ class WorkerPool:
     def _run(self, slot: _Slot, job: Job) -> None:
         try:
             if slot.process is None or not slot.process.is_alive():
+                self._end_process(slot)  # reap the dead one and close its pipe
                 try:
                     self._start_process(slot)
                 except RuntimeError as err:
                     job._finish(error=JobEndedError("crashed", str(err)))
+                    return
+                # Starting took a while: a job abandoned meanwhile must not cost this worker.
+                reason = job._why_stop(time.time(), slack=0.0)
+                if reason:
+                    job._finish(error=JobEndedError(reason))
                     return
             assert slot.conn is not None
             slot.conn.send((job.fn, job.args))
