@@ -109,6 +109,11 @@ def fill(mib: int) -> int:
     return len(bytearray(mib * 1024 * 1024))
 
 
+def slow_start() -> None:
+    """A worker initializer that takes half a second, as importing the engine does."""
+    time.sleep(0.5)
+
+
 def exit_at_start() -> None:
     """A worker initializer that ends its process, as a broken installation would."""
     os._exit(5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from optimizer.service.pool import Job, JobEndedError, WorkerPool
-from tests.service_support import exit_at_start, fill, hold_300_mib
+from tests.service_support import exit_at_start, fill, hold_300_mib, slow_start
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/fd").exists(), reason="counts processes and descriptors in /proc"
@@ -140,3 +141,24 @@ def test_a_job_cancelled_while_its_worker_starts_does_not_cost_that_worker(
         job.result(timeout=30)
     assert ended.value.kind == "cancelled"
     assert pool.submit(os.getpid).result(timeout=30) == started[0]
+
+
+def test_closing_while_a_worker_restarts_logs_no_error(caplog: pytest.LogCaptureFixture) -> None:
+    """A shutdown that ends a replacement still starting is quiet and prompt.
+
+    Every shutdown within a second or two of a cancelled or timed-out call logged 'worker could
+    not be restarted' with a traceback at ERROR, for a start that the shutdown itself ended.
+    """
+    workers = WorkerPool(1, initializer=slow_start)
+    workers.start()
+    job = workers.submit(time.sleep, 30)
+    _running(job)
+    job.cancel()  # the worker is ended and its replacement starts (half a second)
+    with pytest.raises(JobEndedError):
+        job.result(timeout=10)
+    with caplog.at_level(logging.DEBUG, logger="optimizer.service.pool"):
+        start = time.monotonic()
+        workers.close()
+        assert time.monotonic() - start < 2.0
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert _workers() == []

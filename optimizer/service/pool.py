@@ -452,7 +452,10 @@ class WorkerPool:
         try:
             self._start_process(slot)
         except Exception:  # the next job tries again
-            logger.exception("worker %d could not be restarted", slot.index)
+            if self._closed or self._refusing:  # the shutdown ended the start: as it should
+                logger.debug("worker %d: restart given up for the shutdown", slot.index)
+            else:
+                logger.exception("worker %d could not be restarted", slot.index)
 
     def _start_process(self, slot: _Slot) -> None:
         parent_conn, child_conn = self.context.Pipe()
@@ -480,7 +483,8 @@ class WorkerPool:
         give_up = time.monotonic() + START_SECONDS
         try:
             while not parent_conn.poll(0.1):
-                if self._closed or not process.is_alive() or time.monotonic() > give_up:
+                stopping = self._closed or self._refusing
+                if stopping or not process.is_alive() or time.monotonic() > give_up:
                     raise EOFError
             # A process that dies while starting makes poll() true (end of file): recv raises.
             parent_conn.recv()
