@@ -301,44 +301,78 @@ _ADDED_COLUMNS = {
 """Columns added since version 1, as ``ALTER TABLE ... ADD COLUMN`` takes them."""
 
 
+_MIGRATION_LOCK = 0x66_73_66_5F_6D_69_67
+"""PostgreSQL advisory lock key held while a server creates or upgrades the tables."""
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the tables of an existing store to :data:`SCHEMA_VERSION`; idempotent.
+    """Bring the tables of a store to :data:`SCHEMA_VERSION`, creating them if missing; idempotent.
 
     A store made by an older version lacks the newer columns (``create_all`` never alters a
     table): they are added with their defaults, so old runs read back with empty values.
-    Several servers may open one PostgreSQL store at once, so each step tolerates another
-    having done it first.
+
+    Several servers may open one store at once (replicas starting together, a supervisor
+    restarting them). Checking for a table and then creating it races: the second server's
+    CREATE fails ("already exists", or PostgreSQL's duplicate ``pg_type`` row). So the whole
+    step runs in one transaction under a lock: PostgreSQL's advisory transaction lock, SQLite's
+    ``BEGIN IMMEDIATE`` (the others wait up to the busy timeout); DDL is transactional on both.
     """
-    metadata.create_all(engine)
-    present = {c["name"] for c in sa.inspect(engine).get_columns(runs.name)}
-    for name, ddl in _ADDED_COLUMNS.items():
-        if name in present:
-            continue
-        exists = "IF NOT EXISTS " if engine.dialect.name == "postgresql" else ""
-        try:
-            with engine.begin() as conn:
-                conn.execute(sa.text(f"ALTER TABLE {runs.name} ADD COLUMN {exists}{ddl}"))
-        except sa.exc.DBAPIError:
-            # Another server added it in the meantime (SQLite has no IF NOT EXISTS here).
-            columns = {c["name"] for c in sa.inspect(engine).get_columns(runs.name)}
-            if name not in columns:
-                raise
-        logger.info("audit store: added column %s", name)
-    key = store_meta.c.key == "schema_version"
     with engine.connect() as conn:
-        version = conn.execute(sa.select(store_meta.c.value).where(key)).scalar()
-    if version is not None and int(version) >= SCHEMA_VERSION:
-        return
-    try:
-        with engine.begin() as conn:
-            if version is None:
-                conn.execute(
-                    store_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
-                )
-            else:
-                conn.execute(store_meta.update().where(key).values(value=str(SCHEMA_VERSION)))
-    except sa.exc.IntegrityError:
-        pass  # another server recorded the version first
+        if _up_to_date(conn):  # the usual case: no lock, no write (a read-only store opens)
+            return
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            # Without AUTOCOMMIT, pysqlite opens its own transactions and not before DDL.
+            raw = conn.execution_options(isolation_level="AUTOCOMMIT")
+            raw.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                _migrate(raw)
+            except BaseException:
+                raw.exec_driver_sql("ROLLBACK")
+                raise
+            raw.exec_driver_sql("COMMIT")
+            return
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+            _migrate(conn)
+
+
+def _up_to_date(conn: sa.Connection) -> bool:
+    """Whether the tables, their columns and the recorded version are all current."""
+    inspector = sa.inspect(conn)
+    if not (inspector.has_table(runs.name) and inspector.has_table(store_meta.name)):
+        return False
+    if not set(_ADDED_COLUMNS) <= {c["name"] for c in inspector.get_columns(runs.name)}:
+        return False
+    key = store_meta.c.key == "schema_version"
+    version = conn.execute(sa.select(store_meta.c.value).where(key)).scalar()
+    return version is not None and version.isdigit() and int(version) == SCHEMA_VERSION
+
+
+def _migrate(conn: sa.Connection) -> None:
+    """The steps of :func:`migrate`, on a connection that holds the migration lock."""
+    metadata.create_all(conn)
+    present = {c["name"] for c in sa.inspect(conn).get_columns(runs.name)}
+    for name, ddl in _ADDED_COLUMNS.items():
+        if name not in present:
+            conn.execute(sa.text(f"ALTER TABLE {runs.name} ADD COLUMN {ddl}"))
+            logger.info("audit store: added column %s", name)
+    key = store_meta.c.key == "schema_version"
+    version = conn.execute(sa.select(store_meta.c.value).where(key)).scalar()
+    if version is None:
+        conn.execute(store_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+    elif not version.isdigit():
+        message = f"the audit store's schema version {version!r} is not a number"
+        raise StoreError(message)
+    elif int(version) < SCHEMA_VERSION:
+        conn.execute(store_meta.update().where(key).values(value=str(SCHEMA_VERSION)))
+    elif int(version) > SCHEMA_VERSION:
+        logger.warning(
+            "audit store: schema version %s was made by a newer fsf (this one knows %d)",
+            version,
+            SCHEMA_VERSION,
+        )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

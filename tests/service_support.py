@@ -2,7 +2,8 @@
 
 ``faulty_solve`` runs in the worker processes, so it lives in an importable module (pickled by
 reference). A scenario name selects a fault: ``sleep-<seconds>-...`` solves after a pause,
-``spin-<seconds>-...`` keeps a CPU busy that long first, ``exit-hard`` ends the worker
+``spin-<seconds>-...`` keeps a CPU busy that long first, ``alloc-<MiB>-...`` fills that
+much memory first, ``exit-hard`` ends the worker
 process, ``raise-internal`` / ``raise-solver`` / ``raise-deadline`` raise; any other name solves normally.
 """
 
@@ -78,6 +79,9 @@ def faulty_solve(scenario: Scenario, options: AllocateOptions) -> AllocationPlan
         end = time.monotonic() + float(scenario.name.split("-")[1])
         while time.monotonic() < end:
             pass
+    elif scenario.name.startswith("alloc-"):
+        filled = bytearray(int(scenario.name.split("-")[1]) * 1024 * 1024)
+        del filled
     elif scenario.name == "exit-hard":  # the worker process dies, as when the kernel kills it
         os._exit(3)
     elif scenario.name == "raise-internal":
@@ -90,6 +94,29 @@ def faulty_solve(scenario: Scenario, options: AllocateOptions) -> AllocationPlan
         message = "time limit reached"
         raise DeadlineExceededError(message)
     return allocate(scenario, options)
+
+
+_BALLAST: list[bytearray] = []
+
+
+def hold_300_mib() -> None:
+    """A worker initializer that keeps 300 MiB of data, as a BLAS reserving buffers per core."""
+    _BALLAST.append(bytearray(300 * 1024 * 1024))
+
+
+def fill(mib: int) -> int:
+    """Allocate ``mib`` MiB in a worker; its length (the bytes themselves stay there)."""
+    return len(bytearray(mib * 1024 * 1024))
+
+
+def slow_start() -> None:
+    """A worker initializer that takes half a second, as importing the engine does."""
+    time.sleep(0.5)
+
+
+def exit_at_start() -> None:
+    """A worker initializer that ends its process, as a broken installation would."""
+    os._exit(5)
 
 
 def main(argv: list[str]) -> int:

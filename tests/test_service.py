@@ -354,9 +354,10 @@ def test_health_answers_while_every_worker_is_busy(
     """Health and reads answer within half a second while every worker process is solving."""
     with ThreadPoolExecutor(max_workers=WORKERS) as threads:
         busy = [
-            threads.submit(_allocate, stub, small_scenario(f"sleep-2-{i}")) for i in range(WORKERS)
+            threads.submit(_allocate, stub, small_scenario(f"sleep-1.2-{i}"))
+            for i in range(WORKERS)
         ]
-        time.sleep(0.5)  # both workers are inside their 2-second solves now
+        time.sleep(0.3)  # both workers are inside their 1.2-second solves now
         health = health_pb2_grpc.HealthStub(channel)
         start = time.perf_counter()
         reply = health.Check(health_pb2.HealthCheckRequest(), timeout=5)
@@ -398,6 +399,8 @@ def test_health_turns_not_serving_on_shutdown(tmp_path: Path) -> None:
             try:
                 for reply in watch:
                     seen.append(reply.status)
+                    if reply.status == health_pb2.HealthCheckResponse.NOT_SERVING:
+                        watch.cancel()  # seen: the drain need not wait for this stream
             except grpc.RpcError:
                 pass
 

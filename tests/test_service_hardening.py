@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,12 @@ from tests.test_store import _postgres_url
 ROOT = Path(__file__).resolve().parent.parent
 FASP_2026 = ROOT / "scenarios" / "fasp-2026"
 WORKERS = 2
+QUEUED = 6
+"""The module server's bound of calls waiting for a worker."""
+THREADS = 24
+"""The module server's gRPC threads, which also bound the calls it holds at once."""
+WORKER_MIB = 512
+"""The module server's memory limit per worker process."""
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -31,7 +38,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Allocatio
     """A real server with two worker processes and a SQLite store in a temporary folder."""
     db = tmp_path_factory.mktemp("store") / "audit.sqlite3"
     srv, port = create_server(
-        "127.0.0.1:0", store=f"sqlite:///{db}", workers=WORKERS, solve=faulty_solve
+        "127.0.0.1:0",
+        store=f"sqlite:///{db}",
+        workers=WORKERS,
+        solve=faulty_solve,
+        max_queued=QUEUED,
+        grpc_threads=THREADS,
+        worker_memory_mib=WORKER_MIB,
     )
     srv.start()
     yield srv, port
@@ -147,7 +160,12 @@ def test_validate_scenario_reads_in_a_worker_under_the_deadline(
         assert not reply.valid  # refused by a parsing limit: fine too
     except grpc.RpcError as err:
         code = err.code()
-    assert code in (grpc.StatusCode.OK, grpc.StatusCode.DEADLINE_EXCEEDED)
+    # Refused by a parsing limit (OK, not valid), the deadline, or the worker memory limit.
+    assert code in (
+        grpc.StatusCode.OK,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+    )
     assert time.monotonic() - start < 1.5
     assert _busy_after(watched) < 0.3
 
@@ -164,6 +182,36 @@ def test_a_worker_that_dies_is_replaced(stub: pb_grpc.AllocationServiceStub) -> 
             threads.map(
                 lambda f: stub.Allocate(
                     pb.AllocateRequest(scenario=small_scenario(fund=f)), timeout=60
+                ),
+                funds,
+            )
+        )
+    assert [sum(c.amount for c in r.allocation.cells) for r in replies] == funds
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_DATA is Linux's")
+def test_a_request_that_needs_too_much_memory_is_resource_exhausted(
+    stub: pb_grpc.AllocationServiceStub,
+) -> None:
+    """A solve that outgrows the worker memory limit is RESOURCE_EXHAUSTED, not the machine's.
+
+    Workers had no limit: a 100 KB request (2,000 regions x 100 axes) took 1.2 GiB, and a few at
+    once could take the memory of the server and of every other worker.
+    """
+    err = _error(
+        lambda: stub.Allocate(
+            pb.AllocateRequest(scenario=small_scenario(f"alloc-{2 * WORKER_MIB}")), timeout=30
+        )
+    )
+    assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "memory" in (err.details() or "")
+    funds = [FUND + 41, FUND + 42]
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        replies = list(
+            threads.map(
+                lambda f: stub.Allocate(
+                    pb.AllocateRequest(scenario=small_scenario(f"alloc-64-{f}", fund=f)),
+                    timeout=60,
                 ),
                 funds,
             )
@@ -218,6 +266,82 @@ def test_concurrent_calls_with_one_request_id_solve_once(
     assert elapsed < 2.7
 
 
+def test_when_the_first_call_with_a_request_id_is_cancelled_a_waiting_one_solves(
+    stub: pb_grpc.AllocationServiceStub,
+) -> None:
+    """The call waiting for a cancelled first call with its request_id solves it itself.
+
+    It neither hangs waiting for a run that will never be stored nor inherits the first
+    caller's CANCELLED.
+    """
+    request = pb.AllocateRequest(
+        scenario=small_scenario("sleep-0.8-first", fund=FUND + 51), request_id="first-cancelled"
+    )
+    first = stub.Allocate.future(request, timeout=30)
+    time.sleep(0.3)
+    waiting = stub.Allocate.future(request, timeout=30)
+    time.sleep(0.2)
+    assert first.cancel()
+    reply = waiting.result()
+    assert sum(c.amount for c in reply.allocation.cells) == FUND + 51
+    assert not reply.replayed
+    assert reply.allocation.request_id == "first-cancelled"
+
+
+def test_a_flood_of_calls_is_refused_resource_exhausted(
+    stub: pb_grpc.AllocationServiceStub,
+) -> None:
+    """Beyond the queue bound Allocate is refused at once; beyond the thread bound, any call.
+
+    Neither was bounded: every call waited in the server, holding its request (up to 16 MiB),
+    so a flood of calls grew the server's memory without limit.
+    """
+    busy = [
+        stub.Allocate.future(
+            pb.AllocateRequest(scenario=small_scenario(f"sleep-2-flood{i}")), timeout=30
+        )
+        for i in range(WORKERS)
+    ]
+    time.sleep(0.3)
+    # Queue calls until one is refused (within 2 s, while both workers are busy): a worker
+    # still restarting after an earlier test may take a queued call meanwhile, so the count
+    # is a range, not exact.
+    queued: list[grpc.Future] = []
+    refused: grpc.RpcError | None = None
+    for i in range(QUEUED + WORKERS + 2):
+        call = stub.Allocate.future(
+            pb.AllocateRequest(scenario=small_scenario(f"sleep-3-flood-queued{i}")), timeout=30
+        )
+        try:
+            refused = call.exception(timeout=0.1)  # refused at once, or still waiting
+        except grpc.FutureTimeoutError:
+            queued.append(call)
+            continue
+        break
+    assert refused is not None
+    assert refused.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "busy" in (refused.details() or "")
+    assert QUEUED - WORKERS <= len(queued) <= QUEUED + WORKERS
+    for call in queued:
+        call.cancel()
+    # Waiting for the busy calls also gives the server time to see the cancellations.
+    assert [sum(c.amount for c in f.result().allocation.cells) for f in busy] == [FUND] * 2
+    # Calls with one request_id wait for the first without a queue place, but each holds a
+    # thread: past the thread bound they are refused by gRPC, not queued inside it.
+    request = pb.AllocateRequest(scenario=small_scenario("sleep-1-flood"), request_id="flood")
+    first = stub.Allocate.future(request, timeout=30)
+    time.sleep(0.2)
+    calls = [stub.Allocate.future(request, timeout=30) for _ in range(THREADS + 8)]
+    run_id = first.result().allocation.run_id
+    codes = [c.code() for c in calls]
+    assert set(codes) <= {grpc.StatusCode.OK, grpc.StatusCode.RESOURCE_EXHAUSTED}
+    held_back = [c for c in calls if c.code() != grpc.StatusCode.OK and "busy" not in c.details()]
+    assert len(held_back) >= 8
+    assert {c.result().allocation.run_id for c in calls if c.code() == grpc.StatusCode.OK} <= {
+        run_id
+    }
+
+
 # -- item 6: messages that echo client input stay short ------------------------------------
 
 
@@ -268,6 +392,26 @@ def test_long_problem_texts_fit_the_metadata_limit() -> None:
     assert header < 8192 - 512
 
 
+@pytest.mark.parametrize("char", ["é", "€", "😀"])
+def test_multibyte_problem_texts_fit_the_metadata_limit(char: str) -> None:
+    """Two-, three- and four-byte characters at any length keep the status under 8 KiB.
+
+    The message cap counted characters: 300 four-byte characters percent-encode to 3,600 bytes
+    and, next to a full details budget, passed the limit at some text lengths.
+    """
+    from urllib.parse import quote
+
+    from optimizer.errors import Problem, ScenarioError
+    from optimizer.service.errors import status_for
+
+    worst = 0
+    for length in range(10, 700, 15):
+        problems = [Problem(char * length, char * length, char * length)] * 50
+        _, status = status_for(ScenarioError(problems))
+        worst = max(worst, len(quote(status.message)) + len(status.SerializeToString()) * 4 // 3)
+    assert worst < 8192 - 512
+
+
 # -- item 10: uploaded names outside the scenario folder --------------------------------------
 
 
@@ -299,15 +443,13 @@ def test_uploaded_file_outside_the_folder_is_named(stub: pb_grpc.AllocationServi
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
-def any_store_stub(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[pb_grpc.AllocationServiceStub]:
-    """A one-worker server on a SQLite file or on the PostgreSQL server of the CI script."""
+def any_store_stub(request: pytest.FixtureRequest) -> Iterator[pb_grpc.AllocationServiceStub]:
+    """The module's server (SQLite), or a one-worker server on the CI script's PostgreSQL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('nul') / 'audit.sqlite3'}"
-    else:
-        url = _postgres_url()
-    srv, port = create_server("127.0.0.1:0", store=url, workers=1, solve=faulty_solve)
+        # The module's server already stores in SQLite: another would cost a start-up.
+        yield request.getfixturevalue("stub")
+        return
+    srv, port = create_server("127.0.0.1:0", store=_postgres_url(), workers=1, solve=faulty_solve)
     srv.start()
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         yield pb_grpc.AllocationServiceStub(channel)
@@ -368,5 +510,14 @@ def test_nul_characters_are_invalid_argument(
         err = _error(call)
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, field
         assert [v.field for v in _violations(err)] == [field]
-    reply = stub.Allocate(pb.AllocateRequest(scenario=small_scenario()), timeout=30)
+    # Calls that are not refused still allocate, commit and read back on either store.
+    request_id = f"after-nul-{time.time_ns()}"
+    request = pb.AllocateRequest(scenario=small_scenario(), request_id=request_id)
+    reply = stub.Allocate(request, timeout=30)
     assert sum(c.amount for c in reply.allocation.cells) == FUND
+    stored = stub.GetAllocation(
+        pb.GetAllocationRequest(run_id=reply.allocation.run_id), timeout=5
+    ).allocation
+    assert sum(c.amount for c in stored.cells) == FUND
+    assert stored.input_sha256 == reply.allocation.input_sha256
+    assert stored.request_id == request_id

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
-import grpc
 import pytest
 import sqlalchemy as sa
 
@@ -196,32 +196,6 @@ def test_sqlite_store_uses_wal(tmp_path: Path) -> None:
     assert mode == "wal"
 
 
-@pytest.mark.postgres
-def test_server_on_postgres_store_allocates_and_reads_back(tmp_path: Path) -> None:
-    """A server on the PostgreSQL store commits the run and GetAllocation reads it back."""
-    url = _postgres_url()
-    from optimizer.service.server import create_server
-    from optimizer.v1 import allocation_pb2 as pb
-    from optimizer.v1 import allocation_pb2_grpc as pb_grpc
-
-    srv, port = create_server("127.0.0.1:0", store=url, workers=1)
-    srv.start()
-    try:
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = pb_grpc.AllocationServiceStub(channel)
-            reply = stub.Allocate(
-                pb.AllocateRequest(scenario=small_scenario(), request_id=str(uuid.uuid4())),
-                timeout=30,
-            )
-            stored = stub.GetAllocation(
-                pb.GetAllocationRequest(run_id=reply.allocation.run_id), timeout=5
-            )
-        assert sum(c.amount for c in stored.allocation.cells) == FUND
-        assert stored.allocation.input_sha256 == reply.allocation.input_sha256
-    finally:
-        srv.stop(0)
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty database: a new SQLite file or the emptied PostgreSQL test database."""
@@ -234,15 +208,61 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+def _version_1_tables(engine: sa.Engine) -> sa.Table:
+    """Create the tables as version 1 made them (no caller columns, no meta table)."""
+    old = sa.MetaData()
+    added = {"caller_name", "caller_subject"}
+    v1 = sa.Table(runs.name, old, *[c._copy() for c in runs.columns if c.name not in added])
+    old.create_all(engine)
+    return v1
+
+
+@pytest.mark.parametrize("start", ["empty", "version 1"])
+def test_servers_opening_one_store_at_once_all_succeed(empty_url: str, start: str) -> None:
+    """Six servers opening a new (or a version 1) store at the same moment all start.
+
+    Each used to check for the tables, then create or alter them: the others' CREATE failed
+    ("already exists", or PostgreSQL's duplicate pg_type row) and that server did not start.
+    """
+    errors: list[str] = []
+    for _ in range(3):
+        engine = sa.create_engine(empty_url)
+        metadata.drop_all(engine)
+        if start == "version 1":
+            _version_1_tables(engine)
+        engine.dispose()
+        barrier = threading.Barrier(6)
+
+        def open_store(barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            try:
+                AuditStore(empty_url).close()
+            except Exception as err:  # collected: every failure is reported below
+                errors.append(f"{type(err).__name__}: {err}".splitlines()[0])
+
+        threads = [threading.Thread(target=open_store) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
+    audit = AuditStore(empty_url)
+    try:
+        with audit.engine.connect() as conn:
+            versions = conn.execute(sa.select(store_meta.c.value)).scalars().all()
+        assert versions == [str(SCHEMA_VERSION)]
+        record, _ = audit.record(_run(caller_name="n", caller_subject="CN=s"))
+        assert audit.get(record.run_id).caller_subject == "CN=s"
+    finally:
+        audit.close()
+
+
 def test_a_version_1_store_is_brought_up_to_date_in_place(empty_url: str) -> None:
     """A store made before the caller columns opens, keeps its runs and records callers."""
     from datetime import UTC, datetime
 
-    old = sa.MetaData()
-    added = {"caller_name", "caller_subject"}
-    v1 = sa.Table(runs.name, old, *[c._copy() for c in runs.columns if c.name not in added])
     engine = sa.create_engine(empty_url)
-    old.create_all(engine)
+    v1 = _version_1_tables(engine)
     with engine.begin() as conn:
         conn.execute(
             v1.insert().values(
@@ -283,3 +303,26 @@ def test_a_version_1_store_is_brought_up_to_date_in_place(empty_url: str) -> Non
         assert [r.run_id for r in reopened.list()[0]] == [new.run_id, "old-run"]
     finally:
         reopened.close()
+
+
+def test_opening_a_current_store_takes_no_write_lock(tmp_path: Path) -> None:
+    """A server opening an up-to-date SQLite store while another holds its write lock starts.
+
+    Upgrading takes the write lock; a store that needs nothing must not wait for it (up to the
+    10 s busy timeout, then 'database is locked') nor need write access at all.
+    """
+    import sqlite3
+    import time
+
+    db = tmp_path / "busy.sqlite3"
+    AuditStore(f"sqlite:///{db}").close()
+    writer = sqlite3.connect(db, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        start = time.monotonic()
+        audit = AuditStore(f"sqlite:///{db}")
+        audit.close()
+        assert time.monotonic() - start < 2.0
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

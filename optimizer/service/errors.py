@@ -40,7 +40,8 @@ class PermissionDeniedError(ServiceError):
 
 
 class ResourceExhaustedError(ServiceError):
-    """The request is larger than this server accepts."""
+    """The request is larger, or needs more memory, than this server allows, or too many
+    calls are waiting for a worker."""
 
 
 class ShuttingDownError(ServiceError):
@@ -71,6 +72,10 @@ MAX_MESSAGE_CHARS = 300
 base64 status); a message that echoes client input (a 100,000-character run id, the names of
 1,000 uploaded files) would otherwise push the reply past the client's metadata limit and the
 caller would see RESOURCE_EXHAUSTED instead of the real error."""
+MAX_MESSAGE_BYTES = 600
+"""UTF-8 bytes of a status message at most, besides :data:`MAX_MESSAGE_CHARS`: 300 characters
+of four bytes each (emoji, CJK extensions) would take 3,600 bytes percent-encoded plus 1,600
+base64-encoded, and with a full details budget the trailing metadata passed 8 KiB."""
 MAX_DESCRIPTION_CHARS = 600
 """Characters of one field violation's description at most, for the same reason."""
 
@@ -81,6 +86,15 @@ def shorten(text: str, limit: int) -> str:
         return text
     note = f"... ({len(text) - limit:,} more characters)"
     return text[: max(limit - len(note), 0)] + note
+
+
+def shorten_bytes(text: str, limit: int) -> str:
+    """``text`` cut so that its UTF-8 encoding takes at most ``limit`` bytes (whole characters)."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    note = "..."
+    kept = text.encode("utf-8")[: max(limit - len(note), 0)].decode("utf-8", "ignore")
+    return kept + note
 
 
 def _violations_within_budget(
@@ -199,7 +213,7 @@ def status_for(err: Exception) -> tuple[grpc.StatusCode, status_pb2.Status]:
         code, (message, details) = grpc.StatusCode.INTERNAL, (INTERNAL_MESSAGE, [])
     status = status_pb2.Status(
         code=getattr(code_pb2, code.name),
-        message=shorten(message, MAX_MESSAGE_CHARS),
+        message=shorten_bytes(shorten(message, MAX_MESSAGE_CHARS), MAX_MESSAGE_BYTES),
         details=details,
     )
     return code, status

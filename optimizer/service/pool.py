@@ -44,7 +44,11 @@ _SHIELDED = {signal.SIGINT, signal.SIGTERM}
 
 
 class JobEndedError(Exception):
-    """A job ended without a result: ``kind`` is cancelled, deadline, shutdown or crashed."""
+    """A job ended without a result.
+
+    ``kind`` is cancelled, deadline, shutdown, busy (the queue was full), memory (the worker ran
+    out of its memory limit) or crashed.
+    """
 
     def __init__(self, kind: str, detail: str = "") -> None:
         self.kind = kind
@@ -121,11 +125,11 @@ class Job:
             elif self._state == "running" and not self._stop_reason:
                 self._stop_reason = reason
 
-    def _why_stop(self, now: float) -> str:
+    def _why_stop(self, now: float, slack: float = DEADLINE_SLACK) -> str:
         with self._lock:
             if self._stop_reason:
                 return self._stop_reason
-        if self.deadline is not None and now > self.deadline + DEADLINE_SLACK:
+        if self.deadline is not None and now > self.deadline + slack:
             return "deadline"
         return ""
 
@@ -164,8 +168,50 @@ def _die_with_parent(parent_pid: int | None) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def worker_main(conn: Connection, parent_pid: int, initializer: Callable[[], None] | None) -> None:
-    """Body of a worker process: run each ``(fn, args)`` received and send the result back."""
+def _data_bytes() -> int:
+    """Bytes of data this process already uses (``VmData``; 0 where /proc does not say)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _limit_memory(limit: int | None) -> None:
+    """Let this process use at most ``limit`` more bytes of data (heap, private mappings).
+
+    Past it, allocations fail with ``MemoryError`` in this worker alone, instead of a huge
+    request taking the machine's memory from the server and the other workers. The limit
+    counts from what the worker holds once the engine is imported, which depends on the
+    machine (a BLAS library may reserve buffers per core): a bound below that would fail
+    every call.
+    """
+    if limit is None:
+        return
+    try:
+        import resource
+
+        total = _data_bytes() + limit
+        resource.setrlimit(resource.RLIMIT_DATA, (total, total))
+    except (ImportError, ValueError, OSError):  # not on this platform: unbounded, as before
+        logger.warning("worker memory limit not supported here")
+
+
+def worker_main(
+    conn: Connection,
+    parent_pid: int,
+    initializer: Callable[[], None] | None,
+    memory_limit: int | None = None,
+) -> None:
+    """Body of a worker process: run each ``(fn, args)`` received and send the result back.
+
+    Each reply is ``(status, value)``: ``ok`` and the return value, ``error`` and a traceback,
+    or ``memory`` and a traceback when the job ran out of the memory limit (the process then
+    exits: its heap may stay fragmented, and the server starts a fresh one).
+    """
     for signum in _SHIELDED:
         signal.signal(signum, signal.SIG_IGN)
     # The server started this process with these signals blocked, so that one sent to the
@@ -174,22 +220,31 @@ def worker_main(conn: Connection, parent_pid: int, initializer: Callable[[], Non
     _die_with_parent(parent_pid)
     if initializer is not None:
         initializer()
+    _limit_memory(memory_limit)
     conn.send(("ready", os.getpid()))
     while True:
         try:
             fn, args = conn.recv()
         except (EOFError, OSError):
             return
+        except MemoryError:  # the request alone is too large to read back
+            with contextlib.suppress(Exception):
+                conn.send(("memory", "reading the request"))
+            return
         try:
-            reply: tuple[bool, Any] = (True, fn(*args))
+            reply: tuple[str, Any] = ("ok", fn(*args))
+        except MemoryError:
+            reply = ("memory", traceback.format_exc())
         except BaseException:  # reported to the server, which logs it
-            reply = (False, traceback.format_exc())
+            reply = ("error", traceback.format_exc())
         try:
             conn.send(reply)
         except (OSError, ValueError):
             return
         except Exception:  # the result could not be pickled
-            conn.send((False, traceback.format_exc()))
+            conn.send(("error", traceback.format_exc()))
+        if reply[0] == "memory":
+            return
 
 
 class _Slot:
@@ -213,6 +268,13 @@ class WorkerPool:
         multiprocessing context; ``spawn`` (default) or ``forkserver``.
     initializer
         Called once in each new worker process before its first job (module-level function).
+    memory_limit
+        Bytes of data each worker process may use beyond what it holds once started (Linux
+        ``RLIMIT_DATA``); a job that needs more ends with ``memory`` and its process is
+        replaced. None: no limit.
+    max_queued
+        Jobs waiting for a worker at most; a job submitted beyond it ends at once with
+        ``busy`` (None: no limit). Each queued job holds its request in the server's memory.
     """
 
     def __init__(
@@ -221,8 +283,12 @@ class WorkerPool:
         *,
         context: multiprocessing.context.BaseContext | None = None,
         initializer: Callable[[], None] | None = None,
+        max_queued: int | None = None,
+        memory_limit: int | None = None,
     ) -> None:
         self.size = size
+        self.memory_limit = memory_limit
+        self.max_queued = max_queued
         self.context: Any = context or SpawnContext()
         self.initializer = initializer
         self._queue: deque[Job] = deque()
@@ -260,6 +326,13 @@ class WorkerPool:
             if self._closed or self._refusing:
                 job._finish(error=JobEndedError("shutdown", "the server is shutting down"))
                 return job
+            if self.max_queued is not None and len(self._queue) >= self.max_queued:
+                # Cancelled jobs stay in the queue until a worker skips them: not waiting.
+                self._queue = deque(j for j in self._queue if not j.done())
+                if len(self._queue) >= self.max_queued:
+                    detail = f"{len(self._queue)} calls are already waiting for a worker"
+                    job._finish(error=JobEndedError("busy", detail))
+                    return job
             self._queue.append(job)
             self._cond.notify()
         return job
@@ -322,18 +395,29 @@ class WorkerPool:
     def _run(self, slot: _Slot, job: Job) -> None:
         try:
             if slot.process is None or not slot.process.is_alive():
+                self._end_process(slot)  # reap the dead one and close its pipe
                 try:
                     self._start_process(slot)
                 except RuntimeError as err:
                     job._finish(error=JobEndedError("crashed", str(err)))
                     return
+                # Starting took a while: a job abandoned meanwhile must not cost this worker.
+                reason = job._why_stop(time.time(), slack=0.0)
+                if reason:
+                    job._finish(error=JobEndedError(reason))
+                    return
             assert slot.conn is not None
             slot.conn.send((job.fn, job.args))
             while True:
                 if slot.conn.poll(POLL_SECONDS):
-                    ok, value = slot.conn.recv()
-                    if ok:
+                    status, value = slot.conn.recv()
+                    if status == "ok":
                         job._finish(value)
+                    elif status == "memory":
+                        logger.warning("worker %d ran out of memory: %s", slot.index, value)
+                        self._end_process(slot)  # it exits: start its successor now
+                        job._finish(error=JobEndedError("memory", str(value)))
+                        self._restart(slot)
                     else:
                         job._finish(error=JobEndedError("crashed", str(value)))
                     return
@@ -363,12 +447,15 @@ class WorkerPool:
 
     def _restart(self, slot: _Slot) -> None:
         """Start the replacement now, so the next job does not pay for it."""
-        if self._closed:
+        if self._closed or self._refusing:  # after abort() no job will ever run here again
             return
         try:
             self._start_process(slot)
         except Exception:  # the next job tries again
-            logger.exception("worker %d could not be restarted", slot.index)
+            if self._closed or self._refusing:  # the shutdown ended the start: as it should
+                logger.debug("worker %d: restart given up for the shutdown", slot.index)
+            else:
+                logger.exception("worker %d could not be restarted", slot.index)
 
     def _start_process(self, slot: _Slot) -> None:
         parent_conn, child_conn = self.context.Pipe()
@@ -376,7 +463,12 @@ class WorkerPool:
         process = self.context.Process(
             target=worker_main,
             # With forkserver the server is not the parent: only spawn makes it one.
-            args=(child_conn, os.getpid() if spawned else None, self.initializer),
+            args=(
+                child_conn,
+                os.getpid() if spawned else None,
+                self.initializer,
+                self.memory_limit,
+            ),
             name=f"fsf-worker-{slot.index}",
             daemon=True,
         )
@@ -389,13 +481,19 @@ class WorkerPool:
         child_conn.close()
         slot.process, slot.conn = process, parent_conn
         give_up = time.monotonic() + START_SECONDS
-        while not parent_conn.poll(0.1):
-            if self._closed or not process.is_alive() or time.monotonic() > give_up:
-                code = process.exitcode
-                self._end_process(slot)
-                message = f"worker {slot.index} did not start (exit code {code})"
-                raise RuntimeError(message)
-        parent_conn.recv()
+        try:
+            while not parent_conn.poll(0.1):
+                stopping = self._closed or self._refusing
+                if stopping or not process.is_alive() or time.monotonic() > give_up:
+                    raise EOFError
+            # A process that dies while starting makes poll() true (end of file): recv raises.
+            parent_conn.recv()
+        except (EOFError, OSError):
+            process.join(timeout=1.0)
+            code = process.exitcode
+            self._end_process(slot)  # never keep the pipe and process of a failed start
+            message = f"worker {slot.index} did not start (exit code {code})"
+            raise RuntimeError(message) from None
 
     @staticmethod
     def _end_process(slot: _Slot) -> None:

@@ -21,7 +21,12 @@ from optimizer.errors import (
 )
 from optimizer.service import convert
 from optimizer.service.auth import CALL_ID, CALLER_NAME, CALLER_ROLE, CALLER_SUBJECT
-from optimizer.service.errors import BadRequestError, ShuttingDownError, abort_with
+from optimizer.service.errors import (
+    BadRequestError,
+    ResourceExhaustedError,
+    ShuttingDownError,
+    abort_with,
+)
 from optimizer.service.pool import Job, JobEndedError, WorkerPool
 from optimizer.service.worker import (
     DEADLINE_MARGIN,
@@ -264,6 +269,19 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
                         "or after the restart"
                     )
                     raise ShuttingDownError(message) from None
+                if err.kind == "memory":
+                    message = (
+                        "reading or solving this request needs more memory than a worker may "
+                        "use; send a smaller scenario or ask the operators to raise "
+                        "the worker memory limit"
+                    )
+                    raise ResourceExhaustedError(message) from None
+                if err.kind == "busy":
+                    message = (
+                        f"the server is busy: {err.detail}; retry later (with the same "
+                        "request_id), with backoff, or on another replica"
+                    )
+                    raise ResourceExhaustedError(message) from None
                 raise WorkerCrashError(err.detail) from None
 
     # -- ValidateScenario ---------------------------------------------------------------------

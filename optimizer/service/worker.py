@@ -192,6 +192,8 @@ def run_allocate(solve: Solve, request: pb.AllocateRequest, deadline: float | No
         return Outcome("deadline", str(err), started, time.time(), scenario, options=options)
     except SolverError as err:
         return Outcome("solver", str(err), started, time.time(), scenario, options=options)
+    except MemoryError:  # the pool answers it (RESOURCE_EXHAUSTED) and replaces this process
+        raise
     except Exception:  # reported to the server, which logs it and says INTERNAL
         text = traceback.format_exc()
         return Outcome("internal", text, started, time.time(), scenario, options=options)
