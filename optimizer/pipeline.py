@@ -37,7 +37,7 @@ from optimizer.solve import solver_version
 
 logger = logging.getLogger(__name__)
 
-PACKAGES = ("fund-allocation-optimizer", "pulp", "highspy", "numpy", "pandas")
+PACKAGES = ("fund-allocation-optimizer", "pulp", "highspy", "numpy")
 
 
 def package_versions() -> dict[str, str]:

@@ -60,7 +60,7 @@ POLL_SECONDS = 0.05
 def package_versions() -> dict[str, str]:
     """Versions recorded with every run."""
     versions = {"optimizer": __version__, "python": platform.python_version()}
-    for dist in ("pulp", "highspy", "grpcio", "protobuf", "sqlalchemy", "pandas", "numpy"):
+    for dist in ("pulp", "highspy", "grpcio", "protobuf", "sqlalchemy", "numpy"):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
