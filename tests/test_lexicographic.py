@@ -136,10 +136,12 @@ def test_levels_equal_the_reference_lexicographic_optimum(
         plan = allocate(s, AllocateOptions())
     except InfeasibleError:
         pytest.skip("no whole-unit plan (the rounding's part of issue 9)")
-    # Whole units: today's rounding (region totals first, then the cells inside each region,
-    # then repairs) can move a cell or a total by up to two units from the LP; holding them to
-    # one is the rounding's part of issue 9 (optimizer/rounding.py), not the optimum's, so the
-    # whole-unit plan is held to two units here and the optimum to a hundredth of one above.
+    # Whole units: each cell and total within one unit of the optimum where whole pesos allow it,
+    # but they do not always: in seed 21 (4 x 3, fund 1e11) region 03 sits on its cap (a whole
+    # number) with two share-of-region minimums binding at fractional values, so both cells need
+    # their ceiling and the third cell must go one below its floor (1.18 units off). Two units is
+    # the bound the rounding keeps in every case here; the optimum itself is held to a hundredth
+    # of a unit above.
     cells = cell_map(plan)
     limit = tolerance(fund, unit) + unit
     for r, code in enumerate(data.regions):
