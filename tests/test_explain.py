@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +26,7 @@ from optimizer.domain import (
     Rules,
     Scenario,
 )
+from optimizer.errors import InfeasibleError
 from optimizer.explain import (
     apportion_rows,
     diagnose,
@@ -31,10 +35,13 @@ from optimizer.explain import (
     precheck_conflicts,
 )
 from optimizer.formula import compute_targets
+from optimizer.io import load_scenario
 from optimizer.model import build_model_data
 from optimizer.pipeline import allocate
 from optimizer.rounding import apportion
 from tests.conftest import scenario
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 FUND = 10_000_000
 
@@ -315,3 +322,43 @@ def test_texts_are_justification_text_of_the_fields(plan_es: AllocationPlan) -> 
     n = len(plan_es.regions)
     for j in plan_es.justifications:
         assert j.text == justification_text(names[j.region], j, Language.ES, n)
+
+
+def _rebuilt(value: object) -> object:
+    """The same result built through its dataclass constructor, nested results too."""
+    if isinstance(value, tuple):
+        return tuple(_rebuilt(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = [f.name for f in dataclasses.fields(value)]
+        return type(value)(**{name: _rebuilt(getattr(value, name)) for name in names})
+    return value
+
+
+@pytest.mark.parametrize(
+    "path", sorted(SCENARIOS.glob("*/scenario.yaml")), ids=lambda p: p.parent.name
+)
+def test_results_are_the_objects_their_constructors_make(path: Path) -> None:
+    """Justifications, contributions and region rows (filled without ``__init__``) are equal
+    to, hash like, pickle like and hold the same fields as the constructors' objects."""
+    try:
+        plan = allocate(load_scenario(path))
+    except InfeasibleError:
+        pytest.skip("no plan")
+    made = (plan.justifications, plan.regions)
+    rebuilt = _rebuilt(made)
+    assert made == rebuilt
+    assert hash(made) == hash(rebuilt)
+    assert pickle.loads(pickle.dumps(made)) == rebuilt
+    for mine, theirs in zip(
+        [
+            *plan.justifications,
+            *plan.regions,
+            *(c for j in plan.justifications for c in j.contributions),
+        ],
+        [*rebuilt[0], *rebuilt[1], *(c for j in rebuilt[0] for c in j.contributions)],
+        strict=True,
+    ):
+        assert vars(mine) == vars(theirs)
+        assert list(vars(mine)) == list(vars(theirs))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            mine.text = ""  # type: ignore[misc,union-attr]
