@@ -455,7 +455,8 @@ def render(sizes: list[tuple[str, dict[str, Any]]], load: dict[str, Any] | None,
         "# Benchmark results",
         "",
         f"Written by `python bench/run.py{' --quick' if args.quick else ''}"
-        f"{f' --large-repeat {args.large_repeat}' if args.large_repeat else ''}` "
+        f"{f' --large-repeat {args.large_repeat}' if args.large_repeat else ''}"
+        f"{' --skip-levels' if args.skip_levels else ''}` "
         f"on {time.strftime('%Y-%m-%d')}. Medians of the runs shown in the `runs` column, after a "
         "warm-up run (none for single runs of the municipal sizes), in a fresh process per size. The limit is HiGHS alone (`highspy`, same options, one "
         "thread) solving exactly the LPs that `allocate()` passed to it, each model passed "
