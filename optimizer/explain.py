@@ -170,14 +170,17 @@ def _region_rules(
         name, info = named[k]
         pin_dual, pin[r] = pin[r], 0.0
         out[r].append(
-            BindingRule(
-                family=_FAMILY_OF[info.family],
-                key=data.regions[r],
-                description=info.description,
-                bound=info.bound,
-                marginal_value=round(
-                    (duals.get(name, 0.0) + pin_dual) / data.scale * PER_MILLION, 12
-                ),
+            _make(
+                BindingRule,
+                {
+                    "family": _FAMILY_OF[info.family],
+                    "key": data.regions[r],
+                    "description": info.description,
+                    "bound": info.bound,
+                    "marginal_value": round(
+                        (duals.get(name, 0.0) + pin_dual) / data.scale * PER_MILLION, 12
+                    ),
+                },
             )
         )
     return out
@@ -301,12 +304,15 @@ def _justify(
         r, a = divmod(k, m)
         axis_id = data.axes[a]
         binding[r].append(
-            BindingRule(
-                RuleFamily.CELL_MINIMUM,
-                f"{data.regions[r]}/{axis_id}",
-                f"minimum of axis {axis_id}",
-                data.cell_min[r][a],
-                0.0,
+            _make(
+                BindingRule,
+                {
+                    "family": RuleFamily.CELL_MINIMUM,
+                    "key": f"{data.regions[r]}/{axis_id}",
+                    "description": f"minimum of axis {axis_id}",
+                    "bound": data.cell_min[r][a],
+                    "marginal_value": 0.0,
+                },
             )
         )
 
@@ -324,7 +330,7 @@ def _justify(
         target, total = target_list[r], total_list[r]
         diff = total - target
         cause: RuleFamily | str = main if main is not None else "redistribution"
-        adjustments = (Adjustment(cause=cause, amount=diff),) if diff else ()
+        adjustments = (_make(Adjustment, {"cause": cause, "amount": diff}),) if diff else ()
         lo, hi = boxes[r]
         previous = region.previous
         change = None if previous is None else total - previous

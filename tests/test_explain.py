@@ -7,6 +7,7 @@ import pickle
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -338,8 +339,9 @@ def _rebuilt(value: object) -> object:
     "path", sorted(SCENARIOS.glob("*/scenario.yaml")), ids=lambda p: p.parent.name
 )
 def test_results_are_the_objects_their_constructors_make(path: Path) -> None:
-    """Justifications, contributions and region rows (filled without ``__init__``) are equal
-    to, hash like, pickle like and hold the same fields as the constructors' objects."""
+    """Justifications, their contributions, adjustments and binding rules, and region rows
+    (filled without ``__init__``) are equal to, hash like, pickle like and hold the same
+    fields as the constructors' objects."""
     try:
         plan = allocate(load_scenario(path))
     except InfeasibleError:
@@ -349,15 +351,15 @@ def test_results_are_the_objects_their_constructors_make(path: Path) -> None:
     assert made == rebuilt
     assert hash(made) == hash(rebuilt)
     assert pickle.loads(pickle.dumps(made)) == rebuilt
-    for mine, theirs in zip(
-        [
-            *plan.justifications,
-            *plan.regions,
-            *(c for j in plan.justifications for c in j.contributions),
-        ],
-        [*rebuilt[0], *rebuilt[1], *(c for j in rebuilt[0] for c in j.contributions)],
-        strict=True,
-    ):
+
+    def every(justifications: tuple[Any, ...], regions: tuple[Any, ...]) -> list[Any]:
+        nested = [
+            item for j in justifications for item in (*j.contributions, *j.adjustments, *j.binding)
+        ]
+        return [*justifications, *regions, *nested]
+
+    assert any(j.binding for j in plan.justifications)
+    for mine, theirs in zip(every(plan.justifications, plan.regions), every(*rebuilt), strict=True):
         assert vars(mine) == vars(theirs)
         assert list(vars(mine)) == list(vars(theirs))
         with pytest.raises(dataclasses.FrozenInstanceError):
