@@ -199,12 +199,16 @@ def measure_size(
 
     import pulp
 
+    from optimizer import checks
     from optimizer.io import load_scenario
     from optimizer.io.results import plan_to_json
     from optimizer.pipeline import allocate
     from optimizer.service.convert import plan_into_proto
     from optimizer.v1 import allocation_pb2 as pb
 
+    # 10,000 x 24 is a stress size above the input limit on cells (100,000): this measures
+    # the engine, not what a caller may send.
+    checks.MAX_CELLS = max(checks.MAX_CELLS, (regions or 0) * axes)
     with tempfile.TemporaryDirectory() as tmp:
         path = FASP if regions is None else write_scenario(Path(tmp), regions=regions, axes=axes)
         scenario = load_scenario(path)
@@ -452,7 +456,8 @@ def render(sizes: list[tuple[str, dict[str, Any]]], load: dict[str, Any] | None,
         "# Benchmark results",
         "",
         f"Written by `python bench/run.py{' --quick' if args.quick else ''}"
-        f"{f' --large-repeat {args.large_repeat}' if args.large_repeat else ''}` "
+        f"{f' --large-repeat {args.large_repeat}' if args.large_repeat else ''}"
+        f"{' --skip-levels' if args.skip_levels else ''}` "
         f"on {time.strftime('%Y-%m-%d')}. Medians of the runs shown in the `runs` column, after a "
         "warm-up run (none for single runs of the municipal sizes), in a fresh process per size. The limit is HiGHS alone (`highspy`, same options, one "
         "thread) solving exactly the LPs that `allocate()` passed to it, each model passed "

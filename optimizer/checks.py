@@ -656,34 +656,64 @@ class _RuleIndex:
         )
 
 
-def _bounds_for(
-    region: Region, scenario: Scenario, index: _RuleIndex | None = None
-) -> tuple[float, float | None]:
-    """Cheap floor and cap of one region's total implied by every rule (pesos)."""
-    index = index or _RuleIndex.of(scenario)
-    total = scenario.fund.total
-    floors = [0.0]
-    caps: list[float] = []
-    band = scenario.rules.band
-    if band is not None and region.previous is not None:
-        if band.lower is not None:
-            floors.append(region.previous * (1 + band.lower))
-        if band.upper is not None:
-            caps.append(region.previous * (1 + band.upper))
-
-    def amount(bound: RegionBound) -> float:
-        return float(bound.amount) if bound.amount is not None else (bound.share or 0.0) * total
-
-    floors.extend(amount(b) for b in index.applying(index.floors, region.code))
-    caps.extend(amount(b) for b in index.applying(index.caps, region.code))
-    floors.append(math.fsum(_axis_minimums(index, region.code).values()))
-    return max(floors), (min(caps) if caps else None)
-
-
 def _axis_minimums(index: _RuleIndex, code: str) -> dict[str, float]:
     """A region's cell minimum in pesos per axis: several for one axis, the largest counts."""
     per_axis: dict[str, float] = {}
     for minimum in index.applying(index.minimums, code):
+        if minimum.amount is not None:
+            per_axis[minimum.axis] = max(per_axis.get(minimum.axis, 0.0), minimum.amount)
+    return per_axis
+
+
+def _all_bounds(scenario: Scenario, index: _RuleIndex) -> list[tuple[float, float | None]]:
+    """``_bounds_for`` of every region, in order, each rule read once.
+
+    The rules for every region (``"*"``) are turned into pesos once rather than once per
+    region; the floors and caps are compared in the same order, so the same values come out.
+    """
+    total = scenario.fund.total
+    band = scenario.rules.band
+    lower = band.lower if band is not None else None
+    upper = band.upper if band is not None else None
+
+    def amount(bound: RegionBound) -> float:
+        return float(bound.amount) if bound.amount is not None else (bound.share or 0.0) * total
+
+    def pesos(grouped: dict[str, list[RegionBound]]) -> dict[str, list[float]]:
+        return {code: [amount(b) for b in rules] for code, rules in grouped.items()}
+
+    floors, caps = pesos(index.floors), pesos(index.caps)
+    every_floor, every_cap = floors.get(ALL_REGIONS, []), caps.get(ALL_REGIONS, [])
+    every_minimum = math.fsum(_every_region_minimums(index).values())
+    none: list[float] = []
+    out: list[tuple[float, float | None]] = []
+    for region in scenario.regions:
+        code, previous = region.code, region.previous
+        if code == ALL_REGIONS:  # ``applying``: no rule applies to a region named "*"
+            low: list[float] = [0.0]
+            high: list[float] = []
+        else:
+            low = [0.0, *every_floor, *floors.get(code, none)]
+            high = [*every_cap, *caps.get(code, none)]
+        if previous is not None:
+            if lower is not None:
+                low.insert(1, previous * (1 + lower))
+            if upper is not None:
+                high.insert(0, previous * (1 + upper))
+        if code == ALL_REGIONS:
+            low.append(0.0)
+        elif code in index.minimums:
+            low.append(math.fsum(_axis_minimums(index, code).values()))
+        else:
+            low.append(every_minimum)
+        out.append((max(low), min(high) if high else None))
+    return out
+
+
+def _every_region_minimums(index: _RuleIndex) -> dict[str, float]:
+    """``_axis_minimums`` of a region named by no rule of its own."""
+    per_axis: dict[str, float] = {}
+    for minimum in index.minimums.get(ALL_REGIONS, ()):
         if minimum.amount is not None:
             per_axis[minimum.axis] = max(per_axis.get(minimum.axis, 0.0), minimum.amount)
     return per_axis
@@ -696,7 +726,8 @@ def check_feasibility(scenario: Scenario) -> list[Problem]:
     if not scenario.regions or total <= 0:
         return problems
     index = _RuleIndex.of(scenario)
-    bounds = {r.code: _bounds_for(r, scenario, index) for r in scenario.regions}
+    codes = [r.code for r in scenario.regions]
+    bounds = dict(zip(codes, _all_bounds(scenario, index), strict=True))
     floor_sum = math.fsum(lo for lo, _ in bounds.values())
     if floor_sum > total:
         message = (
@@ -724,8 +755,13 @@ def check_feasibility(scenario: Scenario) -> list[Problem]:
             )
             problems.append(_warning(scenario, f"regions/{region.code}", message))
     needed_by_axis: dict[str, float] = defaultdict(float)
+    every = _every_region_minimums(index).items()
     for region in scenario.regions:
-        for axis_id, needed in _axis_minimums(index, region.code).items():
+        code = region.code
+        if code == ALL_REGIONS:
+            continue
+        mine = _axis_minimums(index, code).items() if code in index.minimums else every
+        for axis_id, needed in mine:
             needed_by_axis[axis_id] += needed
     axes = {a.id: a for a in scenario.effective_axes}
     for axis_id, axis in axes.items():

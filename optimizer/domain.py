@@ -495,6 +495,12 @@ def to_plain(value: object) -> object:
         return out
     if kind is CellTable:
         return value.to_plain()  # type: ignore[attr-defined]
+    # Exact built-in containers first: the ABC checks below cost more than the work.
+    if kind is dict:
+        items = value.items()  # type: ignore[attr-defined]
+        return {str(k): v if type(v) in _PLAIN else to_plain(v) for k, v in sorted(items)}
+    if kind is tuple or kind is list:
+        return [v if type(v) in _PLAIN else to_plain(v) for v in value]  # type: ignore[attr-defined]
     if isinstance(value, StrEnum):
         return str(value)
     if isinstance(value, Mapping):

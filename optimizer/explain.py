@@ -6,7 +6,9 @@ other way round.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -72,6 +74,9 @@ FAMILY_TEXT: dict[str, dict[Language, str]] = {
         Language.EN: "proportional redistribution so that other regions' rules hold",
     },
 }
+
+_FAMILY_OF: dict[str, RuleFamily] = {str(f): f for f in RuleFamily}
+"""``RuleFamily(value)`` without the enum's call (thousands of binding rules per plan)."""
 
 MAIN_RULE_ORDER = (
     RuleFamily.BAND_FLOOR,
@@ -165,20 +170,71 @@ def _region_rules(
         name, info = named[k]
         pin_dual, pin[r] = pin[r], 0.0
         out[r].append(
-            BindingRule(
-                family=RuleFamily(info.family),
-                key=data.regions[r],
-                description=info.description,
-                bound=info.bound,
-                marginal_value=round(
-                    (duals.get(name, 0.0) + pin_dual) / data.scale * PER_MILLION, 12
-                ),
+            _make(
+                BindingRule,
+                {
+                    "family": _FAMILY_OF[info.family],
+                    "key": data.regions[r],
+                    "description": info.description,
+                    "bound": info.bound,
+                    "marginal_value": round(
+                        (duals.get(name, 0.0) + pin_dual) / data.scale * PER_MILLION, 12
+                    ),
+                },
             )
         )
     return out
 
 
+_T = TypeVar("_T")
+_new = object.__new__
+
+
+def _make(cls: type[_T], values: dict[str, object]) -> _T:
+    """``cls(**values)`` for a frozen dataclass without its ``__init__``.
+
+    A frozen dataclass sets each field through ``object.__setattr__``; a municipal plan makes
+    about 25,000 of these results, so they are filled in one dictionary update instead. Only
+    for the result classes written here, which have no ``__post_init__`` and get every field:
+    the object is the one the constructor makes (equal, hashing alike, same ``vars``;
+    ``tests/test_explain.py`` checks it).
+    """
+    out = _new(cls)
+    out.__dict__.update(values)
+    return out
+
+
+def _contribution(head: dict[str, object], amount: int) -> Contribution:
+    out = _new(Contribution)
+    fields = out.__dict__
+    fields.update(head)
+    fields["amount"] = amount
+    return out
+
+
 def justify(
+    scenario: Scenario,
+    data: ModelData,
+    cells: npt.ArrayLike,
+    duals: dict[str, float],
+    registry: dict[str, ConstraintInfo],
+    language: Language,
+) -> tuple[tuple[RegionResult, ...], tuple[AxisResult, ...], tuple[Justification, ...], IntArray]:
+    """Region rows, axis rows and one justification per region (see ``_justify``).
+
+    Garbage collection is paused meanwhile: the results hold no reference cycles, and the
+    collector would otherwise walk every live object several times while they are made.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _justify(scenario, data, cells, duals, registry, language)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _justify(
     scenario: Scenario,
     data: ModelData,
     cells: npt.ArrayLike,
@@ -225,11 +281,10 @@ def justify(
     by_name = np.argsort(np.argsort(np.array(sources), kind="stable"), kind="stable")
     top = np.lexsort((np.broadcast_to(by_name, parts.shape), -parts), axis=1)[:, :3].tolist()
     parts_list = parts.tolist()
-    source_columns = (
-        sources,
-        [labels.get(s, s) for s in sources],
-        [weights.get(s, 0.0) for s in sources],
-    )
+    # Contribution(source, label, weight, amount), one per source, in the sources' order.
+    heads = [
+        {"source": s, "label": labels.get(s, s), "weight": weights.get(s, 0.0)} for s in sources
+    ]
 
     per_capita: list[float | None] = []
     for region, total in zip(scenario.regions, total_list, strict=True):
@@ -249,12 +304,15 @@ def justify(
         r, a = divmod(k, m)
         axis_id = data.axes[a]
         binding[r].append(
-            BindingRule(
-                RuleFamily.CELL_MINIMUM,
-                f"{data.regions[r]}/{axis_id}",
-                f"minimum of axis {axis_id}",
-                data.cell_min[r][a],
-                0.0,
+            _make(
+                BindingRule,
+                {
+                    "family": RuleFamily.CELL_MINIMUM,
+                    "key": f"{data.regions[r]}/{axis_id}",
+                    "description": f"minimum of axis {axis_id}",
+                    "bound": data.cell_min[r][a],
+                    "marginal_value": 0.0,
+                },
             )
         )
 
@@ -263,8 +321,7 @@ def justify(
     justifications: list[Justification] = []
     boxes = data.region_boxes
     for r, region in enumerate(scenario.regions):
-        # Contribution(source, label, weight, amount), one per source, in the sources' order.
-        contributions = tuple(map(Contribution, *source_columns, parts_list[r]))
+        contributions = tuple(map(_contribution, heads, parts_list[r]))
         rules = tuple(binding[r])
         main = None
         if rules:
@@ -273,7 +330,7 @@ def justify(
         target, total = target_list[r], total_list[r]
         diff = total - target
         cause: RuleFamily | str = main if main is not None else "redistribution"
-        adjustments = (Adjustment(cause=cause, amount=diff),) if diff else ()
+        adjustments = (_make(Adjustment, {"cause": cause, "amount": diff}),) if diff else ()
         lo, hi = boxes[r]
         previous = region.previous
         change = None if previous is None else total - previous
@@ -295,31 +352,37 @@ def justify(
             rank.get(r),
         )
         justifications.append(
-            Justification(
-                region=region.code,
-                target=target,
-                amount=total,
-                contributions=contributions,
-                adjustments=adjustments,
-                binding=rules,
-                previous=previous,
-                change=change,
-                change_pct=change_pct,
-                per_capita=per_capita[r],
-                per_capita_rank=rank.get(r),
-                text=text,
+            _make(
+                Justification,
+                {
+                    "region": region.code,
+                    "target": target,
+                    "amount": total,
+                    "contributions": contributions,
+                    "adjustments": adjustments,
+                    "binding": rules,
+                    "previous": previous,
+                    "change": change,
+                    "change_pct": change_pct,
+                    "per_capita": per_capita[r],
+                    "per_capita_rank": rank.get(r),
+                    "text": text,
+                },
             )
         )
         region_rows.append(
-            RegionResult(
-                code=region.code,
-                name=region.name,
-                target=target,
-                amount=total,
-                previous=previous,
-                lower=lo if lo > 0 else None,
-                upper=hi if hi < data.fund else None,
-                main_rule=str(main) if main is not None else "",
+            _make(
+                RegionResult,
+                {
+                    "code": region.code,
+                    "name": region.name,
+                    "target": target,
+                    "amount": total,
+                    "previous": previous,
+                    "lower": lo if lo > 0 else None,
+                    "upper": hi if hi < data.fund else None,
+                    "main_rule": str(main) if main is not None else "",
+                },
             )
         )
 
@@ -380,7 +443,7 @@ class _Words:
     ) -> str:
         """The paragraph ``justification_text`` writes, from the justification's fields."""
         es = self.es
-        parts = ", ".join(f"{c.label} {pesos(c.amount)}" for c in top)
+        parts = ", ".join([f"{c.label} {pesos(c.amount)}" for c in top])
         lines = [
             (
                 f"{name} ({code}): meta de la fórmula {pesos(target)} (principales aportes: {parts})."

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import random
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
 
-from optimizer.checks import check_scenario, raise_for_problems
+from optimizer.checks import _pesos, check_feasibility, check_scenario, raise_for_problems
 from optimizer.domain import (
     Axis,
     Band,
@@ -24,6 +26,8 @@ from optimizer.domain import (
     Scenario,
 )
 from optimizer.errors import Problem, ScenarioError
+
+_Rule = RegionBound | CellMinimum
 
 REGIONS = (
     Region("01", "Aguascalientes", {"pop": 1.5, "crime": 10.0}, previous=300, population=15),
@@ -280,3 +284,126 @@ def test_raise_for_problems_only_on_errors() -> None:
     with pytest.raises(ScenarioError) as info:
         raise_for_problems([warning, error])
     assert info.value.problems == (warning, error)
+
+
+def _reference_feasibility(s: Scenario) -> list[str]:
+    """check_feasibility as it was written first: every rule looked up for every region."""
+    total = s.fund.total
+    out: list[str] = []
+    rules = s.rules
+
+    def applying(items: Sequence[_Rule], code: str) -> list[_Rule]:
+        if code == "*":
+            return []
+        return [i for i in items if i.region == "*"] + [i for i in items if i.region == code]
+
+    def minimums(code: str) -> dict[str, float]:
+        per_axis: dict[str, float] = {}
+        for m in applying(rules.cell_minimums, code):
+            if m.amount is not None:
+                per_axis[m.axis] = max(per_axis.get(m.axis, 0.0), m.amount)
+        return per_axis
+
+    def amount(b: RegionBound) -> float:
+        return float(b.amount) if b.amount is not None else (b.share or 0.0) * total
+
+    bounds = {}
+    for r in s.regions:
+        floors, caps = [0.0], []
+        band = rules.band
+        if band is not None and r.previous is not None:
+            if band.lower is not None:
+                floors.append(r.previous * (1 + band.lower))
+            if band.upper is not None:
+                caps.append(r.previous * (1 + band.upper))
+        floors.extend(amount(b) for b in applying(rules.region_floors, r.code))
+        caps.extend(
+            amount(b) for b in applying([*rules.region_caps, *rules.absorption_caps], r.code)
+        )
+        floors.append(math.fsum(minimums(r.code).values()))
+        bounds[r.code] = (max(floors), min(caps) if caps else None)
+    floor_sum = math.fsum(lo for lo, _ in bounds.values())
+    if floor_sum > total:
+        out.append(f"floors {floor_sum!r} {floor_sum - total!r}")
+    his = [hi for _, hi in bounds.values()]
+    if all(hi is not None for hi in his):
+        cap_sum = math.fsum(hi for hi in his if hi is not None)
+        if cap_sum < total:
+            out.append(f"caps {cap_sum!r} {total - cap_sum!r}")
+    for r in s.regions:
+        lo, hi = bounds[r.code]
+        if hi is not None and lo > hi:
+            out.append(f"region {r.code} {lo!r} {hi!r}")
+    needed: dict[str, float] = {}
+    for r in s.regions:
+        for axis_id, value in minimums(r.code).items():
+            needed[axis_id] = needed.get(axis_id, 0.0) + value
+    for axis in s.effective_axes:
+        room = axis.upper_share * total
+        if needed.get(axis.id, 0.0) > room:
+            out.append(f"axis {axis.id} {needed[axis.id]!r} {room!r}")
+    return out
+
+
+def test_feasibility_warnings_match_the_per_region_reference() -> None:
+    """The rules read once give the warnings of the plain per-region loop, number for number.
+
+    Random bands, floors and caps (amounts, shares, for every region or one), several cell
+    minimums per axis and regions without a previous allocation; many scenarios warn.
+    """
+    rng = random.Random(9)
+    warned = 0
+    for _ in range(300):
+        n = rng.randint(1, 8)
+        regions = tuple(
+            Region(
+                f"{k:02d}",
+                f"R{k}",
+                {"pop": 1.0 + k},
+                previous=rng.choice([None, rng.randint(0, 500)]),
+                population=10,
+            )
+            for k in range(n)
+        )
+        codes = ["*", *(r.code for r in regions), "99"]
+
+        def bound(codes: list[str] = codes) -> RegionBound:
+            if rng.random() < 0.5:
+                return RegionBound(rng.choice(codes), amount=rng.randint(0, 400))
+            return RegionBound(rng.choice(codes), share=rng.choice([0.0, 0.05, 0.1, 0.3, 1 / 3]))
+
+        axes = (
+            Axis("A", "A", share_min=0.0, share_max=rng.choice([0.2, 0.5, 1.0])),
+            Axis("B", "B", share_min=0.0, share_max=1.0),
+        )
+        rules = Rules(
+            band=rng.choice([None, Band(-0.1, 0.1), Band(0.0, None), Band(None, 0.2)]),
+            region_floors=tuple(bound() for _ in range(rng.randint(0, 4))),
+            region_caps=tuple(bound() for _ in range(rng.randint(0, 4))),
+            absorption_caps=tuple(bound() for _ in range(rng.randint(0, 2))),
+            cell_minimums=tuple(
+                CellMinimum(
+                    rng.choice("AB"),
+                    rng.choice(codes),
+                    amount=rng.choice([None, rng.randint(0, 150)]),
+                    share=None,
+                )
+                for _ in range(rng.randint(0, 5))
+            ),
+        )
+        s = scenario(regions=regions, criteria=(Criterion("pop", 0.9),), axes=axes, rules=rules)
+        got = check_feasibility(s)
+        want = _reference_feasibility(s)
+        warned += bool(want)
+        assert len(got) == len(want), (got, want)
+        for problem, line in zip(got, want, strict=True):
+            kind, *numbers = line.split(" ")
+            if kind == "region":
+                code, lo, hi = numbers
+                assert problem.field == f"regions/{code}"
+                assert _pesos(float(lo)) in problem.message
+                assert _pesos(float(hi)) in problem.message
+            else:
+                for number in numbers[-2:]:
+                    assert _pesos(float(number)) in problem.message, (problem, line)
+    assert warned > 50

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 import re
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -23,6 +27,7 @@ from optimizer.domain import (
     Rules,
     Scenario,
 )
+from optimizer.errors import InfeasibleError
 from optimizer.explain import (
     apportion_rows,
     diagnose,
@@ -31,10 +36,13 @@ from optimizer.explain import (
     precheck_conflicts,
 )
 from optimizer.formula import compute_targets
+from optimizer.io import load_scenario
 from optimizer.model import build_model_data
 from optimizer.pipeline import allocate
 from optimizer.rounding import apportion
 from tests.conftest import scenario
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 FUND = 10_000_000
 
@@ -315,3 +323,44 @@ def test_texts_are_justification_text_of_the_fields(plan_es: AllocationPlan) -> 
     n = len(plan_es.regions)
     for j in plan_es.justifications:
         assert j.text == justification_text(names[j.region], j, Language.ES, n)
+
+
+def _rebuilt(value: object) -> object:
+    """The same result built through its dataclass constructor, nested results too."""
+    if isinstance(value, tuple):
+        return tuple(_rebuilt(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = [f.name for f in dataclasses.fields(value)]
+        return type(value)(**{name: _rebuilt(getattr(value, name)) for name in names})
+    return value
+
+
+@pytest.mark.parametrize(
+    "path", sorted(SCENARIOS.glob("*/scenario.yaml")), ids=lambda p: p.parent.name
+)
+def test_results_are_the_objects_their_constructors_make(path: Path) -> None:
+    """Justifications, their contributions, adjustments and binding rules, and region rows
+    (filled without ``__init__``) are equal to, hash like, pickle like and hold the same
+    fields as the constructors' objects."""
+    try:
+        plan = allocate(load_scenario(path))
+    except InfeasibleError:
+        pytest.skip("no plan")
+    made = (plan.justifications, plan.regions)
+    rebuilt = _rebuilt(made)
+    assert made == rebuilt
+    assert hash(made) == hash(rebuilt)
+    assert pickle.loads(pickle.dumps(made)) == rebuilt
+
+    def every(justifications: tuple[Any, ...], regions: tuple[Any, ...]) -> list[Any]:
+        nested = [
+            item for j in justifications for item in (*j.contributions, *j.adjustments, *j.binding)
+        ]
+        return [*justifications, *regions, *nested]
+
+    assert any(j.binding for j in plan.justifications)
+    for mine, theirs in zip(every(plan.justifications, plan.regions), every(*rebuilt), strict=True):
+        assert vars(mine) == vars(theirs)
+        assert list(vars(mine)) == list(vars(theirs))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            mine.text = ""  # type: ignore[misc,union-attr]

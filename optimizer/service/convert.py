@@ -11,6 +11,7 @@ import functools
 import struct
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -456,36 +457,54 @@ def _double(number: int, data: bytes) -> bytes:
     return b"" if data == bytes(8) else _key(number, 1) + data
 
 
-# Each helper below returns a "part": one field of every item as a byte matrix, a row per item
-# whose first ``length`` bytes are the field (length 0 where it is left out). Joining parts
-# keeps each row's valid bytes in order, which a boolean mask does in one operation.
+# Each helper below returns a "part": one field of every item, as the items' bytes one after
+# the other (a flat byte array) and each item's length (0 where the field is left out). Joining
+# parts interleaves each item's bytes of every part in order; one scatter per part, so the cost
+# is the bytes written, not items x the longest item.
 _Bytes = npt.NDArray[np.uint8]
 _Ints = npt.NDArray[np.int64]
 _Part = tuple[_Bytes, _Ints]
 
 
-def _valid(part: _Part) -> npt.NDArray[np.bool_]:
-    rows, lengths = part
-    return np.arange(rows.shape[1]) < lengths[:, None]
+def _starts(lengths: _Ints) -> _Ints:
+    """Where each item starts in the flat bytes."""
+    ends = np.cumsum(lengths)
+    return ends - lengths
+
+
+def _spread(offsets: _Ints, lengths: _Ints) -> _Ints:
+    """``offsets[i] + k`` for every ``k < lengths[i]``, item after item."""
+    total = int(lengths.sum())
+    return np.repeat(offsets - _starts(lengths), lengths) + np.arange(total, dtype=np.int64)
+
+
+def _from_rows(rows: _Bytes, lengths: _Ints) -> _Part:
+    """A part from a byte matrix, a row per item whose first ``lengths[i]`` bytes count."""
+    valid = np.arange(rows.shape[1]) < lengths[:, None]
+    return rows[valid], lengths
 
 
 def _pieces(pieces: Sequence[bytes]) -> _Part:
     """One byte string per item."""
     lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-    rows = np.zeros((len(pieces), int(lengths.max(initial=0))), dtype=np.uint8)
-    rows[_valid((rows, lengths))] = np.frombuffer(b"".join(pieces), dtype=np.uint8)
-    return rows, lengths
+    return np.frombuffer(b"".join(pieces), dtype=np.uint8), lengths
 
 
 def _texts(number: int, values: Sequence[str]) -> _Part:
-    """A string field per item."""
-    return _pieces([_text(number, v) for v in values])
+    """A string field per item; each distinct string is encoded once (rule families repeat)."""
+    unique = dict.fromkeys(values)
+    if len(unique) * 2 > len(values):
+        return _pieces([_text(number, v) for v in values])
+    position = {v: k for k, v in enumerate(unique)}
+    which = np.fromiter(map(position.__getitem__, values), dtype=np.int64, count=len(values))
+    return _pick(_pieces([_text(number, v) for v in unique]), which)
 
 
 def _pick(part: _Part, index: _Ints) -> _Part:
-    """Item ``i`` takes row ``index[i]`` of ``part`` (strings shared by many items)."""
-    rows, lengths = part
-    return rows[index], lengths[index]
+    """Item ``i`` takes item ``index[i]`` of ``part`` (strings shared by many items)."""
+    data, lengths = part
+    chosen = lengths[index]
+    return data[_spread(_starts(lengths)[index], chosen)], chosen
 
 
 def _varints(
@@ -506,7 +525,7 @@ def _varints(
         byte = ((v >> np.uint64(7 * k)) & np.uint64(0x7F)).astype(np.uint8)
         rows[:, k + 1] = byte | ((k < size - 1) * np.uint8(0x80)).astype(np.uint8)
     keep = values != 0 if present is None else present
-    return rows, np.where(keep, size + 1, 0)
+    return _from_rows(rows, np.where(keep, size + 1, 0))
 
 
 def _byte_key(number: int, wire: int) -> int:
@@ -525,7 +544,7 @@ def _doubles(number: int, values: Sequence[float | None], optional: bool = False
     rows[:, 0] = _byte_key(number, 1)
     rows[:, 1:] = numbers.view(np.uint8).reshape(-1, 8)
     keep = present if optional else rows[:, 1:].any(axis=1)
-    return rows, np.where(keep, 9, 0)
+    return _from_rows(rows, np.where(keep, 9, 0))
 
 
 def _optional(number: int, values: Sequence[int | None]) -> _Part:
@@ -535,43 +554,46 @@ def _optional(number: int, values: Sequence[int | None]) -> _Part:
     return _varints(number, ints, present)
 
 
+_LONG = 64
+"""Average bytes per item from which ``_join`` copies a part item by item."""
+
+
 def _join(parts: Sequence[_Part]) -> _Part:
     """Per item, its bytes of each part, in order."""
     lengths = np.asarray(np.sum([length for _, length in parts], axis=0), dtype=np.int64)
-    rows = np.zeros((len(lengths), int(lengths.max(initial=0))), dtype=np.uint8)
-    if rows.size:
-        chosen = np.hstack([_valid(part) for part in parts])
-        rows[_valid((rows, lengths))] = np.hstack([r for r, _ in parts])[chosen]
-    return rows, lengths
+    out = np.empty(int(lengths.sum()), dtype=np.uint8)
+    offset = _starts(lengths)
+    for data, part_lengths in parts:
+        if len(data) > _LONG * len(part_lengths):
+            # Long items (texts): a slice per item costs less than an index per byte.
+            at = 0
+            for start, length in zip(offset.tolist(), part_lengths.tolist(), strict=True):
+                out[start : start + length] = data[at : at + length]
+                at += length
+        else:
+            out[_spread(offset, part_lengths)] = data
+        offset = offset + part_lengths
+    return out, lengths
 
 
 def _messages(number: int, parts: Sequence[_Part]) -> _Part:
     """Each item as an embedded message of field ``number``: key, length, its parts."""
-    payload = _join(parts)
-    head = _varints(number, payload[1], np.ones(len(payload[1]), dtype=np.bool_), wire=2)
-    return _join([head, payload])
+    size = np.asarray(np.sum([length for _, length in parts], axis=0), dtype=np.int64)
+    head = _varints(number, size, np.ones(len(size), dtype=np.bool_), wire=2)
+    return _join([head, *parts])
 
 
 def _group(part: _Part, counts: Sequence[int]) -> _Part:
     """Consecutive items taken together, ``counts[i]`` of them for item ``i``."""
-    rows, lengths = part
+    data, lengths = part
     size = np.asarray(counts, dtype=np.int64)
-    slots = int(size.max(initial=0))
-    if slots == 0:
-        return np.zeros((len(size), 0), dtype=np.uint8), np.zeros(len(size), dtype=np.int64)
-    # Item k of group g goes to slot k; the slots are then joined like parts.
+    # The items of a group are already next to each other: only the lengths add up.
     group = np.repeat(np.arange(len(size)), size)
-    slot = np.arange(len(lengths)) - np.repeat(np.cumsum(size) - size, size)
-    grid = np.zeros((len(size), slots, rows.shape[1]), dtype=np.uint8)
-    grid_lengths = np.zeros((len(size), slots), dtype=np.int64)
-    grid[group, slot] = rows
-    grid_lengths[group, slot] = lengths
-    return _join([(grid[:, k], grid_lengths[:, k]) for k in range(slots)])
+    return data, np.bincount(group, weights=lengths, minlength=len(size)).astype(np.int64)
 
 
 def _bytes_of(part: _Part) -> bytes:
-    rows, _ = part
-    return rows[_valid(part)].tobytes()
+    return part[0].tobytes()
 
 
 def _cells_wire(cells: Sequence[Cell]) -> bytes:
@@ -617,25 +639,34 @@ def _regions_wire(rows: Sequence[RegionResult]) -> bytes:
     return _bytes_of(_messages(_REGIONS, parts))
 
 
+_CONTRIBUTIONS = attrgetter("contributions")
+_HEAD = attrgetter("source", "label", "weight")
+_AMOUNT = attrgetter("amount")
+
+
 def _justifications_wire(rows: Sequence[Justification]) -> bytes:
     """Every justification as an ``Allocation.justifications`` entry."""
     # Contributions: the same (source, label, weight) in every region, written once.
     # Keyed by the weight's bytes: 0.0 and -0.0 are equal floats but different fields.
-    heads: dict[tuple[str, str, bytes], int] = {}
-    which: list[int] = []
-    amounts: list[int] = []
-    per_row: list[int] = []
-    for j in rows:
-        per_row.append(len(j.contributions))
-        for c in j.contributions:
-            head = (c.source, c.label, _DOUBLE.pack(c.weight))
-            which.append(heads.setdefault(head, len(heads)))
-            amounts.append(c.amount)
-    prefix = _pieces([_text(1, s) + _text(2, label) + _double(3, w) for s, label, w in heads])
-    contributions = _messages(
-        4,
-        [_pick(prefix, np.array(which, dtype=np.int64)), _varints(4, np.array(amounts, np.int64))],
+    per_row = list(map(len, map(_CONTRIBUTIONS, rows)))
+    flat = [c for j in rows for c in j.contributions]
+    heads: list[tuple[str, str, float]] | list[tuple[str, str, bytes]]
+    heads = list(map(_HEAD, flat))
+    unique = dict.fromkeys(heads)
+    if any(weight == 0.0 for _, _, weight in unique):
+        # 0.0 and -0.0 are equal keys but different fields: key zeros by their bytes.
+        heads = [(s, label, _DOUBLE.pack(w)) for s, label, w in heads]
+        unique = dict.fromkeys(heads)
+    position = {head: k for k, head in enumerate(unique)}
+    which = np.fromiter(map(position.__getitem__, heads), dtype=np.int64, count=len(heads))
+    prefix = _pieces(
+        [
+            _text(1, s) + _text(2, label) + _double(3, w if type(w) is bytes else _DOUBLE.pack(w))
+            for s, label, w in unique
+        ]
     )
+    amounts = np.fromiter(map(_AMOUNT, flat), dtype=np.int64, count=len(flat))
+    contributions = _messages(4, [_pick(prefix, which), _varints(4, amounts)])
     adjustments = [a for j in rows for a in j.adjustments]
     adjustment = _messages(
         5,
