@@ -199,16 +199,12 @@ def measure_size(
 
     import pulp
 
-    from optimizer import checks
     from optimizer.io import load_scenario
     from optimizer.io.results import plan_to_json
     from optimizer.pipeline import allocate
     from optimizer.service.convert import plan_into_proto
     from optimizer.v1 import allocation_pb2 as pb
 
-    # 10,000 x 24 is a stress size above the input limit on cells (100,000): this measures
-    # the engine, not what a caller may send.
-    checks.MAX_CELLS = max(checks.MAX_CELLS, (regions or 0) * axes)
     with tempfile.TemporaryDirectory() as tmp:
         path = FASP if regions is None else write_scenario(Path(tmp), regions=regions, axes=axes)
         scenario = load_scenario(path)
