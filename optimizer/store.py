@@ -18,6 +18,8 @@ import enum
 import hashlib
 import json
 import logging
+import sqlite3
+import time
 import types
 import typing
 import uuid
@@ -377,9 +379,19 @@ def _migrate(conn: sa.Connection) -> None:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    # WAL lets GetAllocation/ListAllocations read while a run is being committed.
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # WAL lets GetAllocation/ListAllocations read while a run is being committed. It is stored in
+    # the file, so only the first connection to a new file switches it; switching needs the file
+    # to itself and SQLite answers "database is locked" at once (no busy wait) when servers open
+    # a new store together, so the switch is retried for up to the busy timeout.
+    deadline = time.monotonic() + 10.0
+    while cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
