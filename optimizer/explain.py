@@ -75,6 +75,11 @@ FAMILY_TEXT: dict[str, dict[Language, str]] = {
     },
 }
 
+_RAISING = frozenset({RuleFamily.BAND_FLOOR, RuleFamily.REGION_FLOOR, RuleFamily.CELL_MINIMUM})
+"""Rules that can only raise a region's amount above where the redistribution would put it."""
+_LOWERING = frozenset({RuleFamily.BAND_CAP, RuleFamily.REGION_CAP, RuleFamily.ABSORPTION_CAP})
+"""Rules that can only lower it."""
+
 _FAMILY_OF: dict[str, RuleFamily] = {str(f): f for f in RuleFamily}
 """``RuleFamily(value)`` without the enum's call (thousands of binding rules per plan)."""
 
@@ -329,7 +334,11 @@ def _justify(
             main = next((f for f in MAIN_RULE_ORDER if f in families), None)
         target, total = target_list[r], total_list[r]
         diff = total - target
-        cause: RuleFamily | str = main if main is not None else "redistribution"
+        # A floor only ever raises an amount and a cap only ever lowers it: a region cut below its
+        # formula amount while on its floor was cut by the redistribution that pays for other
+        # regions' rules (the floor only stopped the cut), and the same for a cap and a raise.
+        wrong_way = (main in _RAISING and diff < 0) or (main in _LOWERING and diff > 0)
+        cause: RuleFamily | str = main if main is not None and not wrong_way else "redistribution"
         adjustments = (_make(Adjustment, {"cause": cause, "amount": diff}),) if diff else ()
         lo, hi = boxes[r]
         previous = region.previous

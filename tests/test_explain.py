@@ -40,7 +40,7 @@ from optimizer.io import load_scenario
 from optimizer.model import build_model_data
 from optimizer.pipeline import allocate
 from optimizer.rounding import apportion
-from tests.conftest import scenario
+from tests.conftest import regions, scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -364,3 +364,54 @@ def test_results_are_the_objects_their_constructors_make(path: Path) -> None:
         assert list(vars(mine)) == list(vars(theirs))
         with pytest.raises(dataclasses.FrozenInstanceError):
             mine.text = ""  # type: ignore[misc,union-attr]
+
+
+RAISE_ONLY = {"band_floor", "region_floor", "priority_minimum"}
+LOWER_ONLY = {"band_cap", "region_cap", "absorption_cap"}
+
+
+def _wrong_way(plan: Any) -> list[tuple[str, str, int]]:
+    """Adjustments attributed to a floor while negative, or to a cap while positive."""
+    return [
+        (j.region, str(adj.cause), adj.amount)
+        for j in plan.justifications
+        for adj in j.adjustments
+        if (str(adj.cause) in RAISE_ONLY and adj.amount < 0)
+        or (str(adj.cause) in LOWER_ONLY and adj.amount > 0)
+    ]
+
+
+@pytest.mark.parametrize("name", ["fasp-2026", "dgp-prototype-2026"])
+def test_no_justification_says_a_floor_lowered_or_a_cap_raised(name: str) -> None:
+    """Chihuahua and Zacatecas sit on their band floor below their formula amount: the cut came
+    from the redistribution that pays for other states' floors, which the floor only stopped.
+
+    Their adjustment names the redistribution; the floor stays among their binding rules.
+    """
+    plan = allocate(load_scenario(SCENARIOS / name / "scenario.yaml"))
+    assert _wrong_way(plan) == []
+    if name == "fasp-2026":
+        by_code = {j.region: j for j in plan.justifications}
+        for code, cut in (("08", -1_850_699), ("32", -3_433_585)):
+            j = by_code[code]
+            assert [(str(a.cause), a.amount) for a in j.adjustments] == [("redistribution", cut)]
+            assert "band_floor" in {str(b.family) for b in j.binding}
+            assert "por piso" not in j.text
+
+
+def test_a_cap_never_raises_on_random_bands() -> None:
+    """Random bands around random previous amounts: no adjustment goes against its rule."""
+    rng = np.random.default_rng(7)
+    checked = 0
+    for _ in range(40):
+        needs = rng.uniform(1, 50, size=8).round(2).tolist()
+        previous = (rng.integers(50, 200, size=8) * 1_000).tolist()
+        fund = int(sum(previous) * rng.uniform(0.95, 1.15))
+        s = scenario(regions(needs, previous), fund=fund, rules=Rules(band=Band(-0.05, 0.1)))
+        try:
+            plan = allocate(s)
+        except InfeasibleError:
+            continue
+        checked += 1
+        assert _wrong_way(plan) == []
+    assert checked > 20
