@@ -497,7 +497,21 @@ def add_minmax_objective(
     replace the model's previous block, so one PuLP model serves every level of a stage.
     """
     objective_variable(model)
-    z_column = len(model.flat) - 1
+    model.block = minmax_block(units, free, pinned, len(model.rows), len(model.flat) - 1)
+
+
+def minmax_block(
+    units: UnitRows,
+    free: Sequence[int],
+    pinned: dict[int, tuple[float, float]],
+    first: int,
+    z_column: int,
+) -> RowBlock:
+    """The rows of :func:`add_minmax_objective` as a :class:`RowBlock` (no PuLP involved).
+
+    ``first`` is the number of rows before the block (its rows are named ``c{first}``, ...);
+    ``z_column`` the position of z in ``LpModel.flat``.
+    """
     inf = float("inf")
     free_units = np.asarray(free, dtype=np.int64)
     pin_units = np.fromiter(pinned.keys(), dtype=np.int64, count=len(pinned))
@@ -534,8 +548,8 @@ def add_minmax_objective(
     k = 2 * len(free_units)
     lower[k:] = np.stack([np.full(len(pin_units), -inf), pin_bounds[:, 0]], axis=1).ravel()
     upper[k:] = np.stack([pin_bounds[:, 1], np.full(len(pin_units), inf)], axis=1).ravel()
-    model.block = RowBlock(
-        first=len(model.rows),
+    return RowBlock(
+        first=first,
         units=row_unit,
         kinds=kinds,
         keys=units.keys,

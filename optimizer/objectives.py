@@ -28,15 +28,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 
-from optimizer.domain import Objective
+from optimizer.domain import Objective, RuleFamily
 from optimizer.errors import DeadlineExceededError, SolverError
 from optimizer.formula import FloatArray
 from optimizer.model import (
     ConstraintInfo,
     LpModel,
     ModelData,
+    RowBlock,
     Unit,
     UnitRows,
     add_fixed_region_totals,
@@ -46,12 +48,21 @@ from optimizer.model import (
     add_total_deviation_objective,
     cell_units,
     create_model,
+    minmax_block,
     objective_variable,
     region_units,
     unit_rows,
     violations,
 )
-from optimizer.solve import LevelOutcome, LevelSolver, LpOutcome, LpResult, solve
+from optimizer.solve import (
+    HighsArrays,
+    LevelOutcome,
+    LevelSolver,
+    LpOutcome,
+    LpResult,
+    solve,
+    solve_arrays,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +125,21 @@ class _Runner:
             if left <= 0:
                 raise DeadlineExceededError("the time limit ran out before the plan was found")
         result = solve(model, left)
+        self.count += 1
+        self.seconds += result.seconds
+        self.build_seconds += result.build_seconds
+        if result.outcome is LpOutcome.TIME_LIMIT:
+            raise DeadlineExceededError("the time limit ran out before the plan was found")
+        return result
+
+    def arrays(self, lp: HighsArrays) -> LpResult:
+        """Solve an LP given as arrays (:func:`~optimizer.solve.solve_arrays`), as ``__call__``."""
+        left = None
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise DeadlineExceededError("the time limit ran out before the plan was found")
+        result = solve_arrays(lp, left)
         self.count += 1
         self.seconds += result.seconds
         self.build_seconds += result.build_seconds
@@ -483,6 +509,136 @@ def _region_level(data: ModelData) -> ModelData:
     )
 
 
+def _certificate_pins(
+    targets: FloatArray, region_boxes: Sequence[tuple[float, float]], boxed: Sequence[int]
+) -> dict[int, tuple[float, float]]:
+    """The boxed regions' pins: the nearest end of their box to their target (LP units)."""
+    pins = {}
+    for r in boxed:
+        target = float(targets[r])
+        pins[r] = _pin(min(max(target, region_boxes[r][0]), region_boxes[r][1]), target)
+    return pins
+
+
+def certificate_model(
+    data: ModelData, region_boxes: Sequence[tuple[float, float]], boxed: Sequence[int]
+) -> LpModel:
+    """The certificate LP built through PuLP: the reference :func:`certificate_lp` must equal.
+
+    The region-level rules (:func:`_region_level`), ``min z`` over every region total with the
+    ``boxed`` regions pinned at the nearest end of their box.
+    """
+    regions = _region_level(data)
+    base = create_model(regions)
+    add_rule_constraints(base, regions)
+    units = region_units(base, regions)
+    objective_variable(base)
+    rows = unit_rows(base, units)
+    model = dataclasses.replace(base, block=None)
+    pins = _certificate_pins(rows.targets, region_boxes, boxed)
+    free = [r for r in range(data.n) if r not in pins]
+    add_minmax_objective(model, rows, free, pins)
+    return model
+
+
+def certificate_lp(
+    data: ModelData, region_boxes: Sequence[tuple[float, float]], boxed: Sequence[int]
+) -> tuple[HighsArrays, dict[str, ConstraintInfo], RowBlock]:
+    """:func:`certificate_model`'s LP written directly as the arrays HiGHS receives.
+
+    Building that LP through PuLP and compiling its rows costs far more than solving it (and
+    sets the memory peak at municipal scale); here the same columns, rows, coefficients and
+    bounds, in the same order and with the same float values, come from NumPy. Returns the
+    arrays, the registry of the rule rows (``c0``, ...) and the objective's block (its rows'
+    names and registry). ``tests/test_certificate.py`` compares them element by element with
+    what :class:`~optimizer.solve.ArrayHiGHS` builds from :func:`certificate_model`.
+
+    The region-level model (see :func:`_region_level`): one column ``x_{r}_0`` per region with
+    its cell minimums' sum as lower bound, then ``z >= 0``, sorted by name as PuLP sorts them.
+    Rows: the fund, then per floor family and region (bound > 0) ``X_r >= bound``, per cap
+    family and region ``X_r <= bound`` (no axis rows on one axis, no share minimums), then the
+    ``min z`` block over the region totals.
+    """
+    n = data.n
+    scale = data.scale
+    inf = highspy.kHighsInf
+    arrays = data.arrays
+    # Columns: the flat order is x_0_0 ... x_{n-1}_0, z; HiGHS gets them sorted by name.
+    names = [f"x_{r}_0" for r in range(n)]
+    names.append("z")
+    order = sorted(range(n + 1), key=names.__getitem__)
+    column = np.empty(n + 1, dtype=np.int64)
+    column[order] = np.arange(n + 1)
+    flat_lower = np.empty(n + 1, dtype=np.float64)
+    # int / float as ``create_model`` divides (exact int64 sums; funds stay far below 2**53).
+    flat_lower[:n] = arrays.cell_min.sum(axis=1).astype(np.float64) / scale
+    flat_lower[n] = 0.0
+    col_lower = np.empty(n + 1, dtype=np.float64)
+    col_lower[column] = flat_lower
+    col_upper = np.full(n + 1, inf, dtype=np.float64)
+    col_cost = np.zeros(n + 1, dtype=np.float64)
+    col_cost[column[n]] = 1.0
+
+    registry: dict[str, ConstraintInfo] = {
+        "c0": ConstraintInfo(RuleFamily.FUND_TOTAL, "fund", "total equals the fund", data.fund)
+    }
+    fund = data.fund / scale
+    row_region = [np.arange(n, dtype=np.int64)]
+    lower = [np.array([fund])]
+    upper = [np.array([fund])]
+    lengths = [np.array([n], dtype=np.int64)]
+    for cap, family_bounds in ((False, data.lower), (True, data.upper)):
+        for family, values in family_bounds.items():
+            bound, present = arrays.bounds[family]
+            on = present if cap else present & (bound > 0)
+            which = np.flatnonzero(on)
+            scaled = bound[which].astype(np.float64) / scale
+            row_region.append(which)
+            lengths.append(np.ones(len(which), dtype=np.int64))
+            lower.append(np.full(len(which), -inf) if cap else scaled)
+            upper.append(scaled if cap else np.full(len(which), inf))
+            first = len(registry)
+            prefix = f"{family} "
+            for k, r in enumerate(which.tolist()):
+                code = data.regions[r]
+                registry[f"c{first + k}"] = ConstraintInfo(
+                    family, code, prefix + code, int(values[r] or 0)
+                )
+    row_lengths = np.concatenate(lengths)
+    starts = np.zeros(len(row_lengths) + 1, dtype=np.int64)
+    np.cumsum(row_lengths, out=starts[1:])
+    rule_index = column[np.concatenate(row_region)]
+
+    # The region-level targets (a one-column sum of the region targets, as _region_level has
+    # them), at least the target floor, in LP units: region_units' values.
+    region = np.asarray(data.targets.region, dtype=np.float64)[:, None].sum(axis=1)
+    targets = np.maximum(region, data.target_floor) / scale
+    units = UnitRows(
+        keys=list(data.regions),
+        targets=targets,
+        starts=np.arange(n + 1, dtype=np.int64),
+        columns=np.arange(n, dtype=np.int64),
+        values=np.ones(n, dtype=np.float64),
+    )
+    pins = _certificate_pins(targets, region_boxes, boxed)
+    free = [r for r in range(n) if r not in pins]
+    block = minmax_block(units, free, pins, len(registry), n)
+    lp = HighsArrays(
+        col_cost=col_cost,
+        col_lower=col_lower,
+        col_upper=col_upper,
+        starts=np.concatenate([starts, block.starts[1:] + starts[-1]]),
+        index=np.concatenate([rule_index, column[block.columns]]),
+        value=np.concatenate([np.ones(len(rule_index)), block.values]),
+        row_lower=np.concatenate([*lower, block.lower]),
+        row_upper=np.concatenate([*upper, block.upper]),
+        names=list(registry),
+        flat=column,
+        objective=int(column[n]),
+    )
+    return lp, registry, block
+
+
 def _proportional_by_waterfilling(
     data: ModelData,
     region_boxes: Sequence[tuple[float, float]],
@@ -501,7 +657,8 @@ def _proportional_by_waterfilling(
     That LP is written on region totals alone (:func:`_region_level`): the closed form reaches
     the relaxation's optimum and keeps the other rules, so the full LP has the same optimum, and
     the relaxation's duals with zeros on the axis and cell rows are optimal duals of the full LP
-    (every cell of a region has the reduced cost of its region total).
+    (every cell of a region has the reduced cost of its region total). It goes to HiGHS as
+    arrays (:func:`certificate_lp`, the same LP as :func:`certificate_model` builds in PuLP).
     """
     t = np.maximum(data.targets.region, data.target_floor)
     box = np.array([data.region_box(r) for r in range(data.n)], dtype=np.float64)
@@ -531,25 +688,16 @@ def _proportional_by_waterfilling(
     boxed = [r for r in range(data.n) if held[r] and forced[r] > z_common + TOL]
 
     start = time.perf_counter()
-    regions = _region_level(data)
-    base = create_model(regions)
-    add_rule_constraints(base, regions)
-    units = region_units(base, regions)
-    objective_variable(base)
-    rows = unit_rows(base, units)
-    model = dataclasses.replace(base, block=None)
-    pins = {
-        r: _pin(min(max(units[r].target, region_boxes[r][0]), region_boxes[r][1]), units[r].target)
-        for r in boxed
-    }
-    free = [r for r in range(data.n) if r not in pins]
-    add_minmax_objective(model, rows, free, pins)
+    lp, registry, block = certificate_lp(data, region_boxes, boxed)
     run.build_seconds += time.perf_counter() - start
-    result = run(model)
+    result = run.arrays(lp)
+    registry.update(block.registry())
     if result.outcome is LpOutcome.OPTIMAL and abs(
         result.objective - z_common
     ) <= CERTIFICATE_TOLERANCE * max(1.0, z_common):
-        duals, registry = _explained(model, result)
+        duals = dict(result.duals)
+        assert result.block_duals is not None
+        duals.update(zip(block.names(), result.block_duals.tolist(), strict=True))
         value = result.objective
     else:
         # The closed form keeps every rule (re-checked above), so it is the lexicographic
@@ -561,9 +709,6 @@ def _proportional_by_waterfilling(
             z_common,
         )
         duals = {}
-        registry = dict(model.registry)
-        if model.block is not None:
-            registry.update(model.block.registry())
         value = z_common
     return Optimum(
         cells=cells,

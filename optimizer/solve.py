@@ -11,7 +11,8 @@ done in bulk: the PuLP rows are turned into CSR arrays once per model (cached on
 :class:`~optimizer.model.LpModel`), the objective's rows (``LpModel.block``, already arrays) are
 appended, and the whole LP goes to HiGHS in one ``passModel`` call. HiGHS receives exactly the LP
 ``pulp.HiGHS`` would build (same columns in the same order, same rows, bounds and coefficients),
-so the answers are the same to the last bit.
+so the answers are the same to the last bit. :func:`solve_arrays` takes such an LP already in
+arrays (the closed form's certificate, built without PuLP) and solves it the same way.
 """
 
 from __future__ import annotations
@@ -209,6 +210,85 @@ def _compiled(model: LpModel) -> _Compiled:
     return compiled
 
 
+@dataclass(frozen=True)
+class HighsArrays:
+    """One LP exactly as HiGHS receives it: columns, costs and CSR rows with their bounds.
+
+    ``names`` are the first ``len(names)`` rows' names (their duals are read back by name); the
+    rows after them are the objective's block, whose duals are read back as an array. ``flat``
+    is the HiGHS column of each variable of ``LpModel.flat``; ``objective`` the column whose
+    value is the objective when it is ``min z`` for one column z (else -1).
+    """
+
+    col_cost: FloatArray
+    col_lower: FloatArray
+    col_upper: FloatArray
+    starts: IntArray
+    index: IntArray
+    value: FloatArray
+    row_lower: FloatArray
+    row_upper: FloatArray
+    names: list[str]
+    flat: IntArray
+    objective: int
+
+    def highs_lp(self) -> Any:
+        """The ``HighsLp`` handed to ``passModel``."""
+        num_col, num_row = len(self.col_lower), len(self.row_lower)
+        highs_lp = highspy.HighsLp()
+        highs_lp.num_col_ = num_col
+        highs_lp.num_row_ = num_row
+        highs_lp.col_cost_ = self.col_cost
+        highs_lp.col_lower_ = self.col_lower
+        highs_lp.col_upper_ = self.col_upper
+        highs_lp.row_lower_ = self.row_lower
+        highs_lp.row_upper_ = self.row_upper
+        highs_lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        highs_lp.a_matrix_.num_col_ = num_col
+        highs_lp.a_matrix_.num_row_ = num_row
+        highs_lp.a_matrix_.start_ = self.starts
+        highs_lp.a_matrix_.index_ = self.index
+        highs_lp.a_matrix_.value_ = self.value
+        return highs_lp
+
+
+def highs_arrays(model: LpModel) -> HighsArrays:
+    """The LP :class:`ArrayHiGHS` passes HiGHS for a model: its PuLP rows, then its block."""
+    compiled = _compiled(model)
+    problem = model.problem
+    sign = -1 if problem.sense == pulp.LpMaximize else 1
+    cost = np.zeros(len(compiled.columns))
+    objective = -1
+    if problem.objective is not None:
+        for var, coefficient in problem.objective.items():
+            cost[compiled.position[var.name]] = sign * coefficient
+        terms = list(problem.objective.items())
+        if len(terms) == 1 and terms[0][1] == 1 and sign == 1 and not problem.objective.constant:
+            objective = compiled.position[terms[0][0].name]
+    starts, index, value = compiled.starts, compiled.index, compiled.value
+    row_lower, row_upper = compiled.row_lower, compiled.row_upper
+    block = model.block
+    if block is not None and block.rows:
+        starts = np.concatenate([starts, block.starts[1:] + starts[-1]])
+        index = np.concatenate([index, compiled.flat[block.columns]])
+        value = np.concatenate([value, block.values])
+        row_lower = np.concatenate([row_lower, block.lower])
+        row_upper = np.concatenate([row_upper, block.upper])
+    return HighsArrays(
+        col_cost=cost,
+        col_lower=compiled.col_lower,
+        col_upper=compiled.col_upper,
+        starts=starts,
+        index=index,
+        value=value,
+        row_lower=row_lower,
+        row_upper=row_upper,
+        names=list(model.rows),
+        flat=compiled.flat,
+        objective=objective,
+    )
+
+
 class ArrayHiGHS(pulp.HiGHS):  # type: ignore[misc]
     """``pulp.HiGHS`` that passes the model in one call and reads the results back in bulk."""
 
@@ -221,37 +301,9 @@ class ArrayHiGHS(pulp.HiGHS):  # type: ignore[misc]
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:
         start = time.perf_counter()
-        compiled = _compiled(self.model)
-        self.compiled = compiled
-        sign = -1 if lp.sense == pulp.LpMaximize else 1
-        cost = np.zeros(len(compiled.columns))
-        if lp.objective is not None:
-            for var, coefficient in lp.objective.items():
-                cost[compiled.position[var.name]] = sign * coefficient
-        starts, index, value = compiled.starts, compiled.index, compiled.value
-        row_lower, row_upper = compiled.row_lower, compiled.row_upper
-        block = self.model.block
-        if block is not None and block.rows:
-            starts = np.concatenate([starts, block.starts[1:] + starts[-1]])
-            index = np.concatenate([index, compiled.flat[block.columns]])
-            value = np.concatenate([value, block.values])
-            row_lower = np.concatenate([row_lower, block.lower])
-            row_upper = np.concatenate([row_upper, block.upper])
-        highs_lp = highspy.HighsLp()
-        highs_lp.num_col_ = len(compiled.columns)
-        highs_lp.num_row_ = len(row_lower)
-        highs_lp.col_cost_ = cost
-        highs_lp.col_lower_ = compiled.col_lower
-        highs_lp.col_upper_ = compiled.col_upper
-        highs_lp.row_lower_ = row_lower
-        highs_lp.row_upper_ = row_upper
-        highs_lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        highs_lp.a_matrix_.num_col_ = len(compiled.columns)
-        highs_lp.a_matrix_.num_row_ = len(row_lower)
-        highs_lp.a_matrix_.start_ = starts
-        highs_lp.a_matrix_.index_ = index
-        highs_lp.a_matrix_.value_ = value
-        lp.solverModel.passModel(highs_lp)
+        arrays = highs_arrays(self.model)
+        self.compiled = _compiled(self.model)
+        lp.solverModel.passModel(arrays.highs_lp())
         self.build_seconds = time.perf_counter() - start
 
     def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:
@@ -622,6 +674,59 @@ def solve(model: LpModel, time_limit: float | None = None) -> LpResult:
         solver.build_seconds,
         solver.block_duals,
         solver.values,
+    )
+
+
+def solve_arrays(lp: HighsArrays, time_limit: float | None = None) -> LpResult:
+    """Solve an LP given as arrays (``min z``), exactly as :func:`solve` solves the same LP.
+
+    The HiGHS object is configured as ``pulp.HiGHS`` configures it (same options, same order),
+    given the same ``HighsLp`` and read back the same way: an LP passed here that equals what
+    :func:`highs_arrays` gives for a PuLP model returns the same values and duals, bit for bit.
+    """
+    if lp.objective < 0:
+        raise ValueError("solve_arrays needs an objective min z on one column")
+    _swallow_banner()
+    start = time.perf_counter()
+    highs: Any = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", 1)
+    if time_limit is not None:
+        highs.setOptionValue("time_limit", float(max(time_limit, 0.001)))
+    for key, option in HIGHS_OPTIONS.items():
+        highs.setOptionValue(key, option)
+    highs.passModel(lp.highs_lp())
+    build_seconds = time.perf_counter() - start
+    highs.run()
+    status = highs.getModelStatus()
+    pulp_status = _HIGHS_STATUS.get(status, _NOT_SOLVED)
+    stopped = status in (
+        highspy.HighsModelStatus.kTimeLimit,
+        highspy.HighsModelStatus.kIterationLimit,
+    )
+    if stopped and highs.getObjectiveValue() == float(highspy.kHighsInf):
+        pulp_status = _NOT_SOLVED
+    outcome = STATUS_TABLE.get(pulp_status, LpOutcome.UNKNOWN)
+    if outcome is not LpOutcome.OPTIMAL:
+        return LpResult(outcome, float("nan"), {}, time.perf_counter() - start, build_seconds)
+    solution = highs.getSolution()
+    col_value = np.asarray(solution.col_value, dtype=np.float64)
+    row_dual = np.asarray(solution.row_dual, dtype=np.float64)
+    count = len(lp.names)
+    # As ``solve`` reads them: ``float(pi or 0.0)`` per named row, ``0 + z * 1`` for min z.
+    duals = {
+        name: float(pi or 0.0) for name, pi in zip(lp.names, row_dual[:count].tolist(), strict=True)
+    }
+    objective = float((0 + float(col_value[lp.objective]) * 1) or 0.0)
+    seconds = time.perf_counter() - start
+    return LpResult(
+        outcome,
+        objective,
+        duals,
+        seconds,
+        build_seconds,
+        row_dual[count:],
+        col_value[lp.flat] if len(lp.flat) else col_value[:0],
     )
 
 

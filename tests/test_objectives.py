@@ -36,7 +36,7 @@ from optimizer.io import load_scenario
 from optimizer.model import LpModel, build_model_data, create_model
 from optimizer.objectives import _Runner, optimise
 from optimizer.pipeline import allocate
-from optimizer.solve import STATUS_TABLE, LpOutcome, LpResult, solve
+from optimizer.solve import STATUS_TABLE, HighsArrays, LpOutcome, LpResult, solve
 from tests.conftest import amounts, region_totals, regions, scenario
 from tests.test_lexicographic import stressed
 from tests.test_properties import scale
@@ -237,10 +237,11 @@ def test_runner_refuses_to_solve_after_the_deadline() -> None:
 def test_time_limit_outcome_raises_deadline_exceeded(monkeypatch: pytest.MonkeyPatch) -> None:
     """When HiGHS stops on its time limit, allocate() raises DeadlineExceededError, not a plan."""
 
-    def stopped(model: LpModel, time_limit: float | None = None) -> LpResult:
+    def stopped(model: LpModel | HighsArrays, time_limit: float | None = None) -> LpResult:
         return LpResult(LpOutcome.TIME_LIMIT, float("nan"), {}, 0.0)
 
     monkeypatch.setattr(objectives, "solve", stopped)
+    monkeypatch.setattr(objectives, "solve_arrays", stopped)
     with pytest.raises(DeadlineExceededError):
         allocate(scenario(regions([1, 2, 5])), AllocateOptions(time_limit=10.0))
 
@@ -255,10 +256,11 @@ def test_unknown_outcome_raises_solver_error(
     closed form and its first level's cold solve meets the failure.
     """
 
-    def broken(model: LpModel, time_limit: float | None = None) -> LpResult:
+    def broken(model: LpModel | HighsArrays, time_limit: float | None = None) -> LpResult:
         return LpResult(LpOutcome.UNKNOWN, float("nan"), {}, 0.0)
 
     monkeypatch.setattr(objectives, "solve", broken)
+    monkeypatch.setattr(objectives, "solve_arrays", broken)
     with pytest.raises(SolverError):
         allocate(stressed(2, 6, 3, 9, 1), AllocateOptions(objective=objective))
 
@@ -271,10 +273,11 @@ def test_a_failed_certificate_keeps_the_closed_form(monkeypatch: pytest.MonkeyPa
     s = scenario(regions([1, 2, 5], [100_000, 240_000, 600_000]), rules=Rules(band=Band(0, 0.1)))
     expected = allocate(s)
 
-    def broken(model: LpModel, time_limit: float | None = None) -> LpResult:
+    def broken(model: LpModel | HighsArrays, time_limit: float | None = None) -> LpResult:
         return LpResult(LpOutcome.UNKNOWN, float("nan"), {}, 0.0)
 
     monkeypatch.setattr(objectives, "solve", broken)
+    monkeypatch.setattr(objectives, "solve_arrays", broken)
     plan = allocate(s)
     assert [c.amount for c in plan.cells] == [c.amount for c in expected.cells]
     assert any(j.binding for j in plan.justifications)
