@@ -118,43 +118,34 @@ class _Runner:
         self.seconds = 0.0
         self.build_seconds = 0.0
 
-    def __call__(self, model: LpModel) -> LpResult:
-        left = None
-        if self.deadline is not None:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                raise DeadlineExceededError("the time limit ran out before the plan was found")
-        result = solve(model, left)
+    def _left(self) -> float | None:
+        """Seconds left before the deadline (None: no limit); raises once it has passed."""
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlineExceededError("the time limit ran out before the plan was found")
+        return left
+
+    def _counted(self, result: LpResult) -> LpResult:
+        """Count one solve and its times; a time-limit stop is the deadline running out."""
         self.count += 1
         self.seconds += result.seconds
         self.build_seconds += result.build_seconds
         if result.outcome is LpOutcome.TIME_LIMIT:
             raise DeadlineExceededError("the time limit ran out before the plan was found")
         return result
+
+    def __call__(self, model: LpModel) -> LpResult:
+        return self._counted(solve(model, self._left()))
 
     def arrays(self, lp: HighsArrays) -> LpResult:
         """Solve an LP given as arrays (:func:`~optimizer.solve.solve_arrays`), as ``__call__``."""
-        left = None
-        if self.deadline is not None:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                raise DeadlineExceededError("the time limit ran out before the plan was found")
-        result = solve_arrays(lp, left)
-        self.count += 1
-        self.seconds += result.seconds
-        self.build_seconds += result.build_seconds
-        if result.outcome is LpOutcome.TIME_LIMIT:
-            raise DeadlineExceededError("the time limit ran out before the plan was found")
-        return result
+        return self._counted(solve_arrays(lp, self._left()))
 
     def level(self, solver: LevelSolver) -> LevelOutcome:
         """Solve the solver's current level warm, within the time left."""
-        left = None
-        if self.deadline is not None:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                raise DeadlineExceededError("the time limit ran out before the plan was found")
-        outcome = solver.solve(left)
+        outcome = solver.solve(self._left())
         self.count += 1
         self.seconds += outcome.seconds
         if outcome.outcome is LpOutcome.TIME_LIMIT:
