@@ -179,6 +179,23 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class ReportInfo:
+    """What the report prints about who issues it and on what basis (the scenario's ``report``).
+
+    Presentation only: not part of the allocation question, so it is left out of the scenario's
+    canonical JSON (and of its SHA-256), as ``locations`` is.
+    """
+
+    title: str = ""
+    issuing_unit: str = ""
+    legal_basis: str = ""
+    date: str = ""
+    """ISO date (``2026-12-02``), or empty."""
+    assumptions: tuple[str, ...] = ()
+    """The inputs that are assumptions, one text each (default: read from the description)."""
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A complete, self-contained allocation question.
 
@@ -198,6 +215,7 @@ class Scenario:
     objective: Objective = Objective.PROPORTIONAL
     description: str = ""
     locations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    report: ReportInfo = field(default_factory=ReportInfo, compare=False, hash=False)
 
     def where(self, key: str, default: str = "") -> str:
         """Human location of a field, or ``default`` (the key itself) when unknown."""
@@ -472,12 +490,16 @@ class AllocateOptions:
 
 
 _PLAIN = frozenset({int, float, str, bool, type(None)})
+_NOT_PLAIN = frozenset({"locations", "report"})
+"""Scenario fields that are not part of the allocation question (where things are written, how
+the report is headed): left out of the canonical JSON."""
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 """Field names per dataclass type (a municipal plan has hundreds of thousands of values)."""
 
 
 def to_plain(value: object) -> object:
-    """Dataclasses, enums, mappings and tuples as plain JSON-ready values (locations dropped)."""
+    """Dataclasses, enums, mappings and tuples as plain JSON-ready values (locations and report
+    headings dropped)."""
     # Plain values are returned in place rather than through a call: a municipal plan or
     # scenario has hundreds of thousands of them.
     kind = type(value)
@@ -485,7 +507,7 @@ def to_plain(value: object) -> object:
         return value
     names = _FIELD_NAMES.get(kind)
     if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = tuple(f.name for f in dataclasses.fields(value) if f.name != "locations")
+        names = tuple(f.name for f in dataclasses.fields(value) if f.name not in _NOT_PLAIN)
         _FIELD_NAMES[kind] = names
     if names is not None:
         out = {}
