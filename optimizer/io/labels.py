@@ -24,7 +24,7 @@ def rule_name(family: RuleFamily | str, t: Texts) -> str:
         RuleFamily.CELL_MINIMUM: t._("national-priority minimum"),
     }
     if not family:
-        return t._("none (proportional redistribution)")
+        return t._("proportional redistribution")
     return names.get(RuleFamily(family), str(family)) if family in set(RuleFamily) else str(family)
 
 

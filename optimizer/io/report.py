@@ -62,7 +62,7 @@ def _criteria_section(scenario: Scenario, plan: AllocationPlan, t: Texts) -> str
             continue
         cls = ' class="category"' if r.kind == "category" else ""
         body.append(
-            f"<tr{cls}><td>{escape(r.label)}</td><td>{escape(r.indicator)}</td>"
+            f'<tr{cls}><td>{escape(r.label)}</td><td class="id">{escape(r.indicator)}</td>'
             f"<td>{escape(r.direction)}</td>{_n(weight)}{_n(amount)}</tr>"
         )
     first = fund_rows(rows)
@@ -296,7 +296,7 @@ tfoot th { border-top: 2px solid var(--ink); text-align: left; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.code { font-variant-numeric: tabular-nums; }
 tr.category td { font-weight: bold; } tr.heading td { font-style: italic; background: #fafafa; }
-table.cross { font-size: 11px; } table.contrib { width: auto; font-size: 12px; }
+table.annex td:nth-child(2) { white-space: nowrap; } table.cross { font-size: 11px; } table.programas td:nth-child(2) { min-width: 40%; } table.contrib { width: auto; font-size: 12px; }
 .maps { display: flex; flex-wrap: wrap; gap: 1em; }
 figure.map { flex: 1 1 420px; margin: 0; }
 svg.mexico { width: 100%; height: auto; }
@@ -306,17 +306,21 @@ ul.legend { list-style: none; padding: 0; margin: .3em 0; display: flex; flex-wr
 .credit, .note, .meta { color: var(--muted); font-size: 11px; }
 svg.bars { max-width: 100%; height: auto; font-size: 10px; }
 .caveat { border-left: 4px solid #999; padding-left: .8em; }
+td.id { word-break: break-all; font-size: 11px; color: var(--muted); }
 @page { size: A4; margin: 16mm 14mm 18mm;
-  @bottom-center { content: PAGE_TEXT; font-size: 9pt; color: #555; } }
+  @bottom-center { content: PAGE_TEXT; font-size: 8pt; color: #555;
+    font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; } }
 @page wide { size: A4 landscape; }
 @media print {
-  body { margin: 0; max-width: none; padding: 0; font-size: 10pt; }
-  h2 { break-before: page; } .notice h2 { break-before: avoid; }
+  body { margin: 0; max-width: none; padding: 0; font-size: 9pt; }
+  h2.page { break-before: page; }
   section.wide { page: wide; }
-  tr, figure, section.justification, dl { break-inside: avoid; }
+  tr, figure, section.justification, dl, .notice { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
-  thead { display: table-header-group; }
-  .maps { display: block; } figure.map { margin-bottom: 1em; }
+  thead { display: table-header-group; } tfoot { display: table-row-group; }
+  th, td { padding: 1px 4px; }
+  .maps { display: block; } figure.map { width: 82%; margin: 0 auto 4mm; }
+  table.cross { font-size: 7.5pt; }
 }
 """
 
@@ -383,7 +387,8 @@ def render_html(plan: AllocationPlan, scenario: Scenario, heading: Heading) -> s
     programas = ""
     if len(plan.axes) > 1:
         programas = (
-            _el("h2", t._("National-priority programas"))
+            '<section class="wide">'
+            + _el("h2", t._("National-priority programas"), 'class="page"')
             + _programas_section(plan, t)
             + bar_chart(
                 [BarRow(a.id, a.amount, a.target, None, a.lower, a.upper) for a in plan.axes],
@@ -391,8 +396,9 @@ def render_html(plan: AllocationPlan, scenario: Scenario, heading: Heading) -> s
                 label=t._("Allocation by programa with its range and formula amount"),
                 css_id="bars-programas",
             )
+            + "</section>"
             + '<section class="wide">'
-            + _el("h2", t._("State x programa"))
+            + _el("h2", t._("State x programa"), 'class="page"')
             + _el("p", t._("Amounts in pesos."), 'class="meta"')
             + _cross_table(plan, t)
             + "</section>"
@@ -427,20 +433,20 @@ def render_html(plan: AllocationPlan, scenario: Scenario, heading: Heading) -> s
 {notice}
 <h2>{h["summary"]}</h2>
 {_summary(plan, scenario, t)}
-<h2>{h["maps"]}</h2>
+<h2 class="page">{h["maps"]}</h2>
 {_maps(plan, t)}
-<h2>{h["criteria"]}</h2>
+<h2 class="page">{h["criteria"]}</h2>
 {_criteria_section(scenario, plan, t)}
 <section class="wide">
-<h2>{h["states"]}</h2>
+<h2 class="page">{h["states"]}</h2>
 {_states_section(plan, t)}
 </section>
-<h2>{h["bars"]}</h2>
+<h2 class="page">{h["bars"]}</h2>
 {bars}
 {programas}
-<h2>{h["justifications"]}</h2>
+<h2 class="page">{h["justifications"]}</h2>
 {_justifications(plan, t)}
-<h2>{h["annex"]}</h2>
+<h2 class="page">{h["annex"]}</h2>
 {_annex(plan, t)}
 <h2>{h["credits"]}</h2>
 <p class="meta">{h["sources"]}</p>
