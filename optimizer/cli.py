@@ -286,9 +286,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     html = render_html(plan, scenario, heading)
     if args.pdf:
-        from optimizer.io.pdf import write_pdf
+        from optimizer.io.pdf import PdfUnavailableError, write_pdf
 
-        write_pdf(html, out)
+        try:
+            write_pdf(html, out)
+        except PdfUnavailableError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     else:
         out.write_text(html, encoding="utf-8")
     print(f"wrote {out}")
