@@ -346,3 +346,44 @@ def test_out_naming_a_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     """--out pointing at a folder is refused before solving, with exit 2."""
     assert main(["report", str(THREE), "--out", str(tmp_path)]) == EXIT_BAD_INPUT
     assert "is a folder" in capsys.readouterr().err
+
+
+def test_annex_on_a_small_fund_moves_a_thousandth_and_checks_by_hand() -> None:
+    """Three states, a fund of $1,000,000: the annex moves $1,000 (not a million), and the change
+    of the largest deviation is that $1,000 over Centro's formula amount (Centro alone absorbs)."""
+    scenario = load_scenario(THREE)
+    plan = allocate(scenario, AllocateOptions(language=Language.ES))
+    rows = annex_rows(plan, texts("es"))
+    assert [r.name for r in rows] == ["Norte", "Península"]
+    free = common_states(plan)
+    assert [name for _, name, _ in free] == ["Centro"]
+    centro = free[0][2]
+    by_hand = 100 * 1_000 / centro  # percentage points per $1,000 moved
+    for row in rows:
+        assert "Si este límite subiera $1,000," in row.effect
+        assert "Centro, la única entidad de la redistribución proporcional" in row.effect
+        assert f"{by_hand:.4f} puntos porcentuales" in row.effect
+        assert abs(abs(row.marginal_value) * 1_000 / 1_000_000 * 100 - by_hand) < 1e-6
+
+
+@pytest.mark.parametrize(
+    ("objective", "words"),
+    [
+        ("min_total_deviation", "la suma de las desviaciones relativas"),
+        ("max_min_coverage", "la menor cobertura de un monto según fórmula"),
+    ],
+)
+def test_annex_speaks_of_the_objective_that_was_solved(objective: str, words: str) -> None:
+    """With another objective the annex says what that objective measures, never its name."""
+    from optimizer.domain import Objective
+
+    scenario = load_scenario(ROOT / "scenarios/didactic/four-states-axes/scenario.yaml")
+    plan = allocate(scenario, AllocateOptions(objective=Objective(objective)))
+    rows = annex_rows(plan, texts("es"))
+    assert any(words in r.effect for r in rows if r.marginal_value)
+    minimums = [r for r in rows if r.rule == "mínimo de prioridad nacional"]
+    assert minimums
+    assert all(r.effect.startswith("No calculado") for r in minimums)
+    for r in rows:
+        for name in IDENTIFIERS:
+            assert name not in r.effect

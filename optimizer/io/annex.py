@@ -11,6 +11,7 @@ numbers; the annex (report and workbook) states them once, with the caveat for d
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from optimizer.domain import AllocationPlan, Objective, RuleFamily
@@ -32,7 +33,8 @@ class AnnexRow:
     marginal_value: float
     """Change of the first-level objective per million pesos of the bound (as in the plan)."""
     effect: str
-    """What raising the bound by a million pesos would do, in plain words."""
+    """What raising the bound by a small step (a million pesos for the FASP) would do, in
+    plain words."""
 
 
 def caveat(t: Texts) -> str:
@@ -68,10 +70,27 @@ def annex_rows(plan: AllocationPlan, t: Texts) -> list[AnnexRow]:
                     rule=rule_name(b.family, t),
                     bound=b.bound,
                     marginal_value=b.marginal_value,
-                    effect=_effect(names[j.region], b.family, b.marginal_value, objective, free, t),
+                    effect=_effect(
+                        names[j.region],
+                        b.family,
+                        b.marginal_value,
+                        objective,
+                        free,
+                        plan.fund.total,
+                        t,
+                    ),
                 )
             )
     return rows
+
+
+def step_of(fund: int) -> int:
+    """The move the annex describes: a million pesos, or a thousandth of a smaller fund
+    (rounded down to a power of ten), so that the move stays small against the amounts."""
+    if fund >= 1_000_000_000:
+        return MILLION
+    power: int = max(0, math.floor(math.log10(max(fund, 1) / 1000)))
+    return int(10**power)
 
 
 def _effect(
@@ -80,47 +99,51 @@ def _effect(
     value: float,
     objective: Objective,
     free: list[tuple[str, str, int]],
+    fund: int,
     t: Texts,
 ) -> str:
-    """What a million pesos more on this bound would do, in plain words."""
+    """What raising this bound by a small step would do, in plain words."""
     if family is RuleFamily.CELL_MINIMUM and value == 0:
         return t._(
-            "Not computed: a programa minimum given in pesos applies directly to the amount, "
-            "so the program reports no marginal value for it."
+            "Not computed: a programa minimum is applied directly to the amount of its cell, "
+            "so the linear program gives no marginal value for it."
         )
     if value == 0:
         return t._(
             "Moving this limit a little would not change the result the objective measures "
             "(marginal value zero)."
         )
-    points = t.number(abs(value) * 100, 4)
+    step = step_of(fund)
+    per_step = value * step / MILLION
+    points = t.number(abs(per_step) * 100, 4)
     up = value > 0
+    money = t.money(step)
     if objective is Objective.MIN_TOTAL_DEVIATION:
         text = (
             t._(
-                "Raising this limit by $1,000,000 would raise the sum of the relative deviations "
+                "Raising this limit by {step} would raise the sum of the relative deviations "
                 "from the formula amounts by {points} percentage points."
             )
             if up
             else t._(
-                "Raising this limit by $1,000,000 would lower the sum of the relative deviations "
+                "Raising this limit by {step} would lower the sum of the relative deviations "
                 "from the formula amounts by {points} percentage points."
             )
         )
-        return text.format(points=points)
+        return text.format(step=money, points=points)
     if objective is Objective.MAX_MIN_COVERAGE:
         text = (
             t._(
-                "Raising this limit by $1,000,000 would lower the smallest coverage of a formula "
+                "Raising this limit by {step} would lower the smallest coverage of a formula "
                 "amount by {points} percentage points."
             )
             if up
             else t._(
-                "Raising this limit by $1,000,000 would raise the smallest coverage of a formula "
+                "Raising this limit by {step} would raise the smallest coverage of a formula "
                 "amount by {points} percentage points."
             )
         )
-        return text.format(points=points)
+        return text.format(step=money, points=points)
     deviation = (
         t._("the largest relative deviation from the formula amounts would rise by {points} points")
         if up
@@ -129,16 +152,19 @@ def _effect(
         )
     ).format(points=points)
     if not free:
-        return t._("Raising this limit by $1,000,000: {deviation}.").format(deviation=deviation)
+        return t._("Raising this limit by {step}: {deviation}.").format(
+            step=money, deviation=deviation
+        )
     _code, name, target = free[0]
-    example = t.money(round(abs(value) * target))
-    return t.ngettext(
-        "Raising this limit by $1,000,000 would give {state} that million, and the {n} state "
-        "of the common adjustment would give it up ({example} per million for {name}); "
-        "{deviation}. Lowering it would do the reverse.",
-        "Raising this limit by $1,000,000 would give {state} that million, and the {n} states "
-        "of the common adjustment would give it up, each in proportion to its formula amount "
-        "(about {example} for {name}, the largest); {deviation}. Lowering it would do the "
-        "reverse.",
-        len(free),
-    ).format(state=state, n=len(free), example=example, name=name, deviation=deviation)
+    if len(free) == 1:
+        return t._(
+            "Raising this limit by {step} would give {state} that amount, and {name}, the only "
+            "state of the common adjustment, would give it up; {deviation}. Lowering it would "
+            "do the reverse."
+        ).format(step=money, state=state, name=name, deviation=deviation)
+    example = t.money(round(abs(per_step) * target))
+    return t._(
+        "Raising this limit by {step} would give {state} that amount, and the {n} states of the "
+        "common adjustment would give it up, each in proportion to its formula amount (about "
+        "{example} for {name}, the largest); {deviation}. Lowering it would do the reverse."
+    ).format(step=money, state=state, n=len(free), example=example, name=name, deviation=deviation)

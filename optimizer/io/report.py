@@ -58,11 +58,11 @@ def _criteria_section(scenario: Scenario, plan: AllocationPlan, t: Texts) -> str
         weight = "" if r.weight is None else t.percent(r.weight)
         amount = "" if r.amount is None else t.money(r.amount)
         if r.kind == "heading":
-            body.append(f'<tr class="heading"><td colspan="5">{escape(r.label)}</td></tr>')
+            body.append(f'<tr class="heading"><td colspan="4">{escape(r.label)}</td></tr>')
             continue
         cls = ' class="category"' if r.kind == "category" else ""
         body.append(
-            f'<tr{cls}><td>{escape(r.label)}</td><td class="id">{escape(r.indicator)}</td>'
+            f"<tr{cls}><td>{escape(r.label)}</td>"
             f"<td>{escape(r.direction)}</td>{_n(weight)}{_n(amount)}</tr>"
         )
     first = fund_rows(rows)
@@ -71,11 +71,12 @@ def _criteria_section(scenario: Scenario, plan: AllocationPlan, t: Texts) -> str
     foot = (
         "<tr>"
         + _el("th", t._("Total"))
-        + "<th></th><th></th>"
+        + "<th></th>"
         + f'<th class="n">{escape(t.percent(total_weight))}</th>'
         f'<th class="n">{escape(t.money(total_amount))}</th></tr>'
     )
-    head = (t._("criterion"), t._("indicator"), t._("direction"), t._("weight"), t._("amount"))
+    # The data column names stay in the workbook: the memo names criteria by their labels.
+    head = (t._("criterion"), t._("direction"), t._("weight"), t._("amount"))
     return _table(head, body, foot, "criteria")
 
 
@@ -306,7 +307,6 @@ ul.legend { list-style: none; padding: 0; margin: .3em 0; display: flex; flex-wr
 .credit, .note, .meta { color: var(--muted); font-size: 11px; }
 svg.bars { max-width: 100%; height: auto; font-size: 10px; }
 .caveat { border-left: 4px solid #999; padding-left: .8em; }
-td.id { word-break: break-all; font-size: 11px; color: var(--muted); }
 @page { size: A4; margin: 16mm 14mm 18mm;
   @bottom-center { content: PAGE_TEXT; font-size: 8pt; color: #555;
     font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; } }
