@@ -267,6 +267,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from optimizer.io import load_scenario
     from optimizer.io.heading import make_heading
     from optimizer.io.report import render_html
+    from optimizer.limits import MAX_PDF_REGIONS
     from optimizer.pipeline import allocate
 
     out = Path(args.out or ("report.pdf" if args.pdf else "report.html"))
@@ -274,6 +275,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"error: --out '{out}' is a folder: name the file to write", file=sys.stderr)
         return EXIT_BAD_INPUT
     scenario = load_scenario(args.scenario)
+    if args.pdf and len(scenario.regions) > MAX_PDF_REGIONS:
+        print(
+            f"error: --pdf lays out at most {MAX_PDF_REGIONS} regions and this scenario has "
+            f"{len(scenario.regions):,}: write the HTML report (without --pdf) or the workbook "
+            "(fsf solve --out)",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     language = Language(args.lang)
     plan = allocate(scenario, AllocateOptions(language=language))
     heading = make_heading(

@@ -428,6 +428,7 @@ def test_docs_table_states_every_limit() -> None:
         "MAX_REGIONS": f"| {limits.MAX_REGIONS:,} (",
         "MAX_AXES": f"| axes | {limits.MAX_AXES} |",
         "MAX_CELLS": f"| {limits.MAX_CELLS:,} |",
+        "MAX_PDF_REGIONS": f"(`fsf report --pdf`) | {limits.MAX_PDF_REGIONS} |",
         "MAX_NUMBER_CHARS": f"| {limits.MAX_NUMBER_CHARS} (",
         "MAX_MONEY": f"0 to {limits.MAX_MONEY:,}",
         "MAX_INDICATOR_ABS": "±1e15",

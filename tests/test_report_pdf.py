@@ -81,3 +81,27 @@ def test_same_input_same_pdf_bytes(pdf: Path, tmp_path: Path) -> None:
     args = ["report", str(FASP), "--pdf", "--out", str(again), "--date", "2026-12-02"]
     assert main(args) == EXIT_OK
     assert again.read_bytes() == pdf.read_bytes()
+
+
+def test_pdf_of_too_many_regions_is_refused_before_solving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Past MAX_PDF_REGIONS regions --pdf exits 2 at once, pointing at the HTML report."""
+    from optimizer.limits import MAX_PDF_REGIONS
+
+    n = MAX_PDF_REGIONS + 1
+    rows = "".join(f"{k:03d},Municipio {k},{1000 + k}\n" for k in range(1, n + 1))
+    (tmp_path / "regions.csv").write_text("clave,nombre,poblacion\n" + rows, encoding="utf-8")
+    (tmp_path / "scenario.yaml").write_text(
+        "format_version: 1\nname: many\n"
+        "fund: {name: Fondo, fiscal_year: 2026, total: 100000000}\n"
+        "regions: {file: regions.csv, code: clave, name: nombre, population: poblacion}\n"
+        "criteria: [{indicator: poblacion, weight: 1.0}]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.pdf"
+    args = ["report", str(tmp_path / "scenario.yaml"), "--pdf", "--out", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"at most {MAX_PDF_REGIONS} regions and this scenario has {n}" in err
+    assert not out.exists()
