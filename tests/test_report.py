@@ -387,3 +387,14 @@ def test_annex_speaks_of_the_objective_that_was_solved(objective: str, words: st
     for r in rows:
         for name in IDENTIFIERS:
             assert name not in r.effect
+
+
+def test_report_of_infeasible_criteria_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Infeasible criteria write no report: exit 3 with the diagnosis, as fsf solve does."""
+    out = tmp_path / "r.html"
+    infeasible = ROOT / "scenarios/didactic/infeasible/scenario.yaml"
+    assert main(["report", str(infeasible), "--out", str(out)]) == 3
+    assert "100,000" in capsys.readouterr().err
+    assert not out.exists()
