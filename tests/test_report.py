@@ -398,3 +398,18 @@ def test_report_of_infeasible_criteria_exits_3(
     assert main(["report", str(infeasible), "--out", str(out)]) == 3
     assert "100,000" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_report_of_a_plan_alone(fasp: tuple[Scenario, AllocationPlan]) -> None:
+    """Given only a plan (as read back from the audit store), the report still has every part:
+    the head from the fund, the criteria as the justifications carry them."""
+    _, plan = fasp
+    html = render_html(plan)
+    assert "<h1>Distribución del FASP 2026 entre las entidades federativas</h1>" in html
+    assert "Ley de Coordinación Fiscal, artículos 44 y 45" in html
+    table = html[html.index('<table class="criteria">') :]
+    table = table[: table.index("</table>")]
+    assert "Monto base (partes iguales)" in table
+    assert "100.00 %" in table
+    assert "$9,941,162,915" in table
+    assert html.count('class="state"') == 64

@@ -31,16 +31,29 @@ class CriteriaRow:
     amount: int | None = None
 
 
-def criteria_rows(scenario: Scenario, plan: AllocationPlan, t: Texts) -> list[CriteriaRow]:
+def criteria_rows(scenario: Scenario | None, plan: AllocationPlan, t: Texts) -> list[CriteriaRow]:
     """The fund's criteria, the base amount, and each programa's own criteria.
 
     ``amount``: the pesos of the formula amounts that come from the criterion, summed over the
-    states (the justifications' contributions).
+    states (the justifications' contributions). Without the scenario, the criteria as the
+    justifications carry them (label, weight, pesos; no direction).
     """
     by_source: dict[str, int] = {}
     for j in plan.justifications:
         for c in j.contributions:
             by_source[c.source] = by_source.get(c.source, 0) + c.amount
+    if scenario is None:
+        first = plan.justifications[0].contributions if plan.justifications else ()
+        return [
+            CriteriaRow(
+                "base" if c.source == "base_amount" else "criterion",
+                t._("Equal base amount") if c.source == "base_amount" else c.label,
+                "" if c.source == "base_amount" else c.source,
+                weight=c.weight,
+                amount=by_source[c.source],
+            )
+            for c in first
+        ]
     rows = [
         CriteriaRow(
             "criterion",

@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from optimizer.domain import Scenario
+from optimizer.domain import Fund, ReportInfo, Scenario
 from optimizer.i18n import Texts
 
 _MARK = re.compile(
@@ -50,7 +50,7 @@ def marked_assumptions(description: str) -> tuple[str, ...]:
 
 
 def make_heading(
-    scenario: Scenario,
+    scenario: Scenario | Fund,
     t: Texts,
     *,
     title: str | None = None,
@@ -58,9 +58,13 @@ def make_heading(
     legal_basis: str | None = None,
     date: dt.date | None = None,
 ) -> Heading:
-    """The report's head from the options, the scenario's ``report`` section and defaults."""
-    info = scenario.report
-    fund = scenario.fund
+    """The report's head from the options, the scenario's ``report`` section and defaults.
+
+    Given only a fund (a plan without its scenario), the defaults stand in for the section.
+    """
+    info = scenario.report if isinstance(scenario, Scenario) else ReportInfo()
+    fund = scenario.fund if isinstance(scenario, Scenario) else scenario
+    description = scenario.description if isinstance(scenario, Scenario) else ""
     default_title = t._("Distribution of the {fund} {year} among the states").format(
         fund=fund.name, year=fund.fiscal_year
     )
@@ -78,5 +82,5 @@ def make_heading(
         issuing_unit=issuing_unit or info.issuing_unit,
         legal_basis=legal_basis or info.legal_basis or default_basis,
         date=when,
-        assumptions=info.assumptions or marked_assumptions(scenario.description),
+        assumptions=info.assumptions or marked_assumptions(description),
     )

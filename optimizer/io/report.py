@@ -20,7 +20,7 @@ from optimizer.i18n import Texts, texts
 from optimizer.io.annex import annex_rows, caveat
 from optimizer.io.charts import BarRow, bar_chart
 from optimizer.io.criteria_rows import criteria_rows, fund_rows
-from optimizer.io.heading import Heading
+from optimizer.io.heading import Heading, make_heading
 from optimizer.io.labels import objective_name, rule_name
 from optimizer.io.mexico_map import choropleth, equal_classes, is_mexico
 
@@ -51,7 +51,7 @@ def _n(text: str) -> str:
     return f'<td class="n">{escape(text)}</td>'
 
 
-def _criteria_section(scenario: Scenario, plan: AllocationPlan, t: Texts) -> str:
+def _criteria_section(scenario: Scenario | None, plan: AllocationPlan, t: Texts) -> str:
     rows = criteria_rows(scenario, plan, t)
     body = []
     for r in rows:
@@ -80,7 +80,7 @@ def _criteria_section(scenario: Scenario, plan: AllocationPlan, t: Texts) -> str
     return _table(head, body, foot, "criteria")
 
 
-def _summary(plan: AllocationPlan, scenario: Scenario, t: Texts) -> str:
+def _summary(plan: AllocationPlan, scenario: Scenario | None, t: Texts) -> str:
     fund = plan.fund
     previous = [r.previous for r in plan.regions]
     items = [
@@ -102,7 +102,7 @@ def _summary(plan: AllocationPlan, scenario: Scenario, t: Texts) -> str:
     if len(plan.axes) > 1:
         items.append((t._("Number of programas"), t.number(len(plan.axes))))
     items.append((t._("Distribution objective"), objective_name(plan.stats.objective, t)))
-    band = scenario.rules.band
+    band = scenario.rules.band if scenario is not None else None
     if band is not None:
         low = "—" if band.lower is None else t.percent(band.lower, sign=True)
         high = "—" if band.upper is None else t.percent(band.upper, sign=True)
@@ -329,9 +329,18 @@ def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render_html(plan: AllocationPlan, scenario: Scenario, heading: Heading) -> str:
-    """The whole report as one HTML document (UTF-8), in the plan's language."""
+def render_html(
+    plan: AllocationPlan, scenario: Scenario | None = None, heading: Heading | None = None
+) -> str:
+    """The whole report as one HTML document (UTF-8), in the plan's language.
+
+    ``scenario`` adds the criteria's directions, the band and the ``report`` section;
+    ``heading`` (:func:`~optimizer.io.heading.make_heading`) the head, by default from the
+    scenario, or from the fund with today's date.
+    """
     t = texts(plan.language)
+    if heading is None:
+        heading = make_heading(scenario if scenario is not None else plan.fund, t)
     fund = plan.fund
     year = fund.fiscal_year
     page = t._("Page {page} of {pages}")
@@ -346,7 +355,7 @@ def render_html(plan: AllocationPlan, scenario: Scenario, heading: Heading) -> s
         (t._("Issuing unit"), heading.issuing_unit or t._("(not given)")),
         (t._("Date"), t.date(heading.date)),
         (t._("Legal basis"), heading.legal_basis or t._("(not given)")),
-        (t._("Scenario"), f"{scenario.name} · SHA-256 {plan.stats.input_sha256[:16]}"),
+        (t._("Scenario"), f"{plan.scenario} · SHA-256 {plan.stats.input_sha256[:16]}"),
     ]
     memo = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in head_items)
     if heading.assumptions:

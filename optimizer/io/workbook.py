@@ -24,6 +24,7 @@ from optimizer.domain import AllocationPlan, Scenario
 from optimizer.i18n import Texts, texts
 from optimizer.io.annex import annex_rows, caveat
 from optimizer.io.criteria_rows import criteria_rows, fund_rows
+from optimizer.io.heading import make_heading
 from optimizer.io.labels import objective_name, rule_name
 
 XLSX_TIME = datetime.datetime(2000, 1, 1)
@@ -152,22 +153,12 @@ def _criteria(plan: AllocationPlan, scenario: Scenario | None, t: Texts) -> Shee
     ]
     rows: list[list[object]] = []
     bold: set[int] = set()
-    if scenario is not None:
-        table = criteria_rows(scenario, plan, t)
-        for r in table:
-            if r.kind in ("category", "heading"):
-                bold.add(len(rows))
-            rows.append([r.label, r.indicator, r.direction, r.weight, r.amount])
-        first = fund_rows(table)
-    else:
-        # Without the scenario: the criteria as the justifications carry them.
-        by_source: dict[str, list[object]] = {}
-        for j in plan.justifications:
-            for c in j.contributions:
-                row = by_source.setdefault(c.source, [c.label, c.source, "", c.weight, 0])
-                row[4] = int(str(row[4])) + c.amount
-        rows = list(by_source.values())
-        first = []
+    table = criteria_rows(scenario, plan, t)
+    for r in table:
+        if r.kind in ("category", "heading"):
+            bold.add(len(rows))
+        rows.append([r.label, r.indicator, r.direction, r.weight, r.amount])
+    first = fund_rows(table)
     weight = sum(r.weight or 0.0 for r in first) if first else None
     amount = sum(r.amount or 0 for r in first) if first else None
     totals: list[object] = [t._("Total"), None, None, weight, amount]
@@ -212,8 +203,6 @@ def _annex(plan: AllocationPlan, t: Texts) -> Sheet:
 
 
 def _summary(plan: AllocationPlan, scenario: Scenario | None, t: Texts) -> Sheet:
-    from optimizer.io.heading import make_heading
-
     fund = plan.fund
     rows: list[list[object]] = []
     formats: list[str] = []
