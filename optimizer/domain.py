@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from typing import overload
 
@@ -195,7 +196,7 @@ class Guaranteed:
         written), rounded down to the rounding unit; no previous allocation counts as 0.
         """
         if self.previous_factor is not None:
-            from decimal import ROUND_FLOOR, Decimal
+            from decimal import ROUND_FLOOR
 
             factor = Decimal(repr(float(self.previous_factor)))
             unit = max(unit, 1)
@@ -327,6 +328,97 @@ class Scenario:
         if self.axes:
             return self.axes
         return (Axis(id="total", name_es="Total", name_en="Total", share=1.0),)
+
+
+def _weight_as_written(x: float) -> Decimal:
+    # repr() keeps the decimal the planner wrote: 0.6 x 0.3 is 0.18, as a hand-flattened file says.
+    return Decimal(repr(float(x)))
+
+
+def category_weights(scenario: Scenario) -> dict[str, Decimal]:
+    """Effective weight of every category: the product of the weights along its path.
+
+    Computed on the weights as written (decimals) and rounded once to a float by the callers,
+    so that a nested scenario and its hand-flattened twin have the same float weights. An
+    unknown parent or a cycle (refused by the checks) counts as the top level.
+    """
+    by_id = {c.id: c for c in scenario.categories}
+    out: dict[str, Decimal] = {}
+    for category in scenario.categories:
+        weight, node, seen = _weight_as_written(category.weight), category, {category.id}
+        while node.parent in by_id and node.parent not in seen:
+            node = by_id[node.parent]
+            seen.add(node.id)
+            weight *= _weight_as_written(node.weight)
+        out.setdefault(category.id, weight)
+    return out
+
+
+@dataclass(frozen=True)
+class CriteriaTreeNode:
+    """One line of the criteria tree (``fsf validate``, ``ValidateScenario``)."""
+
+    depth: int
+    """1 for the top level."""
+    kind: str
+    """``category``, ``criterion`` or ``base_amount``."""
+    id: str
+    """Category id or indicator; empty for the base amount."""
+    label: str
+    weight: float
+    """Within the parent."""
+    effective_weight: float
+    """Product of the weights along the path: the share of the fund (or of the excess)."""
+
+
+def criteria_tree(scenario: Scenario, language: Language = Language.ES) -> list[CriteriaTreeNode]:
+    """The fund's criteria as a tree, depth first in file order, with effective weights."""
+    weights = category_weights(scenario)
+    nodes: list[CriteriaTreeNode] = []
+
+    def visit(parent: str, depth: int, above: Decimal) -> None:
+        for criterion in scenario.criteria:
+            if criterion.category == parent:
+                effective = float(_weight_as_written(criterion.weight) * above)
+                nodes.append(
+                    CriteriaTreeNode(
+                        depth,
+                        "criterion",
+                        criterion.indicator,
+                        criterion.label(language),
+                        criterion.weight,
+                        effective,
+                    )
+                )
+        for category in scenario.categories:
+            if category.parent == parent and depth <= 8:
+                nodes.append(
+                    CriteriaTreeNode(
+                        depth,
+                        "category",
+                        category.id,
+                        category.label(language),
+                        category.weight,
+                        float(weights[category.id]),
+                    )
+                )
+                visit(category.id, depth + 1, weights[category.id])
+        base = (
+            scenario.base_weight
+            if not parent
+            else next((c.base_weight for c in scenario.categories if c.id == parent), 0.0)
+        )
+        if base or not parent:
+            label = (
+                "monto base (partes iguales)"
+                if language is Language.ES
+                else "base amount (equal split)"
+            )
+            effective = float(_weight_as_written(base) * above)
+            nodes.append(CriteriaTreeNode(depth, "base_amount", "", label, base, effective))
+
+    visit("", 1, Decimal(1))
+    return nodes
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,12 +28,12 @@ from optimizer.domain import (
     RegionResult,
     RuleFamily,
     Scenario,
+    category_weights,
 )
 from optimizer.formula import (
     BASE_SOURCE,
     GUARANTEED_SOURCE,
     FloatArray,
-    category_weights,
     effective_criteria,
     source_categories,
 )

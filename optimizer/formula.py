@@ -14,7 +14,13 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from optimizer.domain import CriteriaCategory, Criterion, Direction, Normalisation, Scenario
+from optimizer.domain import (
+    Criterion,
+    Direction,
+    Normalisation,
+    Scenario,
+    category_weights,
+)
 
 BASE_SOURCE = "base_amount"
 GUARANTEED_SOURCE = "guaranteed"
@@ -80,29 +86,6 @@ def region_shares(
 def _dec(x: float) -> Decimal:
     # repr() keeps the decimal the planner wrote: 0.6 x 0.3 is 0.18, as a hand-flattened file says.
     return Decimal(repr(float(x)))
-
-
-def category_weights(scenario: Scenario) -> dict[str, Decimal]:
-    """Effective weight of every category: the product of the weights along its path.
-
-    Computed on the weights as written (decimals), then rounded once to a float by the callers,
-    so that a nested scenario and its hand-flattened twin have the same float weights.
-    """
-    by_id = {c.id: c for c in scenario.categories}
-    out: dict[str, Decimal] = {}
-
-    def weight(category: CriteriaCategory, depth: int = 0) -> Decimal:
-        if category.id in out:
-            return out[category.id]
-        parent = by_id.get(category.parent)
-        # The checks refuse cycles and unknown parents; the depth bound only stops a loop early.
-        above = weight(parent, depth + 1) if parent is not None and depth < 16 else Decimal(1)
-        out[category.id] = above * _dec(category.weight)
-        return out[category.id]
-
-    for category in scenario.categories:
-        weight(category)
-    return out
 
 
 def effective_criteria(scenario: Scenario) -> tuple[tuple[Criterion, ...], float]:
