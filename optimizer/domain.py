@@ -371,43 +371,60 @@ class CriteriaTreeNode:
     """Product of the weights along the path: the share of the fund (or of the excess)."""
 
 
+MAX_TREE_DEPTH = 8
+"""The tree of a scenario the checks refused (a cycle of parents) stops here."""
+
+
 def criteria_tree(scenario: Scenario, language: Language = Language.ES) -> list[CriteriaTreeNode]:
     """The fund's criteria as a tree, depth first in file order, with effective weights."""
     weights = category_weights(scenario)
     nodes: list[CriteriaTreeNode] = []
 
+    by_id = {c.id: c for c in scenario.categories}
+    # A category sits where its first criterion sits in the file (criteria are in file order).
+    first: dict[str, int] = {}
+    for i, criterion in enumerate(scenario.criteria):
+        node, steps = criterion.category, 0
+        while node and steps <= len(by_id):
+            first.setdefault(node, i)
+            node, steps = (by_id[node].parent if node in by_id else ""), steps + 1
+    end = len(scenario.criteria)
+
     def visit(parent: str, depth: int, above: Decimal) -> None:
-        for criterion in scenario.criteria:
-            if criterion.category == parent:
-                effective = float(_weight_as_written(criterion.weight) * above)
+        items: list[tuple[int, int, Criterion | CriteriaCategory]] = [
+            (i, 0, c) for i, c in enumerate(scenario.criteria) if c.category == parent
+        ]
+        items += [
+            (first.get(c.id, end), 1, c)
+            for c in scenario.categories
+            if c.parent == parent and depth <= MAX_TREE_DEPTH
+        ]
+        for _, _, item in sorted(items, key=lambda t: (t[0], t[1])):
+            if isinstance(item, Criterion):
+                effective = float(_weight_as_written(item.weight) * above)
                 nodes.append(
                     CriteriaTreeNode(
                         depth,
                         "criterion",
-                        criterion.indicator,
-                        criterion.label(language),
-                        criterion.weight,
+                        item.indicator,
+                        item.label(language),
+                        item.weight,
                         effective,
                     )
                 )
-        for category in scenario.categories:
-            if category.parent == parent and depth <= 8:
-                nodes.append(
-                    CriteriaTreeNode(
-                        depth,
-                        "category",
-                        category.id,
-                        category.label(language),
-                        category.weight,
-                        float(weights[category.id]),
-                    )
+                continue
+            nodes.append(
+                CriteriaTreeNode(
+                    depth,
+                    "category",
+                    item.id,
+                    item.label(language),
+                    item.weight,
+                    float(weights[item.id]),
                 )
-                visit(category.id, depth + 1, weights[category.id])
-        base = (
-            scenario.base_weight
-            if not parent
-            else next((c.base_weight for c in scenario.categories if c.id == parent), 0.0)
-        )
+            )
+            visit(item.id, depth + 1, weights[item.id])
+        base = scenario.base_weight if not parent else by_id[parent].base_weight
         if base or not parent:
             label = (
                 "monto base (partes iguales)"

@@ -45,7 +45,8 @@ def _criteria_lines(scenario: Scenario) -> list[str]:
             f"    {scenario.base_weight:>7.4f}  base amount (equal split)",
         ]
     lines = [
-        f"  criteria: {len(scenario.criteria)} in {len(scenario.categories)} categories "
+        f"  criteria: {len(scenario.criteria)} in {len(scenario.categories)} "
+        f"{'category' if len(scenario.categories) == 1 else 'categories'} "
         "(weight within its parent -> effective weight)",
     ]
     lines += [_tree_line(node, scenario) for node in criteria_tree(scenario)]
