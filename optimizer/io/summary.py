@@ -73,6 +73,8 @@ def _guaranteed_lines(scenario: Scenario) -> list[str]:
         else f"column {guaranteed.column or '(given)'}"
     )
     left = scenario.fund.total - total
+    if left < 0:
+        return [f"  guaranteed: {total:,} MXN ({how}), {-left:,} MXN more than the fund"]
     return [
         f"  guaranteed: {total:,} MXN ({how}); the formula shares the excess {left:,} MXN",
     ]
