@@ -216,7 +216,7 @@ def _compute(
         problems = _positive(scenario, d, d.inputs[1], inputs[1], why)
         if problems:
             return None, problems
-        return [n / q * d.scale for n, q in zip(first, inputs[1], strict=True)], []
+        return [n * d.scale / q for n, q in zip(first, inputs[1], strict=True)], []
     if d.op is DerivedOp.SUM:
         return [math.fsum(row) for row in zip(*inputs, strict=True)], []
     if d.op is DerivedOp.MEAN:
