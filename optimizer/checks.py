@@ -462,10 +462,11 @@ def check_categories(scenario: Scenario) -> list[Problem]:
                 problems.append(_error(scenario, _category_key(k, part), message))
         children[category.parent].append((f"category {category.id}", category.weight))
     for k, category in enumerate(categories):
-        if not children.get(category.id):
+        # A category of the base amount alone is allowed (the prototype's "Monto base", 5 %).
+        if not children.get(category.id) and not category.base_weight:
             message = (
                 f"category '{shorten(category.id)}' has no criteria: give it at least one "
-                "criterion or category, or remove it"
+                "criterion, category or base_weight, or remove it"
             )
             problems.append(_error(scenario, _category_key(k), message))
     problems.extend(_single_sources(scenario))
@@ -484,15 +485,15 @@ def check_categories(scenario: Scenario) -> list[Problem]:
     parents += [(c.id, _category_key(k), c.base_weight) for k, c in enumerate(categories)]
     for parent, key, base in parents:
         items = children.get(parent, [])
-        if parent and not items:
-            continue
+        if parent and not items and not base:
+            continue  # reported above: a category with nothing in it
         total = math.fsum([*(w for _, w in items), base])
         if abs(total - 1) > WEIGHT_TOLERANCE:
             listed = " + ".join(f"{w:g} ({shorten(name)})" for name, w in items[:12])
             if len(items) > 12:
                 listed += f" + {len(items) - 12} more"
             if base:
-                listed += f" + {base:g} (base amount)"
+                listed += f"{' + ' if listed else ''}{base:g} (base amount)"
             gap = 1 - total
             fix = f"add {gap:.6g}" if gap > 0 else f"remove {-gap:.6g}"
             where = f"in category '{shorten(parent)}'" if parent else "at the top level of criteria"

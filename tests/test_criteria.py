@@ -214,6 +214,12 @@ def test_flat_scenarios_keep_their_canonical_json() -> None:
         ),
         (
             lambda s: replace(
+                s, categories=(*s.categories, CriteriaCategory("base_only", 0.0, base_weight=0.5))
+            ),
+            "the weights in category 'base_only' (0.5 (base amount)) sum to 0.5",
+        ),
+        (
+            lambda s: replace(
                 s,
                 categories=(
                     replace(s.categories[0], parent="other"),
