@@ -1054,9 +1054,11 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     if problems:
         return problems
     # Declared indicators first: the criteria then see their values like any column's.
-    problems = check_derived(scenario)
-    if not problems:
-        scenario = with_derived(scenario)
+    problems = []
+    if scenario.derived:
+        values, problems = evaluate(scenario)
+        if not problems:
+            scenario = with_derived(scenario, values)
     problems += [p for check in _CHECKS for p in check(scenario)]
     if not any(p.severity == "error" for p in problems):
         problems.extend(guaranteed_warnings(scenario))

@@ -15,12 +15,17 @@ from __future__ import annotations
 import difflib
 import math
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from optimizer.domain import DerivedIndicator, DerivedOp, Language, Scenario, ShiftMethod
 from optimizer.errors import Problem
-from optimizer.limits import MAX_DERIVED_INDICATORS, MAX_DERIVED_INPUTS, shorten
+from optimizer.limits import (
+    MAX_DERIVED_INDICATORS,
+    MAX_DERIVED_INPUTS,
+    MAX_DERIVED_VALUES,
+    shorten,
+)
 
 DEFAULT_FLOOR = 0.01
 """``min_max``'s score of the smallest value, and ``shift``'s share of the range."""
@@ -82,6 +87,14 @@ def order_derived(
         message = (
             f"declares {len(derived):,} indicators: a scenario may declare at most "
             f"{MAX_DERIVED_INDICATORS:,} (docs/limits.md)"
+        )
+        return [], [_error(scenario, "indicators", message)]
+    reads = sum(len(d.inputs) for d in derived) * len(scenario.regions)
+    if reads > MAX_DERIVED_VALUES:
+        message = (
+            f"the declared indicators read {reads:,} values (their columns x "
+            f"{len(scenario.regions):,} regions): at most {MAX_DERIVED_VALUES:,} "
+            "(docs/limits.md); compute fewer or combine fewer columns"
         )
         return [], [_error(scenario, "indicators", message)]
     if columns is None:
@@ -150,10 +163,11 @@ def order_derived(
     return order, []
 
 
-def _column(scenario: Scenario, values: Mapping[str, list[float]], name: str) -> list[float]:
-    if name in values:
-        return values[name]
-    return [float(r.indicators[name]) for r in scenario.regions]
+def _column(scenario: Scenario, values: dict[str, list[float]], name: str) -> list[float]:
+    """A column's values in region order; read once and kept in ``values``."""
+    if name not in values:
+        values[name] = [float(r.indicators[name]) for r in scenario.regions]
+    return values[name]
 
 
 def evaluate(scenario: Scenario) -> tuple[dict[str, list[float]], list[Problem]]:
@@ -166,12 +180,21 @@ def evaluate(scenario: Scenario) -> tuple[dict[str, list[float]], list[Problem]]
     values: dict[str, list[float]] = {}
     if problems:
         return values, problems
+    columns: dict[str, list[float]] = {}
     regions = scenario.regions
+    checked: dict[str, bool] = {}
+    """Column -> all values finite; each column is looked at once, however often it is used."""
     for i in order:
         d = scenario.derived[i]
-        inputs = [_column(scenario, values, c) for c in d.inputs]
+        inputs = [values[c] if c in values else _column(scenario, columns, c) for c in d.inputs]
         bad = False
         for column, series in zip(d.inputs, inputs, strict=True):
+            if column in checked:
+                bad = bad or not checked[column]
+                continue
+            checked[column] = all(map(math.isfinite, series))
+            if checked[column]:
+                continue
             for region, v in zip(regions, series, strict=True):
                 if not math.isfinite(v):
                     key = f"regions/{region.code}/indicators/{column}"
@@ -250,18 +273,19 @@ def _compute(
     return [floor + (1 - floor) * (v - low) / (high - low) for v in first], []
 
 
-def with_derived(scenario: Scenario) -> Scenario:
+def with_derived(scenario: Scenario, values: Mapping[str, list[float]] | None = None) -> Scenario:
     """The scenario with every declared indicator's values added to its regions.
 
-    For a scenario that passed :func:`evaluate` without problems; a scenario without declared
-    indicators comes back unchanged.
+    For a scenario that passed :func:`evaluate` without problems (``values``: its result, when
+    at hand); a scenario without declared indicators comes back unchanged.
     """
     if not scenario.derived:
         return scenario
-    values, problems = evaluate(scenario)
-    if problems:
-        message = f"declared indicators cannot be evaluated: {problems[0].message}"
-        raise ValueError(message)
+    if values is None:
+        values, problems = evaluate(scenario)
+        if problems:
+            message = f"declared indicators cannot be evaluated: {problems[0].message}"
+            raise ValueError(message)
     regions = tuple(
         replace(
             region,
@@ -269,12 +293,46 @@ def with_derived(scenario: Scenario) -> Scenario:
         )
         for r, region in enumerate(scenario.regions)
     )
-    locations = dict(scenario.locations)
-    for i, d in enumerate(scenario.derived):
-        for region in scenario.regions:
-            where = scenario.where(f"regions/{region.code}")
-            locations.setdefault(
-                f"regions/{region.code}/indicators/{d.name}",
-                f"{where} (declared indicator '{d.name}', {scenario.where(_key(i))})",
-            )
-    return replace(scenario, regions=regions, locations=locations)
+    return replace(scenario, regions=regions, locations=_Locations(scenario))
+
+
+class _Locations(Mapping[str, str]):
+    """The scenario's locations, plus ``regions/<code>/indicators/<declared>`` made on demand.
+
+    A municipal scenario has hundreds of thousands of locations: copying them to add a few
+    keys per region cost more than computing the declared indicators.
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.base = scenario.locations
+        self.scenario = scenario
+        self.index = {d.name: i for i, d in enumerate(scenario.derived)}
+        self.codes = {r.code for r in scenario.regions}
+
+    def _made(self, key: str) -> str | None:
+        head, _, name = key.rpartition("/indicators/")
+        code = head.removeprefix("regions/")
+        if not head.startswith("regions/") or code not in self.codes or name not in self.index:
+            return None
+        where = self.scenario.where(f"regions/{code}")
+        declared = self.scenario.where(_key(self.index[name]))
+        return f"{where} (declared indicator '{name}', {declared})"
+
+    def __getitem__(self, key: str) -> str:
+        if key in self.base:
+            return self.base[key]
+        made = self._made(key)
+        if made is None:
+            raise KeyError(key)
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.base
+        for code in sorted(self.codes):
+            for name in self.index:
+                key = f"regions/{code}/indicators/{name}"
+                if key not in self.base:
+                    yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

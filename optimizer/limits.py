@@ -77,6 +77,10 @@ MAX_DERIVED_INDICATORS = 100
 MAX_DERIVED_INPUTS = 50
 """Columns one ``mean`` or ``sum`` may combine (a ten-year average needs 10)."""
 
+MAX_DERIVED_VALUES = 1_000_000
+"""Values all declared indicators read together (their columns times the regions): each is a
+Python float operation, so this bounds the seconds they cost (about 1 s at the limit)."""
+
 # -------------------------------------------------------------------------------- numbers
 
 MAX_NUMBER_CHARS = 40

@@ -432,6 +432,7 @@ def test_docs_table_states_every_limit() -> None:
         "MAX_CATEGORIES": f"| categories of criteria | {limits.MAX_CATEGORIES} |",
         "MAX_DERIVED_INDICATORS": f"with `op`) | {limits.MAX_DERIVED_INDICATORS} |",
         "MAX_DERIVED_INPUTS": f"`mean` or `sum` combines | {limits.MAX_DERIVED_INPUTS} |",
+        "MAX_DERIVED_VALUES": f"x regions) | {limits.MAX_DERIVED_VALUES:,} |",
         "MAX_NUMBER_CHARS": f"| {limits.MAX_NUMBER_CHARS} (",
         "MAX_MONEY": f"0 to {limits.MAX_MONEY:,}",
         "MAX_INDICATOR_ABS": "±1e15",
