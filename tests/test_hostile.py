@@ -163,6 +163,23 @@ def indicator_files(folder: Path, count: int) -> None:
     edit(folder, "scenario.yaml", "indicators:\n", "indicators:\n" + entries)
 
 
+def deep_categories(folder: Path) -> None:
+    """Five levels of categories, each holding the next, around the population criterion (20
+    levels are the YAML nesting limit, "criteria-nested" checks the criteria's own)."""
+    text = "criteria:\n"
+    for level in range(5):
+        pad = "  " * (2 * level)
+        text += f"{pad}  - category: c{level}\n{pad}    weight: 1.0\n{pad}    criteria:\n"
+    text += "  " * 10 + "  - {indicator: pop_conapo_mid2026, weight: 1.0}\n"
+    edit(folder, "scenario.yaml", "criteria:\n", text + "unused_criteria:\n")
+
+
+def declared(folder: Path, count: int, of: str) -> None:
+    """``count`` declared indicators, each the mean of ``of``."""
+    entries = "".join(f"  - {{name: d{i}, op: mean, of: {of}}}\n" for i in range(count))
+    edit(folder, "scenario.yaml", "indicators:\n", "indicators:\n" + entries)
+
+
 def many_tables(folder: Path) -> None:
     codes = [line.split(",")[0] for line in (folder / STATES).read_text("utf-8").splitlines()]
     header = "cve_ent," + ",".join(f"x{i}" for i in range(MAX_TABLES + 1))
@@ -396,6 +413,41 @@ CATALOGUE: dict[str, Entry] = {
         ),
     ),
     "too-many-axes": Entry(many_axes, ("scenario.yaml: axes (line", f"at most {MAX_AXES}")),
+    # nested criteria and declared indicators (issue 10)
+    "criteria-nested-five-deep": Entry(
+        deep_categories,
+        ("scenario.yaml: criteria[0].criteria[0].criteria[0] (line", "nest at most 3 levels"),
+    ),
+    "thousand-declared-indicators": Entry(
+        lambda f: declared(f, 1_000, "[pop_conapo_mid2026]"),
+        (
+            "scenario.yaml: indicators (line",
+            "indicators: a scenario may declare at most 100",
+        ),
+    ),
+    "declared-ring": Entry(
+        lambda f: (
+            edit(
+                f,
+                "scenario.yaml",
+                "    of: [homicidio_doloso_victims_2024, pop_conapo_mid2026]",
+                "    of: [extorsion_100k, pop_conapo_mid2026]",
+            )
+            or edit(
+                f,
+                "scenario.yaml",
+                "    of: [extorsion_victims_2024, pop_conapo_mid2026]",
+                "    of: [homicidios_100k, pop_conapo_mid2026]",
+            )
+        ),
+        ("scenario.yaml: indicators[2].of (line", "are built from each other: a cycle"),
+    ),
+    "declared-rate-overflow": Entry(
+        lambda f: (
+            cell(f, CRIME, 2, HOMICIDE, "1e15") or cell(f, STATES, 2, "pop_conapo_mid2026", "1")
+        ),
+        ("data/states.csv row 2 (declared indicator 'homicidios_100k'", "rescale the indicator"),
+    ),
     # the file system
     "symlink-out-of-folder": Entry(
         symlink_out,
