@@ -40,7 +40,8 @@ from optimizer.errors import InfeasibleError
 from optimizer.formula import compute_targets, effective_criteria
 from optimizer.indicators import evaluate, with_derived
 from optimizer.io import load_scenario, load_scenario_files
-from optimizer.io.results import plan_to_dict, regions_csv, render_table
+from optimizer.io.report import render_html
+from optimizer.io.results import justifications_md, plan_to_dict, regions_csv, render_table
 from optimizer.limits import MAX_CATEGORIES, MAX_CRITERIA_DEPTH, MAX_DERIVED_INDICATORS
 from optimizer.pipeline import allocate
 from tests.conftest import region, region_totals, scenario
@@ -485,7 +486,7 @@ def test_frozen_shares_reproduce_2025_shares_times_2026_fund_to_the_peso() -> No
 def test_table_json_and_regions_csv_carry_category_subtotals(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """fsf solve's table, JSON and regions.csv show each category's pesos per region."""
+    """fsf solve's table, JSON, regions.csv, Markdown and HTML show each category's pesos."""
     folder = SCENARIOS / "dgp-prototype-2026"
     plan = allocate(load_scenario(folder))
     table = render_table(plan)
@@ -498,6 +499,10 @@ def test_table_json_and_regions_csv_carry_category_subtotals(
     assert sum(int(r["category:resultados"]) for r in rows) == 1_491_174_441
     data = plan_to_dict(plan)
     assert data["categories"][0]["amount"] == 5_964_697_749  # type: ignore[index]
+    html = render_html(plan)
+    assert "<th>Características estatales (60 %)</th>" in html
+    assert '<th class="n">1,491,174,441</th>' in html
+    assert "| Resultados | 0.1500 | 52,224,085 |" in justifications_md(plan)
     assert main(["solve", str(folder), "--format", "json"]) == EXIT_OK
     out = json.loads(capsys.readouterr().out)
     first = out["regions"][0]["categories"][0]

@@ -129,6 +129,14 @@ def justifications_md(plan: AllocationPlan) -> str:
         ]
         lines += [f"| {c.label} | {c.weight:.4f} | {c.amount:,} |" for c in j.contributions]
         lines.append("")
+        if j.categories:
+            head = "categoría" if es else "category"
+            lines += [
+                f"| {head} | {'peso efectivo' if es else 'effective weight'} | pesos |",
+                "| --- | ---: | ---: |",
+            ]
+            lines += [f"| {c.label} | {c.weight:.4f} | {c.amount:,} |" for c in j.categories]
+            lines.append("")
     return "\n".join(lines)
 
 
