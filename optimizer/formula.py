@@ -21,6 +21,7 @@ from optimizer.domain import (
     Scenario,
     category_weights,
 )
+from optimizer.indicators import with_derived
 
 BASE_SOURCE = "base_amount"
 GUARANTEED_SOURCE = "guaranteed"
@@ -155,6 +156,9 @@ def compute_targets(scenario: Scenario) -> Targets:
     Targets
         ``cell`` sums to the fund; ``contributions`` sum to the region totals.
     """
+    first = scenario.regions[0].indicators if scenario.regions else {}
+    if any(d.name not in first for d in scenario.derived):
+        scenario = with_derived(scenario)  # not yet evaluated (the pipeline does it first)
     axes = scenario.effective_axes
     fund = float(scenario.fund.total)
     axis_amounts = axis_target_shares(scenario) * fund
