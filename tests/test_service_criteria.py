@@ -133,6 +133,10 @@ def test_uploaded_dgp_prototype_has_category_subtotals(stub: pb_grpc.AllocationS
     ]
     assert len(reply.regions[0].categories) == 4
     assert sum(c.amount for c in reply.regions[0].categories) == reply.regions[0].target
+    # Read back from the audit store: the same subtotals.
+    stored = stub.GetAllocation(pb.GetAllocationRequest(run_id=reply.run_id), timeout=30)
+    assert list(stored.allocation.categories) == list(reply.categories)
+    assert list(stored.allocation.justifications) == list(reply.justifications)
 
 
 def test_guaranteed_above_the_fund_is_failed_precondition_in_pesos(
