@@ -365,8 +365,21 @@ def _check_criteria_list(
 
 def check_criteria(scenario: Scenario) -> list[Problem]:
     """The fund's criteria name known indicators with usable values; weights sum to 1."""
+    problems = [
+        _error(
+            scenario,
+            f"axes/{a}/criteria/{i}",
+            f"criterion '{shorten(c.indicator)}' of axis {shorten(axis.id)} names category "
+            f"'{shorten(c.category)}': categories group the fund's criteria only",
+        )
+        for a, axis in enumerate(scenario.axes)
+        for i, c in enumerate(axis.criteria)
+        if c.category
+    ]
     if scenario.categories or any(c.category for c in scenario.criteria):
-        return check_categories(scenario)
+        return problems + check_categories(scenario)
+    if problems:
+        return problems
     return _check_criteria_list(
         scenario,
         scenario.criteria,

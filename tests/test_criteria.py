@@ -36,7 +36,7 @@ from optimizer.domain import (
     canonical_json,
     criteria_tree,
 )
-from optimizer.errors import InfeasibleError
+from optimizer.errors import InfeasibleError, ScenarioError
 from optimizer.formula import compute_targets, effective_criteria
 from optimizer.indicators import evaluate, with_derived
 from optimizer.io import load_scenario, load_scenario_files
@@ -528,3 +528,33 @@ def test_validate_prints_the_tree_with_effective_weights(
         "guaranteed: 90,000,000 MXN (column monto_2010); the formula shares the excess 10,000,000"
         in out
     )
+
+
+def test_the_loader_reads_the_new_keys_and_refuses_their_misuse() -> None:
+    """previous_factor, a category in an axis' criteria, both guaranteed forms at once."""
+    states = b"cve_ent,entidad,pob,prev\n01,A,100,600\n02,B,300,400\n"
+    head = (
+        "format_version: 1\nname: t\nfund: {name: F, fiscal_year: 2026, total: 2000}\n"
+        "regions: {file: s.csv, code: cve_ent, name: entidad, previous_allocation: prev}\n"
+    )
+
+    def load(text: str) -> Scenario:
+        return load_scenario_files({"scenario.yaml": (head + text).encode(), "s.csv": states})
+
+    s = load("guaranteed: {previous_factor: 1.5}\ncriteria: [{indicator: pob, weight: 1}]\n")
+    assert s.guaranteed == Guaranteed(previous_factor=1.5)
+    # 900 + 600 guaranteed, the excess 500 by population (1:3): 1,025 and 975.
+    assert region_totals(allocate(s)) == {"01": 1_025, "02": 975}
+    with pytest.raises(ScenarioError) as info:
+        load(
+            "guaranteed: {previous_factor: 1.5, column: prev}\ncriteria: [{indicator: pob, weight: 1}]\n"
+        )
+    assert "give exactly one of column (pesos per region) or previous_factor" in str(info.value)
+    axes = (
+        "criteria: [{indicator: pob, weight: 1}]\naxes:\n  - id: A\n    share: 1\n"
+        "    criteria:\n      - {category: c, weight: 1, criteria: [{indicator: pob, weight: 1}]}\n"
+    )
+    with pytest.raises(ScenarioError) as info:
+        load(axes)
+    assert "axes[0].criteria[0]" in str(info.value)
+    assert "categories group the fund's criteria only" in str(info.value)
