@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import overload
 
@@ -196,8 +196,6 @@ class Guaranteed:
         written), rounded down to the rounding unit; no previous allocation counts as 0.
         """
         if self.previous_factor is not None:
-            from decimal import ROUND_FLOOR
-
             factor = Decimal(repr(float(self.previous_factor)))
             unit = max(unit, 1)
             return [
