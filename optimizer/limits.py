@@ -70,6 +70,22 @@ MAX_PDF_REGIONS = 250
 layout grows faster than the document: 200 regions take about 50 s and 330 MiB, 2,469 took
 over 3 minutes and 2.8 GiB before this limit."""
 
+MAX_CRITERIA_DEPTH = 3
+"""Levels of nested criteria: categories, sub-categories, and the criteria inside them."""
+
+MAX_CATEGORIES = 100
+"""Categories of criteria in a scenario (the 2026 prototype has 4)."""
+
+MAX_DERIVED_INDICATORS = 100
+"""Declared indicators of a scenario; each costs one pass over the regions."""
+
+MAX_DERIVED_INPUTS = 50
+"""Columns one ``mean`` or ``sum`` may combine (a ten-year average needs 10)."""
+
+MAX_DERIVED_VALUES = 1_000_000
+"""Values all declared indicators read together (their columns times the regions): each is a
+Python float operation, so this bounds the seconds they cost (about 1 s at the limit)."""
+
 # -------------------------------------------------------------------------------- numbers
 
 MAX_NUMBER_CHARS = 40

@@ -124,11 +124,15 @@ def test_states_table_has_previous_new_change_per_inhabitant_and_rule(
 
 
 def test_criteria_table_weights_add_up_to_one_hundred_percent(html: str) -> None:
-    """Every criterion with its weight, the equal base amount, and a 100 % total of the fund."""
+    """Every criterion with its effective weight, the crime category as a bold subtotal above its
+    two criteria, the equal base amount, and a 100 % total of the fund."""
     table = html[html.index('<table class="criteria">') :]
     table = table[: table.index("</table>")]
     weights = re.findall(r'<td class="n">(\d+\.\d\d) %</td>', table)
-    assert weights == ["40.00", "20.00", "10.00", "10.00", "8.00", "12.00"]
+    assert weights == ["40.00", "30.00", "21.00", "9.00", "10.00", "8.00", "12.00"]
+    assert '<tr class="category"><td>Incidencia delictiva</td>' in table
+    leaves = [float(w) for k, w in enumerate(weights) if k != 1]
+    assert abs(sum(leaves) - 100) < 1e-9
     assert "Monto base (partes iguales)" in table
     assert "100.00 %" in table
     assert "$9,941,162,915" in table
@@ -208,7 +212,8 @@ def test_annex_pesos_agree_with_an_independent_computation(
         _code, name, target = free[0]
         assert name == "México"
         assert f"alrededor de ${round(row.marginal_value * target):,} para México" in row.effect
-        assert "aumentaría 0.0337 puntos porcentuales" in row.effect
+        points = 100 * 1_000_000 / sum(target for _, _, target in free)
+        assert f"aumentaría {points:.4f} puntos porcentuales" in row.effect
 
 
 def test_same_input_same_bytes(fasp: tuple[Scenario, AllocationPlan], tmp_path: Path) -> None:
@@ -413,3 +418,36 @@ def test_report_of_a_plan_alone(fasp: tuple[Scenario, AllocationPlan]) -> None:
     assert "100.00 %" in table
     assert "$9,941,162,915" in table
     assert html.count('class="state"') == 64
+
+
+def test_nested_criteria_show_their_categories_and_subtotals() -> None:
+    """dgp-prototype-2026 (four categories): the criteria table nests criteria under bold
+    categories whose pesos add up to their criteria's, and a per-state table of category pesos
+    sums to each category's total."""
+    scenario = load_scenario(ROOT / "scenarios/dgp-prototype-2026")
+    plan = allocate(scenario, AllocateOptions(language=Language.ES))
+    t = texts("es")
+    from optimizer.io.criteria_rows import criteria_rows, fund_rows
+
+    rows = criteria_rows(scenario, plan, t)
+    assert [r.label for r in rows if r.kind == "category"] == [c.label for c in plan.categories]
+    leaves = fund_rows(rows)
+    assert abs(sum(r.weight or 0.0 for r in leaves) - 1.0) < 1e-9
+    assert sum(r.amount or 0 for r in leaves) == plan.total
+    for k, row in enumerate(rows):
+        if row.kind == "category":
+            inside = [r for r in rows[k + 1 :] if r.depth > row.depth]
+            inside = inside[
+                : next(
+                    (i for i, r in enumerate(rows[k + 1 :]) if r.depth <= row.depth), len(inside)
+                )
+            ]
+            assert row.amount == sum(r.amount or 0 for r in inside)
+    html = render_html(plan, scenario, make_heading(scenario, t, date=DATE))
+    assert "Monto según fórmula por categoría de criterios" in html
+    assert "<th>Características estatales (60 %)</th>" in html
+    table = html[html.index('<table class="categories">') :]
+    table = table[: table.index("</table>")]
+    assert len(re.findall(r"<tr><td class=\"code\">", table)) == 32
+    for category in plan.categories:
+        assert f'<th class="n">{category.amount:,}</th>' in table

@@ -125,11 +125,15 @@ def test_state_by_programa_sheet_adds_up_by_row_and_column(
 
 
 def test_criteria_sheet_weights_sum_to_one_and_amounts_to_the_fund(book_path: Path) -> None:
-    """Criterios: one row per criterion and the base amount; weights 100 %, amounts the fund."""
+    """Criterios: a row per criterion, category (bold subtotal) and the base amount; the criteria's
+    effective weights add up to 100 %, their amounts to the fund, a category to its criteria."""
     sheet = load_workbook(book_path)["Criterios"]
     header, rows = body(sheet)
     assert header == ["criterio", "indicador", "sentido", "ponderación", "monto"]
-    criteria, totals = rows[:-1], rows[-1]
+    assert rows[1][0] == "Incidencia delictiva"
+    assert sheet["A3"].font.bold
+    assert rows[1][4] == int(str(rows[2][4])) + int(str(rows[3][4]))
+    criteria, totals = [r for k, r in enumerate(rows[:-1]) if k != 1], rows[-1]
     assert len(criteria) == 6
     assert abs(sum(float(str(r[3])) for r in criteria) - 1.0) < 1e-12
     assert sum(int(str(r[4])) for r in criteria) == FUND

@@ -1,15 +1,17 @@
 """The criteria and weights table shared by the report and the workbook.
 
 One row per criterion of the fund, the equal base amount, then each programa's own criteria.
-Nested criteria categories plug in here: a ``"category"`` row is a subtotal of the criteria
-that follow it (drawn in bold in the report, a bold row in the workbook).
+Nested criteria (categories) come as the scenario's tree: a ``"category"`` row is the subtotal
+of the rows below it at a greater depth (bold in the report and the workbook), and every weight
+shown is the effective weight (the share of the fund's formula).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
-from optimizer.domain import AllocationPlan, Scenario
+from optimizer.domain import AllocationPlan, Scenario, criteria_tree
 from optimizer.i18n import Texts
 from optimizer.io.labels import direction_name
 
@@ -29,6 +31,70 @@ class CriteriaRow:
     direction: str = ""
     weight: float | None = None
     amount: int | None = None
+    depth: int = 1
+    """1 for the top level; criteria inside a category are one deeper."""
+
+
+def _split(total: int, weights: list[float]) -> list[int]:
+    """``total`` pesos in proportion to ``weights``, exactly, by largest remainder."""
+    exact = [Fraction(w) for w in weights]
+    whole = sum(exact)
+    if not whole:
+        return [0] * len(weights)
+    shares = [total * w / whole for w in exact]
+    out = [int(x) for x in shares]
+    order = sorted(range(len(shares)), key=lambda k: (-(shares[k] - out[k]), k))
+    for k in order[: total - sum(out)]:
+        out[k] += 1
+    return out
+
+
+def _tree_rows(
+    scenario: Scenario, plan: AllocationPlan, by_source: dict[str, int], t: Texts
+) -> list[CriteriaRow]:
+    """The fund's nested criteria, depth first, with effective weights and pesos."""
+    nodes = criteria_tree(scenario, plan.language)
+    categories = {c.category: c.amount for c in plan.categories}
+    directions = {c.indicator: c.direction for c in scenario.criteria}
+    bases = [n.effective_weight for n in nodes if n.kind == "base_amount" and n.effective_weight]
+    base_amounts = iter(_split(by_source.get("base_amount", 0), bases))
+    rows = []
+    for n in nodes:
+        if n.kind == "category":
+            rows.append(
+                CriteriaRow(
+                    "category",
+                    n.label,
+                    n.id,
+                    weight=n.effective_weight,
+                    amount=categories.get(n.id),
+                    depth=n.depth,
+                )
+            )
+        elif n.kind == "criterion":
+            direction = directions.get(n.id)
+            rows.append(
+                CriteriaRow(
+                    "criterion",
+                    n.label,
+                    n.id,
+                    "" if direction is None else direction_name(direction, t),
+                    n.effective_weight,
+                    by_source.get(n.id),
+                    n.depth,
+                )
+            )
+        elif n.effective_weight:
+            rows.append(
+                CriteriaRow(
+                    "base",
+                    t._("Equal base amount"),
+                    weight=n.effective_weight,
+                    amount=next(base_amounts),
+                    depth=n.depth,
+                )
+            )
+    return rows
 
 
 def criteria_rows(scenario: Scenario | None, plan: AllocationPlan, t: Texts) -> list[CriteriaRow]:
@@ -54,18 +120,21 @@ def criteria_rows(scenario: Scenario | None, plan: AllocationPlan, t: Texts) -> 
             )
             for c in first
         ]
-    rows = [
-        CriteriaRow(
-            "criterion",
-            c.label(plan.language),
-            c.indicator,
-            direction_name(c.direction, t),
-            c.weight,
-            by_source.get(c.indicator),
-        )
-        for c in scenario.criteria
-    ]
-    if scenario.base_weight:
+    if scenario.categories:
+        rows = _tree_rows(scenario, plan, by_source, t)
+    else:
+        rows = [
+            CriteriaRow(
+                "criterion",
+                c.label(plan.language),
+                c.indicator,
+                direction_name(c.direction, t),
+                c.weight,
+                by_source.get(c.indicator),
+            )
+            for c in scenario.criteria
+        ]
+    if scenario.base_weight and not scenario.categories:
         rows.append(
             CriteriaRow(
                 "base",

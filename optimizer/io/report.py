@@ -61,8 +61,9 @@ def _criteria_section(scenario: Scenario | None, plan: AllocationPlan, t: Texts)
             body.append(f'<tr class="heading"><td colspan="4">{escape(r.label)}</td></tr>')
             continue
         cls = ' class="category"' if r.kind == "category" else ""
+        indent = f' style="padding-left:{0.4 + 1.2 * (r.depth - 1):.1f}em"' if r.depth > 1 else ""
         body.append(
-            f"<tr{cls}><td>{escape(r.label)}</td>"
+            f"<tr{cls}><td{indent}>{escape(r.label)}</td>"
             f"<td>{escape(r.direction)}</td>{_n(weight)}{_n(amount)}</tr>"
         )
     first = fund_rows(rows)
@@ -78,6 +79,48 @@ def _criteria_section(scenario: Scenario | None, plan: AllocationPlan, t: Texts)
     # The data column names stay in the workbook: the memo names criteria by their labels.
     head = (t._("criterion"), t._("direction"), t._("weight"), t._("amount"))
     return _table(head, body, foot, "criteria")
+
+
+def weight_text(weight: float, t: Texts) -> str:
+    """A weight as a percentage with the decimals it needs: 60 %, 4.8 %, 12.34 %."""
+    for decimals in range(5):
+        if abs(round(weight * 100, decimals) - weight * 100) < 1e-9:
+            return t.percent(weight, decimals=decimals)
+    return t.percent(weight, decimals=4)
+
+
+def _categories_section(plan: AllocationPlan, t: Texts) -> str:
+    """Per state, the guaranteed amount and the pesos each category of criteria gives it."""
+    guaranteed = plan.guaranteed_total is not None
+    if not plan.categories and not guaranteed:
+        return ""
+    head = [t._("code"), t._("state")]
+    head += [t._("guaranteed amount")] if guaranteed else []
+    head += [f"{c.label} ({weight_text(c.effective_weight, t)})" for c in plan.categories]
+    order = [c.category for c in plan.categories]
+    body = []
+    for r in plan.regions:
+        amounts = {c.category: c.amount for c in r.categories}
+        cells = [t.number(r.guaranteed or 0)] if guaranteed else []
+        cells += [t.number(amounts.get(k, 0)) for k in order]
+        body.append(
+            f'<tr><td class="code">{escape(r.code)}</td><td>{escape(r.name)}</td>'
+            + "".join(_n(c) for c in cells)
+            + "</tr>"
+        )
+    totals = [t.number(plan.guaranteed_total or 0)] if guaranteed else []
+    totals += [t.number(c.amount) for c in plan.categories]
+    foot = (
+        "<tr><th></th>"
+        + _el("th", t._("Total"))
+        + "".join(f'<th class="n">{escape(v)}</th>' for v in totals)
+        + "</tr>"
+    )
+    return (
+        _el("h3", t._("Formula amount by category of criteria"))
+        + _el("p", t._("Amounts in pesos."), 'class="meta"')
+        + _table(head, body, foot, "categories")
+    )
 
 
 def _summary(plan: AllocationPlan, scenario: Scenario | None, t: Texts) -> str:
@@ -446,6 +489,7 @@ def render_html(
 {_maps(plan, t)}
 <h2 class="page">{h["criteria"]}</h2>
 {_criteria_section(scenario, plan, t)}
+{_categories_section(plan, t)}
 <section class="wide">
 <h2 class="page">{h["states"]}</h2>
 {_states_section(plan, t)}

@@ -85,6 +85,7 @@ def _states(plan: AllocationPlan, t: Texts) -> Sheet:
                 r.lower,
                 r.upper,
                 rule_name(r.main_rule, t),
+                *_category_cells(plan, r.guaranteed, {c.category: c.amount for c in r.categories}),
             ]
         )
     previous = [r.previous for r in plan.regions]
@@ -102,6 +103,9 @@ def _states(plan: AllocationPlan, t: Texts) -> Sheet:
         None,
         None,
         None,
+        *_category_cells(
+            plan, plan.guaranteed_total, {c.category: c.amount for c in plan.categories}
+        ),
     ]
     columns = [
         Column(t._("code"), TEXT, 8),
@@ -117,7 +121,21 @@ def _states(plan: AllocationPlan, t: Texts) -> Sheet:
         Column(t._("cap"), MONEY, 17),
         Column(t._("rule that set the amount"), width=34),
     ]
+    if plan.guaranteed_total is not None:
+        columns.append(Column(t._("guaranteed amount"), MONEY, 17))
+    columns += [
+        Column(f"{c.label} ({round(c.effective_weight * 100, 4):g} %)", MONEY, 17)
+        for c in plan.categories
+    ]
     return Sheet(t._("States"), columns, rows, totals)
+
+
+def _category_cells(
+    plan: AllocationPlan, guaranteed: int | None, amounts: dict[str, int]
+) -> list[object]:
+    """The guaranteed amount (when the plan has one) and the pesos of each category."""
+    cells: list[object] = [guaranteed or 0] if plan.guaranteed_total is not None else []
+    return cells + [amounts.get(c.category, 0) for c in plan.categories]
 
 
 def _cross(plan: AllocationPlan, t: Texts) -> Sheet:
