@@ -2,16 +2,19 @@
 
 Both read the final integer cells: a node's total is the exact sum of its leaves' cells; a
 proposal line's proposed amount is the sum of its leaves' cell targets (the state's final total
-split by its own mix, in whole pesos by largest remainder), so ``amount - proposed`` is exact.
+split by its own mix, in whole pesos by largest remainder: :func:`scaled_proposals`), so
+``amount - proposed`` is exact.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 
+from optimizer.calendar import largest_remainder
 from optimizer.domain import Axis, AxisResult, Language, ProposalGap, RuleFamily, Scenario
 from optimizer.model import ModelData
 from optimizer.tree import Tree
@@ -46,9 +49,10 @@ def group_results(
         lo = bound.lower if bound else 0
         hi = bound.upper if bound else data.fund
         binding = []
-        if bound and lo > 0 and amount - lo < data.unit:
+        slack = rounding_slack(data, len(members))
+        if bound and lo > 0 and amount - lo <= slack:
             binding.append(str(RuleFamily.AXIS_MIN))
-        if bound and hi < data.fund and hi - amount < data.unit:
+        if bound and hi < data.fund and hi - amount <= slack:
             binding.append(str(RuleFamily.AXIS_MAX))
         out.append(
             AxisResult(
@@ -64,6 +68,12 @@ def group_results(
             )
         )
     return tuple(out)
+
+
+def rounding_slack(data: ModelData, leaves: int) -> int:
+    """How far from its bound a national total of ``leaves`` columns may sit and still be the
+    bound that held in the LP: rounding moves each of its cells by less than one unit."""
+    return max(1, leaves * data.n - 1) * data.unit
 
 
 def _axes_in(data: ModelData, scenario: Scenario) -> list[Axis]:
@@ -90,17 +100,20 @@ def proposal_gaps(
     at_max: set[str] = set()
     at_min: set[str] = set()
     if data.m > 1:
+        slack = rounding_slack(data, 1)
         for k, a in enumerate(data.axes):
-            if data.axis_upper[k] < data.fund and data.axis_upper[k] - column[k] < data.unit:
+            if data.axis_upper[k] < data.fund and data.axis_upper[k] - column[k] <= slack:
                 at_max.add(a)
-            if data.axis_lower[k] > 0 and column[k] - data.axis_lower[k] < data.unit:
+            if data.axis_lower[k] > 0 and column[k] - data.axis_lower[k] <= slack:
                 at_min.add(a)
     for g in data.groups:
         value = int(column[list(g.members)].sum())
-        if g.upper < data.fund and g.upper - value < data.unit:
+        slack = rounding_slack(data, len(g.members))
+        if g.upper < data.fund and g.upper - value <= slack:
             at_max.add(g.key)
-        if g.lower > 0 and value - g.lower < data.unit:
+        if g.lower > 0 and value - g.lower <= slack:
             at_min.add(g.key)
+    scaled = scaled_proposals(cells, targets)
     out = []
     seen: set[tuple[str, str]] = set()
     for line in scenario.proposals:
@@ -109,7 +122,7 @@ def proposal_gaps(
         seen.add((line.region, line.axis))
         r = row[line.region]
         members = list(tree.leaf_positions(line.axis))
-        proposed = int(targets[r, members].sum())
+        proposed = int(scaled[r, members].sum())
         amount = int(cells[r, members].sum())
         if amount == proposed:
             continue
@@ -128,6 +141,22 @@ def proposal_gaps(
         else:
             out.append(ProposalGap(line.region, line.axis, proposed, amount, REDISTRIBUTION))
     return tuple(out)
+
+
+def scaled_proposals(cells: IntArray, targets: IntArray) -> IntArray:
+    """Each state's final total split by its cell targets' mix (its own proposal for a proposing
+    state), in whole pesos by largest remainder, ties to the earlier axis."""
+    out = np.zeros_like(cells)
+    for r in range(cells.shape[0]):
+        total = int(cells[r].sum())
+        weights = [int(v) for v in targets[r].tolist()]
+        weight = sum(weights)
+        if weight <= 0:
+            out[r] = cells[r]
+            continue
+        quotas = [Fraction(w * total, weight) for w in weights]
+        out[r] = largest_remainder(quotas, total)
+    return out
 
 
 def _on_minimum(data: ModelData, cells: IntArray, r: int, columns: Sequence[int]) -> bool:
