@@ -86,7 +86,9 @@ def proposal_gaps(
 ) -> tuple[ProposalGap, ...]:
     """Per proposing state and line of its proposal, the pesos by which the plan differs, and why.
 
-    Only lines whose amount differs from the proposal appear. The rule: a national bound that
+    Only lines whose amount differs from the proposal by more than one rounding unit per leaf
+    appear (as close is the rounding of the state's split, each cell the floor or the ceiling of
+    its exact share; the proposal was kept). The rule: a national bound that
     holds with equality on the line's node, one of its leaves or one of its ancestors (its
     maximum when the line got less, its minimum when it got more); else, for a line that got
     more, a priority minimum its cells sit on; else ``redistribution``.
@@ -124,7 +126,8 @@ def proposal_gaps(
         members = list(tree.leaf_positions(line.axis))
         proposed = int(scaled[r, members].sum())
         amount = int(cells[r, members].sum())
-        if amount == proposed:
+        if abs(amount - proposed) <= len(members) * data.unit:
+            # Within a unit per leaf: rounding of the split, not a rule (the kept proposal).
             continue
         near = [line.axis, *(data.axes[k] for k in members), *tree.ancestors(line.axis)]
         bound = at_max if amount < proposed else at_min
