@@ -1158,6 +1158,8 @@ class _Loader:
         # Tree nodes are numbered as leaves and inner nodes, not as written: point at the YAML.
         for key, path in self.node_paths.items():
             self.locations[key] = self.doc.where(path)
+            for sub in ("id", "share", "share_min", "share_max", "target_share", "base_weight"):
+                self.locations[f"{key}/{sub}"] = self.doc.where(_join(path, sub))
         for path in ("fund.rounding_unit", "fund.currency", "base_amount.weight", "objective"):
             self.locations.setdefault(key_of(path), self.doc.where(path))
         if self.problems or fund is None or base_weight is None:
