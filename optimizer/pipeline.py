@@ -205,6 +205,12 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         cell_targets[:, order].ravel().tolist(),
     )
     axes = tuple(axes[a] for a in order)
+    if scenario.axis_groups:
+        # Leaves carry their place in the tree (parent, level) like the groups' rows.
+        by_id = {a.id: a for a in scenario.axes}
+        axes = tuple(
+            replace(row, parent=by_id[row.id].parent, level=by_id[row.id].level) for row in axes
+        )
     lap("cells")
     extras = _along_the_axes(scenario, data, cells, cell_targets, options)
     gaps = extras.get("proposal_gaps")

@@ -344,3 +344,36 @@ def test_municipal_allocation_at_real_scale(tmp_path: Path) -> None:
         sums[m.region] = sums.get(m.region, 0) + m.amount
     assert len(plan.municipalities) == 2469
     assert sums == through
+
+
+def test_out_folder_has_the_new_tables_and_sheets(tmp_path: Path) -> None:
+    """fsf solve --out writes programas, propuestas, coparticipacion, calendario and municipios
+    CSVs, the XLSX sheets "Calendario" and "Coparticipación", and the table shows the tree."""
+    import csv
+
+    from openpyxl import load_workbook
+
+    from optimizer.cli import EXIT_OK, main
+    from optimizer.io.report import render_html
+
+    assert (
+        main(["solve", str(CONCERTACION), "--out", str(tmp_path), "--format", "table"]) == EXIT_OK
+    )
+    for name in ("programas", "propuestas", "coparticipacion", "calendario", "municipios"):
+        assert (tmp_path / f"{name}.csv").exists(), name
+    with (tmp_path / "calendario.csv").open(encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    months = rows[0][2:-1]
+    assert len(months) == 10
+    body, national = rows[1:-1], rows[-1]
+    for row in body:
+        assert sum(int(v) for v in row[2:-1]) == int(row[-1])
+    for k in range(10):
+        assert sum(int(row[2 + k]) for row in body) == int(national[2 + k])
+    assert int(national[-1]) == 9_941_162_915
+    book = load_workbook(tmp_path / "plan.xlsx")
+    assert {"Calendario", "Coparticipación", "Ejes y programas"} <= set(book.sheetnames)
+    plan = allocate(load_scenario(CONCERTACION))
+    html = render_html(plan)
+    assert "Ejes y programas" in html
+    assert "Calendario de ministraciones" in html

@@ -130,6 +130,7 @@ def test_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "justifications.md",
         "plan.json",
         "plan.xlsx",
+        "programas.csv",  # fasp-2026 is on the catalogue tree
         "regions.csv",
     ]
     with (tmp_path / "allocations.csv").open(encoding="utf-8-sig") as f:
