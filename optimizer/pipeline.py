@@ -288,7 +288,22 @@ def allocate_municipalities(
     names = {m.code: m for m in scenario.municipal.municipalities}
     out: list[MunicipalAmount] = []
     for sub in municipal_scenarios(scenario, scenario.municipal, amounts):
-        plan = allocate(sub, replace(options, objective=None))
+        state = sub.name.rsplit("/", 1)[-1]
+        try:
+            plan = allocate(sub, replace(options, objective=None))
+        except ScenarioError as err:
+            # The sub-scenario has no file locations: name the state and the municipal table.
+            raise ScenarioError(
+                [
+                    replace(p, location=f"municipalities of state {state}: {p.location}")
+                    for p in err.problems
+                ]
+            ) from None
+        except InfeasibleError as err:
+            raise InfeasibleError(
+                f"the municipalities of state {state}: {err.summary}",
+                [replace(c, description=f"state {state}: {c.description}") for c in err.conflicts],
+            ) from None
         for region in plan.regions:
             m = names[region.code]
             out.append(MunicipalAmount(m.code, m.region, m.name, region.amount, region.target))

@@ -13,10 +13,17 @@ leaf's target share is what reaches it. Flat axes are the one-level case.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from optimizer.domain import Axis, Scenario
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key reading digit runs as numbers: P2 before P10, S09 before S10."""
+    parts = re.split(r"(\d+)", text)
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p)
 
 
 def raw_target_share(axis: Axis) -> float:
@@ -39,7 +46,8 @@ class Tree:
     nodes: dict[str, Axis]
     leaves: tuple[str, ...]
     children: dict[str, tuple[str, ...]]
-    """Children by parent id, in declaration order; ``""`` holds the top-level nodes."""
+    """Children by parent id, in natural order of their ids (P2 before P10); ``""`` holds the
+    top-level nodes."""
 
     @classmethod
     def of(cls, axes: Sequence[Axis], groups: Sequence[Axis]) -> Tree:
@@ -53,7 +61,7 @@ class Tree:
         return cls(
             nodes=nodes,
             leaves=tuple(a.id for a in axes),
-            children={k: tuple(v) for k, v in children.items()},
+            children={k: tuple(sorted(v, key=natural_key)) for k, v in children.items()},
         )
 
     @classmethod

@@ -377,3 +377,16 @@ def test_out_folder_has_the_new_tables_and_sheets(tmp_path: Path) -> None:
     html = render_html(plan)
     assert "Ejes y programas" in html
     assert "Calendario de ministraciones" in html
+
+
+def test_municipal_floors_above_a_pass_through_name_the_state() -> None:
+    """Ten Colima municipalities with a floor of 50 million each cannot share Colima's
+    pass-through: infeasible, the state named, the shortfall in pesos."""
+    s = load_scenario(CONCERTACION)
+    assert s.municipal is not None
+    s = replace(s, municipal=replace(s.municipal, floor=50_000_000))
+    with pytest.raises(InfeasibleError) as err:
+        allocate(s)
+    assert "state 06" in err.value.summary
+    assert all(c.description.startswith("state 06: ") for c in err.value.conflicts)
+    assert err.value.conflicts[0].amount > 0
