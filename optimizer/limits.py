@@ -34,7 +34,7 @@ YAML_ALIASES_ALLOWED = False
 """Aliases (``*name``) are refused: they are how a 300-byte file expands to gigabytes."""
 
 MAX_YAML_DEPTH = 20
-"""Nesting of lists and mappings in the YAML (a scenario needs 5)."""
+"""Nesting of lists and mappings in the YAML (a flat scenario needs 5; a four-level programa tree with leaf criteria 11)."""
 
 MAX_YAML_NODES = 50_000
 """Scalars, lists and mappings in the YAML (fasp-2026 has about 300; 2,500 inline floors 10,000)."""

@@ -141,7 +141,7 @@ def many_axes(folder: Path) -> None:
     text = (folder / "scenario.yaml").read_text(encoding="utf-8")
     start, end = text.index("\naxes:\n"), text.index("\nrules:\n")
     text = text[:start] + "\naxes:\n" + axes.rstrip("\n") + text[end:]
-    text = text.replace("{axis: P6,", "{axis: X0,")
+    text = text.replace("{axis: S11,", "{axis: X0,")
     (folder / "scenario.yaml").write_text(text, encoding="utf-8")
 
 
@@ -183,16 +183,33 @@ HOMICIDE = "homicidio_doloso_victims_per100k_2024"
 
 CATALOGUE: dict[str, Entry] = {
     # YAML structure
-    "alias-bomb": Entry(alias_bomb, ("scenario.yaml line 134", "YAML aliases are not supported")),
+    "alias-bomb": Entry(alias_bomb, ("scenario.yaml line 284", "YAML aliases are not supported")),
     "deep-lists": Entry(
         lambda f: append(f, "scenario.yaml", "deep: " + "[" * 999 + "]" * 999 + "\n"),
-        ("scenario.yaml line 133", "nest"),
+        ("scenario.yaml line 283", "nest"),
     ),
-    "deep-mappings": Entry(deep_mappings, ("scenario.yaml line 133", "nest")),
-    "deep-block-mappings": Entry(deep_block, ("scenario.yaml line 1", "nested more than 20")),
+    "deep-mappings": Entry(deep_mappings, ("scenario.yaml line 283", "nest")),
+    "deep-block-mappings": Entry(deep_block, ("scenario.yaml line 303", "nested more than 20")),
+    "programa-tree-five-levels": Entry(
+        lambda f: edit(
+            f,
+            "scenario.yaml",
+            "\nrules:\n",
+            "\n  - id: X1\n    children:\n      - id: X2\n        children:\n"
+            "          - id: X3\n            children:\n              - id: X4\n"
+            "                children:\n                  - id: X5\nrules:\n",
+        ),
+        ("scenario.yaml: axes[5].children[0].children[0].children[0].children", "deeper than 4"),
+    ),
+    "calendar-thousand-months": Entry(
+        lambda f: append(
+            f, "scenario.yaml", "calendar: {months: [" + ",".join(["m"] * 1000) + "]}\n"
+        ),
+        ("scenario.yaml: calendar.months (line 283)", "1 to 24 month names"),
+    ),
     "sixty-thousand-values": Entry(
         lambda f: append(f, "scenario.yaml", "many: [" + ",".join(["0"] * 60_000) + "]\n"),
-        ("scenario.yaml line 133", "more than 50,000 values"),
+        ("scenario.yaml line 283", "more than 50,000 values"),
     ),
     "yaml-too-large": Entry(
         lambda f: append(f, "scenario.yaml", "#" + "x" * MAX_YAML_BYTES + "\n"),
@@ -200,7 +217,7 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "duplicated-keys": Entry(
         lambda f: append(f, "scenario.yaml", "objective: max_min_coverage\n"),
-        ("scenario.yaml: objective (line 132)", "duplicate key"),
+        ("scenario.yaml: objective (line 282)", "duplicate key"),
     ),
     "python-object-tag": Entry(
         lambda f: edit(
@@ -210,15 +227,15 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "python-name-tag": Entry(
         lambda f: append(f, "scenario.yaml", "x: !!python/name:os.system ''\n"),
-        ("scenario.yaml line 133", "could not determine a constructor"),
+        ("scenario.yaml line 283", "could not determine a constructor"),
     ),
     "second-document": Entry(
         lambda f: append(f, "scenario.yaml", "---\nname: other\n"),
-        ("scenario.yaml line 133", "more than one YAML document"),
+        ("scenario.yaml line 283", "more than one YAML document"),
     ),
     "unhashable-key": Entry(
         lambda f: append(f, "scenario.yaml", "? [a, b]\n: 1\n"),
-        ("scenario.yaml line 133", "malformed YAML", "unhashable"),
+        ("scenario.yaml line 283", "malformed YAML", "unhashable"),
     ),
     "long-unknown-key": Entry(
         lambda f: append(f, "scenario.yaml", "k" * 1000 + ": 1\n"),
@@ -226,11 +243,11 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "half-megabyte-key": Entry(
         lambda f: append(f, "scenario.yaml", "k" * 500_000 + ": 1\n"),
-        ("scenario.yaml line 133", "malformed YAML"),
+        ("scenario.yaml line 283", "malformed YAML"),
     ),
     "thousands-of-unknown-keys": Entry(
         lambda f: append(f, "scenario.yaml", "".join(f"extra_{i}: 1\n" for i in range(5_000))),
-        ("scenario.yaml: extra_0 (line 133)", "and 4,900 more problem(s) not listed"),
+        ("scenario.yaml: extra_0 (line 283)", "and 4,900 more problem(s) not listed"),
     ),
     "control-characters-yaml": Entry(
         lambda f: edit(f, "scenario.yaml", "name: FASP", "name: \x1b[31mFASP"),
@@ -274,20 +291,20 @@ CATALOGUE: dict[str, Entry] = {
         ("scenario.yaml: criteria[0].weight (line 35)", "out of range"),
     ),
     "share-1e300": Entry(
-        lambda f: edit(f, "scenario.yaml", "share_min: 0.20", "share_min: 1.0e+300"),
-        ("scenario.yaml: axes[0].share_min (line 74)", "out of range"),
+        lambda f: edit(f, "scenario.yaml", "share_min: 0.30", "share_min: 1.0e+300"),
+        ("scenario.yaml: axes[0].share_min (line 80)", "out of range"),
     ),
     "band-upper-1e308": Entry(
         lambda f: edit(f, "scenario.yaml", "upper: 0.10", "upper: 1e308"),
-        ("scenario.yaml: rules.band.upper (line 128)", "out of range"),
+        ("scenario.yaml: rules.band.upper (line 277)", "out of range"),
     ),
     "cell-minimum-2-to-64": Entry(
         lambda f: edit(f, "scenario.yaml", "share: 0.005}", f"amount: {2**64}}}"),
-        ("scenario.yaml: rules.cell_minimums[0].amount (line 131)", "is too large"),
+        ("scenario.yaml: rules.cell_minimums[0].amount (line 281)", "is too large"),
     ),
     "region-code-5000-digits": Entry(
         lambda f: edit(f, "scenario.yaml", 'region: "*"', "region: " + "0" * 5000),
-        ("scenario.yaml: rules.cell_minimums[0].region (line 131)", "unknown region '0000"),
+        ("scenario.yaml: rules.cell_minimums[0].region (line 281)", "unknown region '0000"),
     ),
     # numbers in the CSVs
     "previous-400-digits": Entry(
