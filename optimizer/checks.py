@@ -894,6 +894,7 @@ def check_proposals(scenario: Scenario) -> list[Problem]:
     shares: dict[str, list[float]] = defaultdict(list)
     kinds: dict[str, set[str]] = defaultdict(set)
     named: dict[str, list[str]] = defaultdict(list)
+    amounts: dict[str, int] = defaultdict(int)
     for i, line in enumerate(lines):
         key = f"proposals/{i}"
         if line.region not in codes:
@@ -924,6 +925,7 @@ def check_proposals(scenario: Scenario) -> list[Problem]:
             kinds[line.region].add("share")
         else:
             kinds[line.region].add("amount")
+            amounts[line.region] += line.amount or 0
         named[line.region].append(line.axis)
     for code in sorted(named):
         if len(kinds[code]) > 1:
@@ -934,6 +936,9 @@ def check_proposals(scenario: Scenario) -> list[Problem]:
             if abs(total - 1) > WEIGHT_TOLERANCE:
                 message = f"the proposal shares of {code} sum to {total:.6g}, not 1"
                 problems.append(_error(scenario, "proposals", message))
+        elif amounts[code] <= 0:
+            message = f"the proposal amounts of {code} sum to 0: propose some pesos, or no lines"
+            problems.append(_error(scenario, "proposals", message))
         ids = named[code]
         for node in ids:
             above = [a for a in tree.ancestors(node) if a in ids]

@@ -80,3 +80,10 @@ def test_tree_checks_name_each_problem() -> None:
     assert any("names both S1 and P1" in m for m in _errors(both))
     mixed = replace(s, proposals=(Proposal("01", "P1", share=0.5), Proposal("01", "P3", amount=5)))  # type: ignore[type-var]
     assert any("mixes amounts and shares" in m for m in _errors(mixed))
+
+
+def test_proposal_amounts_of_zero_are_refused() -> None:
+    """A state whose proposed amounts add up to 0 has no mix to follow."""
+    s = _tree_scenario()
+    zero = replace(s, proposals=(Proposal("01", "P1", amount=0), Proposal("01", "P3", amount=0)))  # type: ignore[type-var]
+    assert any("amounts of 01 sum to 0" in m for m in _errors(zero))
