@@ -119,7 +119,8 @@ def test_binding_tree_bounds_match_the_reference_lexicographic_optimum(seed: int
     """With proposals and an eje bound that binds, the levels equal the independent reference."""
     rng = random.Random(seed)
     n = rng.randint(3, 7)
-    s = _tree_scenario(fund=10 ** rng.randint(6, 9))
+    unit = rng.choice([1, 1, 1000])
+    s = _tree_scenario(fund=10 ** rng.randint(6, 9), unit=unit)
     codes = [f"{i + 1:02d}" for i in range(n)]
     s = replace(s, regions=regions([rng.uniform(1, 50) for _ in range(n)]))  # type: ignore[type-var]
     lines = []
@@ -135,6 +136,10 @@ def test_binding_tree_bounds_match_the_reference_lexicographic_optimum(seed: int
     assert np.abs(got.cells - reference.cells).max() <= tight
     first = allocate(s)  # type: ignore[arg-type]
     again = allocate(s)  # type: ignore[arg-type]
+    # Whole units keep the eje's bound exactly (allocate() re-checks it in integers too).
+    e1 = sum(c.amount for c in first.cells if c.axis in ("A1", "A2"))
+    assert e1 <= data.groups[0].upper
+    assert all(c.amount % unit == 0 for c in first.cells)
     assert canonical_json((again.cells, again.justifications, again.groups)) == canonical_json(
         (first.cells, first.justifications, first.groups)
     )
