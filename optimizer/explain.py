@@ -728,20 +728,53 @@ _GAP_RULE = {
 
 
 def proposal_text(gaps: Sequence[ProposalGap], language: Language) -> str:
-    """One sentence per programa where the state's proposal gave way (empty: it was kept)."""
+    """Where the state's proposal gave way (empty: it was kept).
+
+    Each programa moved by a rule gets its own clause (pesos and rule); those that only took
+    part in the redistribution are summed up in one clause.
+    """
     words = _GAP_RULE[language]
+    es = language is Language.ES
     parts = []
+    shared = [g for g in gaps if g.rule == "redistribution"]
     for g in gaps:
+        if g.rule == "redistribution":
+            continue
         rule = words.get(g.rule, g.rule).format(key=g.rule_key)
-        if language is Language.ES:
+        if es:
             verb = "recibe" if g.gap > 0 else "cede"
             parts.append(f"{g.axis} {verb} {pesos(abs(g.gap))} respecto de su propuesta por {rule}")
         else:
             verb = "gains" if g.gap > 0 else "gives up"
             parts.append(f"{g.axis} {verb} {pesos(abs(g.gap))} against its proposal due to {rule}")
+    if shared:
+        ids = ", ".join(g.axis for g in shared)
+        more = sum(g.gap for g in shared if g.gap > 0)
+        less = -sum(g.gap for g in shared if g.gap < 0)
+        rule = words["redistribution"]
+        if es:
+            moved = " y ".join(
+                t
+                for t in (
+                    f"reciben {pesos(more)}" if more else "",
+                    f"ceden {pesos(less)}" if less else "",
+                )
+                if t
+            )
+            parts.append(f"{ids} {moved} en conjunto por {rule}")
+        else:
+            moved = " and ".join(
+                t
+                for t in (
+                    f"gain {pesos(more)}" if more else "",
+                    f"give up {pesos(less)}" if less else "",
+                )
+                if t
+            )
+            parts.append(f"{ids} {moved} together due to {rule}")
     if not parts:
         return ""
-    head = "Propuesta de la entidad: " if language is Language.ES else "The state's proposal: "
+    head = "Propuesta de la entidad: " if es else "The state's proposal: "
     return head + "; ".join(parts) + "."
 
 
