@@ -80,6 +80,21 @@ MAX_MONTHS = 24
 
 MAX_MUNICIPALITIES = 10_000
 """Municipalities of the municipal table (Mexico has 2,469 municipios and demarcaciones)."""
+MAX_CRITERIA_DEPTH = 3
+"""Levels of nested criteria: categories, sub-categories, and the criteria inside them."""
+
+MAX_CATEGORIES = 100
+"""Categories of criteria in a scenario (the 2026 prototype has 4)."""
+
+MAX_DERIVED_INDICATORS = 100
+"""Declared indicators of a scenario; each costs one pass over the regions."""
+
+MAX_DERIVED_INPUTS = 50
+"""Columns one ``mean`` or ``sum`` may combine (a ten-year average needs 10)."""
+
+MAX_DERIVED_VALUES = 1_000_000
+"""Values all declared indicators read together (their columns times the regions): each is a
+Python float operation, so this bounds the seconds they cost (about 1 s at the limit)."""
 
 # -------------------------------------------------------------------------------- numbers
 
