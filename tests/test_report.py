@@ -204,7 +204,7 @@ def test_annex_pesos_agree_with_an_independent_computation(
     free = common_states(plan)
     # The states no rule holds share one ratio to their formula amount (water-filling).
     ratios = {r.amount / r.target for r in plan.regions if r.code in {c for c, _, _ in free}}
-    assert max(ratios) - min(ratios) < 1e-8
+    assert max(ratios) - min(ratios) < 1e-7  # whole pesos: a few pesos on 300 million
     assert len(free) == 8
     t = texts("es")
     for row in annex_rows(plan, t):

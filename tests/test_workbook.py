@@ -23,6 +23,7 @@ SPANISH = [
     "Criterios",
     "Justificaciones",
     "Anexo técnico",
+    "Ejes y programas",  # fasp-2026 has a programa tree: the totals of its ejes and programas
 ]
 
 
@@ -66,6 +67,7 @@ def test_sheet_names_are_spanish_and_english_with_lang_en(
         "Criteria",
         "Justifications",
         "Technical annex",
+        "Ejes and programas",
     ]
     assert book["States"]["A1"].value == "code"
 
@@ -112,13 +114,15 @@ def test_state_by_programa_sheet_adds_up_by_row_and_column(
     sheet = load_workbook(book_path)["Entidad x Programa"]
     header_row = next(row for row in range(1, 20) if sheet.cell(row=row, column=1).value == "clave")
     header, rows = body(sheet, header_row)
-    assert header[2:11] == [a.id for a in plan.axes]
+    # The programas P1-P9 (inner nodes of the tree or leaves), not its 26 leaves.
+    programas = {a.id: a.amount for a in (*plan.groups, *plan.axes) if a.level == "programa"}
+    assert header[2:11] == [f"P{k}" for k in range(1, 10)]
     states, totals = rows[:-1], rows[-1]
     assert len(states) == 32
     for row in states:
         assert isinstance(row[0], str)
         assert sum(int(str(v)) for v in row[2:11]) == row[11]
-    assert [totals[2 + k] for k in range(9)] == [a.amount for a in plan.axes]
+    assert [totals[2 + k] for k in range(9)] == [programas[f"P{k}"] for k in range(1, 10)]
     assert totals[11] == FUND
     assert sheet.cell(row=header_row + 1, column=3).number_format == MONEY
     assert sheet.freeze_panes == f"A{header_row + 1}"
@@ -186,3 +190,22 @@ def test_workbook_without_the_scenario(plan: AllocationPlan, tmp_path: Path) -> 
     assert book.sheetnames == SPANISH
     _, rows = body(book["Criterios"])
     assert sum(int(str(r[4])) for r in rows[:-1]) == FUND
+
+
+def test_calendar_and_cofinancing_sheets_when_the_scenario_has_them(tmp_path: Path) -> None:
+    """fasp-2026-concertacion: Calendario and Coparticipación sheets with codes as text, pesos as
+    $#,##0, and each month's column adding up to the national row."""
+    folder = ROOT / "scenarios/fasp-2026-concertacion"
+    scenario = load_scenario(folder)
+    plan = allocate(scenario, AllocateOptions(language=Language.ES))
+    write_xlsx(plan, tmp_path / "plan.xlsx", scenario)
+    book = load_workbook(tmp_path / "plan.xlsx")
+    assert {"Calendario", "Coparticipación"} <= set(book.sheetnames)
+    assert book.sheetnames[:6] == SPANISH[:6]
+    calendar = book["Calendario"]
+    rows = list(calendar.iter_rows(min_row=2, values_only=True))
+    states, national = rows[:-1], rows[-1]
+    assert all(isinstance(r[0], str) for r in states)
+    assert sum(int(str(r[-1])) for r in states) == FUND == national[-1]
+    assert calendar["C2"].number_format == MONEY
+    assert calendar.freeze_panes == "A2"

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from optimizer.domain import AllocationPlan, Scenario
+from optimizer.domain import AllocationPlan, Language, Scenario
 from optimizer.i18n import Texts, texts
 from optimizer.io.annex import annex_rows, caveat
 from optimizer.io.charts import BarRow, bar_chart
@@ -23,6 +23,7 @@ from optimizer.io.criteria_rows import criteria_rows, fund_rows
 from optimizer.io.heading import Heading, make_heading
 from optimizer.io.labels import objective_name, rule_name
 from optimizer.io.mexico_map import choropleth, equal_classes, is_mexico
+from optimizer.io.programas import programa_nodes, state_programa_amounts
 
 
 def credit(t: Texts) -> str:
@@ -143,7 +144,7 @@ def _summary(plan: AllocationPlan, scenario: Scenario | None, t: Texts) -> str:
         items.append((t._("Change"), t.money(change, sign=True) + pct))
     items.append((t._("Number of states"), t.number(len(plan.regions))))
     if len(plan.axes) > 1:
-        items.append((t._("Number of programas"), t.number(len(plan.axes))))
+        items.append((t._("Number of programas"), t.number(len(programa_nodes(plan)))))
     items.append((t._("Distribution objective"), objective_name(plan.stats.objective, t)))
     band = scenario.rules.band if scenario is not None else None
     if band is not None:
@@ -247,7 +248,7 @@ def _programas_section(plan: AllocationPlan, t: Texts) -> str:
         + _n(t.money(a.lower))
         + _n(t.money(a.upper))
         + f"<td>{escape(', '.join(rule_name(b, t) for b in a.binding))}</td></tr>"
-        for a in plan.axes
+        for a in programa_nodes(plan)
     ]
     head = (
         t._("programa"),
@@ -262,15 +263,16 @@ def _programas_section(plan: AllocationPlan, t: Texts) -> str:
     foot = (
         "<tr><th></th>"
         + _el("th", t._("Total"))
-        + f'<th class="n">{escape(t.money(sum(a.target for a in plan.axes)))}</th>'
+        + f'<th class="n">{escape(t.money(sum(a.target for a in programa_nodes(plan))))}</th>'
         f'<th class="n">{escape(t.money(plan.total))}</th><th></th><th></th><th></th><th></th></tr>'
     )
     return _table(head, body, foot, "programas")
 
 
 def _cross_table(plan: AllocationPlan, t: Texts) -> str:
-    axes = [a.id for a in plan.axes]
-    amounts: dict[tuple[str, str], int] = {(c.region, c.axis): c.amount for c in plan.cells}
+    programas = programa_nodes(plan)
+    axes = [a.id for a in programas]
+    amounts = state_programa_amounts(plan, programas)
     body = []
     for r in plan.regions:
         cells = "".join(_n(t.number(amounts.get((r.code, a), 0))) for a in axes)
@@ -443,7 +445,10 @@ def render_html(
             + _el("h2", t._("National-priority programas"), 'class="page"')
             + _programas_section(plan, t)
             + bar_chart(
-                [BarRow(a.id, a.amount, a.target, None, a.lower, a.upper) for a in plan.axes],
+                [
+                    BarRow(a.id, a.amount, a.target, None, a.lower, a.upper)
+                    for a in programa_nodes(plan)
+                ],
                 t,
                 label=t._("Allocation by programa with its range and formula amount"),
                 css_id="bars-programas",
@@ -497,6 +502,7 @@ def render_html(
 <h2 class="page">{h["bars"]}</h2>
 {bars}
 {programas}
+{along_axes_html(plan)}
 <h2 class="page">{h["justifications"]}</h2>
 {_justifications(plan, t)}
 <h2 class="page">{h["annex"]}</h2>
@@ -507,3 +513,57 @@ def render_html(
 </body>
 </html>
 """
+
+
+def along_axes_html(plan: AllocationPlan) -> str:
+    """Sections for the programa tree, co-financing, calendar and pass-through (when present)."""
+    es = plan.language is Language.ES
+    out: list[str] = []
+    if plan.groups:
+        rows = "\n".join(
+            f"<tr><td>{escape(g.id)}</td><td>{escape(g.level)}</td><td>{escape(g.name)}</td>"
+            f'<td class="n">{g.amount:,}</td><td class="n">{g.lower:,}</td>'
+            f'<td class="n">{g.upper:,}</td><td>{escape(", ".join(g.binding))}</td></tr>'
+            for g in plan.groups
+        )
+        title = "Ejes y programas" if es else "Ejes and programas"
+        head = "<tr><th>id</th><th>nivel</th><th>nombre</th><th>asignación</th><th>mínimo</th>"
+        out.append(
+            f"<h2 class='page'>{title}</h2>\n<table>\n{head}<th>máximo</th><th>regla</th></tr>\n{rows}\n</table>"
+        )
+    if plan.cofinancing:
+        codes = {r.code for r in plan.regions}
+        rows = "\n".join(
+            f'<tr><td>{escape(c.key)}</td><td class="n">{c.federal:,}</td>'
+            f'<td class="n">{c.contribution:,}</td><td class="n">{c.total:,}</td></tr>'
+            for c in plan.cofinancing
+            if c.key in codes
+        )
+        title = "Financiamiento conjunto" if es else "Co-financing"
+        out.append(
+            f"<h2 class='page'>{title}</h2>\n<table>\n<tr><th></th><th>FASP</th><th>aportación estatal</th>"
+            f"<th>total</th></tr>\n{rows}\n</table>"
+        )
+    if plan.calendar is not None:
+        cal = plan.calendar
+        head = "".join(f"<th>{escape(m)}</th>" for m in cal.months)
+        rows = "\n".join(
+            f"<tr><td>{escape(code)}</td>"
+            + "".join(f'<td class="n">{v:,}</td>' for v in cal.row(r))
+            + "</tr>"
+            for r, code in enumerate(cal.regions)
+        )
+        total = "".join(f'<th class="n">{v:,}</th>' for v in cal.national)
+        title = "Calendario de ministraciones" if es else "Ministrations"
+        out.append(
+            f"<h2 class='page'>{title}</h2>\n<table>\n<tr><th></th>{head}</tr>\n{rows}\n"
+            f"<tr><th>TOTAL</th>{total}</tr>\n</table>"
+        )
+    if plan.pass_through:
+        rows = "\n".join(
+            f'<tr><td>{escape(p.region)}</td><td class="n">{p.amount:,}</td></tr>'
+            for p in plan.pass_through
+        )
+        title = "Municipios (participación)" if es else "Municipalities (pass-through)"
+        out.append(f"<h2 class='page'>{title}</h2>\n<table>\n{rows}\n</table>")
+    return "\n".join(out)

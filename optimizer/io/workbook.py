@@ -13,6 +13,7 @@ entry, so the saved archive is rewritten with :data:`XLSX_TIME`.
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
 import zipfile
@@ -26,6 +27,7 @@ from optimizer.io.annex import annex_rows, caveat
 from optimizer.io.criteria_rows import criteria_rows, fund_rows
 from optimizer.io.heading import make_heading
 from optimizer.io.labels import objective_name, rule_name
+from optimizer.io.programas import programa_nodes, state_programa_amounts
 
 XLSX_TIME = datetime.datetime(2000, 1, 1)
 """The workbook's created/modified properties and its ZIP entries' times: a constant, so that
@@ -139,8 +141,9 @@ def _category_cells(
 
 
 def _cross(plan: AllocationPlan, t: Texts) -> Sheet:
-    axes = [a.id for a in plan.axes]
-    amounts = {(c.region, c.axis): c.amount for c in plan.cells}
+    programas = programa_nodes(plan)
+    axes = [a.id for a in programas]
+    amounts = state_programa_amounts(plan, programas)
     rows: list[list[object]] = [
         [r.code, r.name, *(amounts.get((r.code, a), 0) for a in axes), r.amount]
         for r in plan.regions
@@ -157,7 +160,7 @@ def _cross(plan: AllocationPlan, t: Texts) -> Sheet:
         *(Column(a, MONEY, 15) for a in axes),
         Column(t._("Total"), MONEY, 17),
     ]
-    intro = [f"{a.id}: {a.name}" for a in plan.axes] if len(axes) > 1 else []
+    intro = [f"{a.id}: {a.name}" for a in programas] if len(axes) > 1 else []
     return Sheet(t._("State x Programa"), columns, rows, totals, intro)
 
 
@@ -245,7 +248,7 @@ def _summary(plan: AllocationPlan, scenario: Scenario | None, t: Texts) -> Sheet
         if before:
             add(t._("change %"), round((plan.total - before) / before, 6), SIGNED_PERCENT)
     add(t._("Number of states"), len(plan.regions), INTEGER)
-    add(t._("Number of programas"), len(plan.axes), INTEGER)
+    add(t._("Number of programas"), len(programa_nodes(plan)), INTEGER)
     add(t._("Distribution objective"), objective_name(plan.stats.objective, t))
     add(t._("Input SHA-256"), plan.stats.input_sha256)
     if scenario is not None:
@@ -259,6 +262,57 @@ def _summary(plan: AllocationPlan, scenario: Scenario | None, t: Texts) -> Sheet
     )
 
 
+def _along_axes(plan: AllocationPlan, t: Texts) -> list[Sheet]:
+    """Ejes y programas, Propuestas, Coparticipación, Calendario, Municipios (when the plan has
+    them): the tables of ``fsf solve --out``'s CSVs, with codes as text and pesos formatted."""
+    from optimizer.io.results import along_axes_csvs
+
+    titles = {
+        "programas.csv": t._("Ejes and programas"),
+        "propuestas.csv": t._("Proposals"),
+        "coparticipacion.csv": t._("Co-financing"),
+        "calendario.csv": t._("Calendar"),
+        "municipios.csv": t._("Municipalities"),
+    }
+    sheets = []
+    for name, text in along_axes_csvs(plan).items():
+        table = list(csv.reader(io.StringIO(text)))
+        if not table:
+            continue
+        header, body = table[0], table[1:]
+        whole = [
+            all(_is_whole(row[k]) for row in body if k < len(row) and row[k] != "")
+            and any(k < len(row) and row[k] != "" for row in body)
+            for k in range(len(header))
+        ]
+        columns = []
+        for k, head in enumerate(header):
+            code = k == 0 or head.lower() in _CODE_HEADERS
+            if code or not whole[k]:
+                columns.append(Column(head, TEXT if code else "General", 10 if code else 24))
+            else:
+                columns.append(Column(head, MONEY, 16))
+        rows: list[list[object]] = []
+        for row in body:
+            cells = [*row, *[""] * (len(header) - len(row))][: len(header)]
+            rows.append(
+                [
+                    (int(v) if columns[k].format == MONEY and v != "" else v or None)
+                    for k, v in enumerate(cells)
+                ]
+            )
+        sheets.append(Sheet(titles.get(name, name), columns, rows))
+    return sheets
+
+
+_CODE_HEADERS = frozenset({"region", "state", "cve_ent", "clave", "code", "cve_mun", "axis", "id"})
+"""Columns of the along-axes tables that hold codes: text, whatever their digits."""
+
+
+def _is_whole(text: str) -> bool:
+    return text.lstrip("-").isdigit()
+
+
 def plan_sheets(plan: AllocationPlan, scenario: Scenario | None = None) -> list[Sheet]:
     """The workbook's sheets, in order (append to the list to add one)."""
     t = texts(plan.language)
@@ -269,6 +323,7 @@ def plan_sheets(plan: AllocationPlan, scenario: Scenario | None = None) -> list[
         _criteria(plan, scenario, t),
         _justifications(plan, t),
         _annex(plan, t),
+        *_along_axes(plan, t),
     ]
 
 
