@@ -395,3 +395,33 @@ def test_municipal_floors_above_a_pass_through_name_the_state() -> None:
     assert "state 06" in err.value.summary
     assert all(c.description.startswith("state 06: ") for c in err.value.conflicts)
     assert err.value.conflicts[0].amount > 0
+
+
+def test_the_terminal_tree_lists_every_programa_and_each_eje_is_the_sum_of_its_programas(
+    concertacion: object,
+) -> None:
+    from optimizer.io.results import along_axes_table
+
+    plan = concertacion  # type: ignore[assignment]
+    lines = along_axes_table(plan).splitlines()  # type: ignore[arg-type]
+    listed = {
+        ln.split()[0]: int(ln.split()[1].replace(",", ""))
+        for ln in lines
+        if ln.startswith("  ") and ln.split()[0][0] in "EP" and ln.split()[1][0].isdigit()
+    }
+    # P3 has no subprogramas: a leaf programa must be listed too (it was missing).
+    assert {f"P{i}" for i in range(1, 10)} <= set(listed)
+    eje_of = {
+        "P1": "E1",
+        "P2": "E1",
+        "P3": "E1",
+        "P4": "E1",
+        "P5": "E2",
+        "P6": "E2",
+        "P7": "E3",
+        "P8": "E4",
+        "P9": "E5",
+    }
+    for eje in ("E1", "E2", "E3", "E4", "E5"):
+        assert listed[eje] == sum(v for p, v in listed.items() if eje_of.get(p) == eje)
+    assert sum(listed[f"E{i}"] for i in range(1, 6)) == 9_941_162_915

@@ -12,7 +12,14 @@ import json
 from pathlib import Path
 
 from optimizer.compare import Comparison
-from optimizer.domain import AllocationPlan, Language, RegionResult, Scenario, to_plain
+from optimizer.domain import (
+    AllocationPlan,
+    AxisResult,
+    Language,
+    RegionResult,
+    Scenario,
+    to_plain,
+)
 from optimizer.io.workbook import write_xlsx
 
 PLAN_SCHEMA_VERSION = 1
@@ -418,10 +425,7 @@ def along_axes_table(plan: AllocationPlan) -> str:
     lines: list[str] = []
     if plan.groups:
         lines.append("ejes y programas:" if es else "ejes and programas:")
-        for g in plan.groups:
-            indent = "  " * (1 + (1 if g.parent else 0))
-            mark = f"  [{', '.join(g.binding)}]" if g.binding else ""
-            lines.append(f"{indent}{g.id:<6} {g.amount:>16,}{mark}")
+        lines += _tree_lines(plan)
     if plan.proposal_gaps:
         lines += programa_mix_lines(plan, es)
         states = len({g.region for g in plan.proposal_gaps})
@@ -446,6 +450,26 @@ def along_axes_table(plan: AllocationPlan) -> str:
         total = sum(p.amount for p in plan.pass_through)
         lines.append(f"{label}: {total:,}")
     return "\n".join(lines)
+
+
+def _tree_lines(plan: AllocationPlan) -> list[str]:
+    """The tree's inner nodes and its leaves above subprograma level (a programa without
+    subprogramas is a leaf), depth-first, children in natural id order (P2 before P10)."""
+    children: dict[str, list[AxisResult]] = {}
+    for node in (*plan.groups, *plan.axes):
+        children.setdefault(node.parent, []).append(node)
+    lines: list[str] = []
+
+    def walk(parent: str, depth: int) -> None:
+        for node in sorted(children.get(parent, []), key=lambda n: (len(n.id), n.id)):
+            if node.level == "subprograma":
+                continue
+            mark = f"  [{', '.join(node.binding)}]" if node.binding else ""
+            lines.append(f"{'  ' * (1 + depth)}{node.id:<6} {node.amount:>16,}{mark}")
+            walk(node.id, depth + 1)
+
+    walk("", 0)
+    return lines
 
 
 def programa_mix_lines(plan: AllocationPlan, es: bool) -> list[str]:
