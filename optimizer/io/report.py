@@ -518,12 +518,13 @@ def render_html(
 def along_axes_html(plan: AllocationPlan) -> str:
     """Sections for the programa tree, co-financing, calendar and pass-through (when present)."""
     es = plan.language is Language.ES
+    words = texts(plan.language)
     out: list[str] = []
     if plan.groups:
         rows = "\n".join(
             f"<tr><td>{escape(g.id)}</td><td>{escape(g.level)}</td><td>{escape(g.name)}</td>"
             f'<td class="n">{g.amount:,}</td><td class="n">{g.lower:,}</td>'
-            f'<td class="n">{g.upper:,}</td><td>{escape(", ".join(g.binding))}</td></tr>'
+            f'<td class="n">{g.upper:,}</td><td>{escape(", ".join(rule_name(b, words) for b in g.binding))}</td></tr>'
             for g in plan.groups
         )
         title = "Ejes y programas" if es else "Ejes and programas"
