@@ -270,12 +270,14 @@ def test_assumptions_default_to_the_marked_sentences_of_the_description() -> Non
         "ASSUMPTIONS (not official): the weights.",
         "supuesto: el piso.",
     )
-    three = load_scenario(THREE)
-    assert three.report.assumptions == ()
-    heading = make_heading(three, texts("es"), date=DATE)
+    infeasible = load_scenario(ROOT / "scenarios/didactic/infeasible/scenario.yaml")
+    assert infeasible.report.assumptions == ()  # no report section: read from the description
+    heading = make_heading(infeasible, texts("es"), date=DATE)
     assert heading.assumptions
     assert "invented" in heading.assumptions[0]
     assert heading.legal_basis == ""  # the fund of the didactic scenario is not the FASP
+    three = make_heading(load_scenario(THREE), texts("es"), date=DATE)
+    assert three.assumptions == ("Todas las cifras son inventadas, con fines didácticos.",)
 
 
 def test_report_of_a_scenario_that_is_not_the_32_states(tmp_path: Path) -> None:
@@ -294,7 +296,8 @@ def _three_with_report(tmp_path: Path, section: str) -> Path:
     (folder / "data").mkdir(parents=True)
     source = THREE.parent
     (folder / "data" / "regions.csv").write_bytes((source / "data" / "regions.csv").read_bytes())
-    text = (source / "scenario.yaml").read_text("utf-8") + dedent(section)
+    own = (source / "scenario.yaml").read_text("utf-8").split("# How the report is headed")[0]
+    text = own + dedent(section)
     (folder / "scenario.yaml").write_text(text, encoding="utf-8")
     return folder / "scenario.yaml"
 
