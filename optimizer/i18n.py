@@ -32,6 +32,63 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 BABEL_LOCALE = {Language.ES: "es_MX", Language.EN: "en"}
 
 
+def N_(message: str) -> str:
+    """Mark a message for the catalogue where it is defined; it is translated where it is shown."""
+    return message
+
+
+RULE_NAMES: dict[str, str] = {
+    "fund_total": N_("fund total"),
+    "band_floor": N_("band floor"),
+    "band_cap": N_("band cap"),
+    "region_floor": N_("state floor"),
+    "region_cap": N_("state cap"),
+    "absorption_cap": N_("absorption capacity"),
+    "axis_share_min": N_("minimum share of the {level}"),
+    "axis_share_max": N_("maximum share of the {level}"),
+    "priority_minimum": N_("national-priority minimum"),
+    "redistribution": N_("proportional redistribution"),
+    # Families of the arithmetic diagnosis (``explain.precheck_conflicts``).
+    "region_floors": N_("states' floors"),
+    "region_caps": N_("states' caps"),
+    "region_bounds": N_("a state's floor and cap"),
+}
+"""Business names of the rule families (``RuleFamily`` values), of the redistribution cause and
+of the diagnosis' families, in English; ``Texts.rule`` translates them."""
+
+OBJECTIVE_NAMES: dict[str, str] = {
+    "proportional": N_("proportional to the formula amounts"),
+    "min_total_deviation": N_("least total deviation from the formula amounts"),
+    "max_min_coverage": N_("greatest minimum coverage of the formula amounts"),
+}
+
+STATUS_NAMES: dict[str, str] = {
+    "optimal": N_("solved"),
+    "infeasible": N_("the rules cannot all hold"),
+    "solver_failure": N_("solver failure"),
+}
+
+DIRECTION_NAMES: dict[str, str] = {
+    "higher_needs_more": N_("a higher value gives more"),
+    "higher_needs_less": N_("a higher value gives less"),
+}
+
+NORMALISATION_NAMES: dict[str, str] = {
+    "share": N_("share of the national total"),
+    "shifted_share": N_("shifted share of the national total"),
+}
+
+LEVEL_NAMES: dict[str, tuple[str, str]] = {
+    "eje": (N_("axis"), N_("axes")),
+    "programa": (N_("programme"), N_("programmes")),
+    "subprograma": (N_("sub-programme"), N_("sub-programmes")),
+}
+"""Names of the levels of the spending catalogue (singular, plural): the axes of a scenario are
+shown as ``DEFAULT_LEVEL`` (P1-P9 are programas, not ejes) unless a scenario names its level."""
+
+DEFAULT_LEVEL = "programa"
+
+
 def catalogue_path(language: Language) -> Path:
     """Where the ``.po`` catalogue of one language lives (it may not exist for English)."""
     return LOCALE_DIR / language.value / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -84,6 +141,45 @@ class Texts:
         if isinstance(found, tuple) and len(found) >= 2:
             return found[0] if n == 1 else found[1]
         return singular if n == 1 else plural
+
+    def rule(self, family: str, level: str = DEFAULT_LEVEL) -> str:
+        """Business name of a rule family (``band_floor`` -> ``piso de la banda``).
+
+        An unknown family (an older stored run) is shown as it is rather than failing.
+        """
+        name = RULE_NAMES.get(str(family))
+        if name is None:
+            return str(family)
+        return self._(name).format(level=self.level(level))
+
+    def objective(self, objective: str) -> str:
+        """Business name of an objective (``proportional`` -> ``proporcional a ...``)."""
+        name = OBJECTIVE_NAMES.get(str(objective))
+        return str(objective) if name is None else self._(name)
+
+    def status(self, status: str) -> str:
+        """Business name of a run status (``optimal`` -> ``resuelto``)."""
+        name = STATUS_NAMES.get(str(status))
+        return str(status) if name is None else self._(name)
+
+    def direction(self, direction: str) -> str:
+        """How an indicator relates to need, in words."""
+        name = DIRECTION_NAMES.get(str(direction))
+        return str(direction) if name is None else self._(name)
+
+    def normalisation(self, normalisation: str) -> str:
+        """How an indicator becomes a share, in words."""
+        name = NORMALISATION_NAMES.get(str(normalisation))
+        return str(normalisation) if name is None else self._(name)
+
+    def level(self, level: str = DEFAULT_LEVEL, *, plural: bool = False) -> str:
+        """Name of a level of the spending catalogue (``programa``, ``programas``, ``eje``...).
+
+        The neutral accessor every text uses for "the axes of the scenario": a scenario with an
+        eje > programa > subprograma tree passes the level it shows.
+        """
+        names = LEVEL_NAMES.get(level, LEVEL_NAMES[DEFAULT_LEVEL])
+        return self._(names[1] if plural else names[0])
 
     def number(self, value: float, decimals: int = 0) -> str:
         """A number with thousands separators and a fixed number of decimals."""

@@ -28,8 +28,9 @@ from optimizer.domain import (
     canonical_json,
 )
 from optimizer.errors import InfeasibleError, ScenarioError, SolverError
-from optimizer.explain import diagnose, family_text, justify, pesos, precheck_conflicts
+from optimizer.explain import diagnose, justify, precheck_conflicts
 from optimizer.formula import compute_targets
+from optimizer.i18n import texts
 from optimizer.model import ModelData, build_model_data, violations
 from optimizer.objectives import RulesInfeasible, optimise
 from optimizer.rounding import Shortfall, WholeUnitsInfeasible, round_cells
@@ -57,8 +58,11 @@ def _package_versions() -> dict[str, str]:
     return out
 
 
-def whole_unit_conflicts(shortfalls: Sequence[Shortfall], data: ModelData) -> list[Conflict]:
+def whole_unit_conflicts(
+    shortfalls: Sequence[Shortfall], data: ModelData, language: Language = Language.EN
+) -> list[Conflict]:
     """The rounding's shortfalls as conflicts, one per rule family (like ``diagnose``)."""
+    t = texts(language)
     by_family: dict[str, list[Shortfall]] = {}
     for s in shortfalls:
         by_family.setdefault(str(s.family), []).append(s)
@@ -66,16 +70,22 @@ def whole_unit_conflicts(shortfalls: Sequence[Shortfall], data: ModelData) -> li
     for family in sorted(by_family):
         items = by_family[family]
         amount = sum(s.amount for s in items)
-        where = ", ".join(f"{s.key} by {pesos(s.amount)}" for s in items[:6])
+        where = ", ".join(
+            t._("{key} by {amount}").format(key=s.key, amount=t.money(s.amount)) for s in items[:6]
+        )
         if len(items) > 6:
-            where += f" and {len(items) - 6} more"
-        text = family_text(family, Language.EN)
+            where = t._("{names} and {n} more").format(names=where, n=len(items) - 6)
+        message = t._("{rule} must give way by {amount} in whole units of {unit} ({where})")
         out.append(
             Conflict(
                 family,
                 amount,
-                f"{text} must give way by {pesos(amount)} in whole units of {pesos(data.unit)} "
-                f"({where})",
+                message.format(
+                    rule=t.rule(family),
+                    amount=t.money(amount),
+                    unit=t.money(data.unit),
+                    where=where,
+                ),
             )
         )
     return out
@@ -136,18 +146,19 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     scenario = replace(scenario, axes=tuple(sorted(scenario.axes, key=lambda a: a.id)))
     targets = compute_targets(scenario)
     data = build_model_data(scenario, targets)
-    conflicts = precheck_conflicts(data)
+    t = texts(options.language)
+    conflicts = precheck_conflicts(data, options.language)
     if conflicts:
-        raise InfeasibleError("the rules cannot all hold: " + conflicts[0].description, conflicts)
+        summary = t._("the rules cannot all hold: {reason}").format(reason=conflicts[0].description)
+        raise InfeasibleError(summary, conflicts)
     lap("targets")
     try:
         optimum = optimise(data, objective, options.time_limit)
     except RulesInfeasible:
-        conflicts = diagnose(data, options.time_limit)
+        conflicts = diagnose(data, options.time_limit, options.language)
         total = sum(c.amount for c in conflicts)
-        raise InfeasibleError(
-            f"the rules cannot all hold; they must give way by {pesos(total)} in total", conflicts
-        ) from None
+        summary = t._("the rules cannot all hold; they must give way by {amount} in total")
+        raise InfeasibleError(summary.format(amount=t.money(total)), conflicts) from None
     lap("solve")
     # Building the LPs happens inside optimise(), level by level; report it as its own stage.
     build = min(optimum.build_seconds, stages["solve"])
@@ -163,12 +174,14 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
             left = max(options.time_limit - (time.perf_counter() - started), 0.001)
         rounded = round_cells(optimum.cells, data, left)
     except WholeUnitsInfeasible as err:
-        conflicts = whole_unit_conflicts(err.shortfalls, data)
+        conflicts = whole_unit_conflicts(err.shortfalls, data, options.language)
         total = sum(c.amount for c in conflicts)
+        summary = t._(
+            "the rules hold in fractions of the rounding unit ({unit}) but not in whole units; "
+            "they must give way by {amount} in total"
+        )
         raise InfeasibleError(
-            f"the rules hold in fractions of the rounding unit ({pesos(data.unit)}) but not in "
-            f"whole units; they must give way by {pesos(total)} in total",
-            conflicts,
+            summary.format(unit=t.money(data.unit), amount=t.money(total)), conflicts
         ) from None
     cells = np.asarray(rounded, dtype=np.int64).reshape(data.n, data.m)
     broken = violations(cells, data)

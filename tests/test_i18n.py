@@ -11,7 +11,7 @@ from optimizer.domain import Language
 from optimizer.i18n import _messages, texts
 
 PACKAGE = Path(__file__).resolve().parent.parent / "optimizer"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 
 
 def marked_messages() -> set[str]:

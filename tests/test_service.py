@@ -274,7 +274,8 @@ def test_no_whole_peso_plan_is_failed_precondition(
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
     failure = _details(err, error_details_pb2.PreconditionFailure)
     descriptions = [v.description for v in failure.violations]  # type: ignore[attr-defined]
-    assert any("whole units" in d and "01/" in d and "$1" in d for d in descriptions)
+    # The request asks for no language: Spanish, the default.
+    assert any("unidades completas" in d and "01/" in d and "$1" in d for d in descriptions)
     _assert_still_serving(channel)
 
 
