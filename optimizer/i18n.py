@@ -181,12 +181,29 @@ class Texts:
         names = LEVEL_NAMES.get(level, LEVEL_NAMES[DEFAULT_LEVEL])
         return self._(names[1] if plural else names[0])
 
+    @functools.cached_property
+    def plain_grouping(self) -> bool:
+        """Whether the locale groups whole numbers as Python's ``f"{n:,}"`` does."""
+        from babel.numbers import format_decimal
+
+        sample = -1234567890
+        return str(format_decimal(sample, format="#,##0", locale=self.locale)) == f"{sample:,}"
+
     def number(self, value: float, decimals: int = 0) -> str:
         """A number with thousands separators and a fixed number of decimals."""
+        if decimals == 0 and isinstance(value, int) and self.plain_grouping:
+            # Thousands of amounts per plan: Python's grouping, which Babel's locale data was
+            # checked to agree with (``plain_grouping``), at a hundredth of the cost.
+            return f"{value:,}"
         from babel.numbers import format_decimal
 
         pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
         return str(format_decimal(value, format=pattern, locale=self.locale))
+
+    def signed(self, value: int) -> str:
+        """An integer with its sign and thousands separators: ``+1,234``, ``-1,234``, ``0``."""
+        body = self.number(abs(value))
+        return ("+" if value > 0 else "-" if value < 0 else "") + body
 
     def money(self, pesos: int, *, sign: bool = False) -> str:
         """Whole pesos as ``$9,941,162,915`` (``-$1,850,699``; ``+$5`` with ``sign``)."""

@@ -11,7 +11,7 @@ from optimizer.domain import Language
 from optimizer.i18n import _messages, texts
 
 PACKAGE = Path(__file__).resolve().parent.parent / "optimizer"
-KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "tr": None, "gettext": None, "ngettext": (1, 2)}
 
 
 def marked_messages() -> set[str]:
@@ -50,3 +50,18 @@ def test_translation_and_plural_forms() -> None:
     assert es.ngettext("{n} state", "{n} states", 1).format(n=1) == "1 entidad"
     assert es.ngettext("{n} state", "{n} states", 32).format(n=32) == "32 entidades"
     assert en.ngettext("{n} state", "{n} states", 32).format(n=32) == "32 states"
+
+
+def test_translations_keep_the_placeholders() -> None:
+    """A translation fills in the same ``{names}`` as its English text (no KeyError at run time)."""
+    import string
+
+    def names(text: str) -> set[str]:
+        return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+    wrong = []
+    for message, translation in _messages(Language.ES).items():
+        forms = translation if isinstance(translation, tuple) else (translation,)
+        if any(names(form) != names(message) for form in forms):
+            wrong.append((message, translation))
+    assert wrong == []

@@ -14,7 +14,8 @@ import zipfile
 from pathlib import Path
 
 from optimizer.compare import Comparison
-from optimizer.domain import AllocationPlan, Language, to_plain
+from optimizer.domain import AllocationPlan, to_plain
+from optimizer.i18n import texts
 
 PLAN_SCHEMA_VERSION = 1
 
@@ -95,59 +96,35 @@ def regions_csv(plan: AllocationPlan) -> str:
 
 
 def justifications_md(plan: AllocationPlan) -> str:
-    """Markdown: one section per region with its text and contribution table."""
-    es = plan.language is Language.ES
+    """Markdown: one section per region with its text and its criteria table."""
+    t = texts(plan.language)
+    fund = plan.fund
     lines = [
-        f"# {'Justificaciones' if es else 'Justifications'}: {plan.scenario}",
+        t._("# Justifications: {scenario}").format(scenario=plan.scenario),
         "",
-        f"{'Fondo' if es else 'Fund'}: {plan.fund.name} {plan.fund.fiscal_year}, "
-        f"{plan.fund.total:,} {plan.fund.currency}",
+        t._("Fund: {name} {year}, {amount} {currency}").format(
+            name=fund.name,
+            year=fund.fiscal_year,
+            amount=t.money(fund.total),
+            currency=fund.currency,
+        ),
         "",
     ]
     names = {r.code: r.name for r in plan.regions}
+    head = "| {} | {} | {} |".format(t._("criterion"), t._("weight"), t._("amount"))
     for j in plan.justifications:
         lines += [f"## {names[j.region]} ({j.region})", "", j.text, ""]
+        lines += [head, "| --- | ---: | ---: |"]
         lines += [
-            f"| {'fuente' if es else 'source'} | {'peso' if es else 'weight'} | pesos |",
-            "| --- | ---: | ---: |",
+            f"| {c.label} | {t.percent(c.weight)} | {t.money(c.amount)} |" for c in j.contributions
         ]
-        lines += [f"| {c.label} | {c.weight:.4f} | {c.amount:,} |" for c in j.contributions]
         lines.append("")
     return "\n".join(lines)
 
 
-def render_table(plan: AllocationPlan, *, timings: bool = False) -> str:
-    """A fixed-width table: a row per region, a totals row and a line of solve statistics.
-
-    The seconds the run took appear only with ``timings``, so that the same input prints the
-    same text.
-    """
-    es = plan.language is Language.ES
-    head = (
-        ("clave", "entidad", "meta", "final", "cambio", "regla")
-        if es
-        else ("code", "region", "target", "final", "change", "rule")
-    )
-    rows: list[tuple[str, ...]] = []
-    for r in plan.regions:
-        change = "" if r.previous is None else f"{r.amount - r.previous:+,}"
-        rows.append((r.code, r.name, f"{r.target:,}", f"{r.amount:,}", change, r.main_rule))
-    prev = [r.previous for r in plan.regions]
-    total_change = (
-        "" if any(p is None for p in prev) else f"{plan.total - sum(p or 0 for p in prev):+,}"
-    )
-    rows.append(
-        (
-            "",
-            "TOTAL",
-            f"{sum(r.target for r in plan.regions):,}",
-            f"{plan.total:,}",
-            total_change,
-            "",
-        )
-    )
+def _fixed_width(head: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
+    """Head, separator, the rows but the last, separator, the last row (the totals)."""
     widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
-    right = {2, 3, 4}
 
     def fmt(row: tuple[str, ...]) -> str:
         cells = [
@@ -156,13 +133,58 @@ def render_table(plan: AllocationPlan, *, timings: bool = False) -> str:
         return "  ".join(cells).rstrip()
 
     sep = "  ".join("-" * w for w in widths)
-    body = [fmt(head), sep, *(fmt(r) for r in rows[:-1]), sep, fmt(rows[-1])]
+    return [fmt(head), sep, *(fmt(r) for r in rows[:-1]), sep, fmt(rows[-1])]
+
+
+def render_table(plan: AllocationPlan, *, timings: bool = False) -> str:
+    """A fixed-width table: a row per region, a totals row and a line about the run.
+
+    The seconds the run took appear only with ``timings``, so that the same input prints the
+    same text.
+    """
+    t = texts(plan.language)
+    year = plan.fund.fiscal_year - 1
+    head = (
+        t._("code"),
+        t._("state"),
+        t._("formula amount"),
+        t._("allocation"),
+        t._("change from {year}").format(year=year),
+        t._("rule"),
+    )
+    rows: list[tuple[str, ...]] = []
+    for r in plan.regions:
+        change = "" if r.previous is None else t.signed(r.amount - r.previous)
+        rule = t.rule(r.main_rule) if r.main_rule else ""
+        rows.append((r.code, r.name, t.number(r.target), t.number(r.amount), change, rule))
+    prev = [r.previous for r in plan.regions]
+    total_change = (
+        "" if any(p is None for p in prev) else t.signed(plan.total - sum(p or 0 for p in prev))
+    )
+    rows.append(
+        (
+            "",
+            t._("TOTAL"),
+            t.number(sum(r.target for r in plan.regions)),
+            t.number(plan.total),
+            total_change,
+            "",
+        )
+    )
+    body = _fixed_width(head, rows, {2, 3, 4})
     stats = plan.stats
     body.append("")
-    seconds = f"{sum(stats.stage_seconds.values()):.3f} s · " if timings else ""
-    body.append(
-        f"{stats.objective} · {stats.lp_solves} LP · {seconds}sha256 {stats.input_sha256[:12]}"
-    )
+    about = [
+        t._("objective: {objective}").format(objective=t.objective(stats.objective)),
+        t.ngettext("{n} optimisation", "{n} optimisations", stats.lp_solves).format(
+            n=stats.lp_solves
+        ),
+    ]
+    if timings:
+        seconds = sum(stats.stage_seconds.values())
+        about.append(t._("{seconds} s").format(seconds=t.number(seconds, 3)))
+    about.append(t._("input SHA-256 {digest}").format(digest=stats.input_sha256[:12]))
+    body.append(" · ".join(about))
     return "\n".join(body)
 
 
@@ -275,51 +297,63 @@ def comparison_csv(diff: Comparison) -> str:
 
 
 def render_comparison(diff: Comparison, base: AllocationPlan, other: AllocationPlan) -> str:
-    """A fixed-width table of region changes, then axis changes and rule changes."""
-    head = ("code", "region", base.scenario, other.scenario, "change", "%", "rule")
-    rows = []
+    """A fixed-width table of state changes, then programa changes and rule changes."""
+    t = texts(base.language)
+
+    def rule(family: str) -> str:
+        return t.rule(family) if family else "-"
+
+    head = (
+        t._("code"),
+        t._("state"),
+        base.scenario,
+        other.scenario,
+        t._("change"),
+        "%",
+        t._("rule"),
+    )
+    rows: list[tuple[str, ...]] = []
     for r in diff.regions:
-        pct = "" if r.change_pct is None else f"{r.change_pct:+.2f}"
+        pct = "" if r.change_pct is None else t.percent(r.change_pct / 100, sign=True)
         if r.other_main_rule == r.base_main_rule:
-            rule = r.other_main_rule
+            moved = t.rule(r.other_main_rule) if r.other_main_rule else ""
         else:
-            rule = f"{r.base_main_rule or '-'} -> {r.other_main_rule or '-'}"
+            moved = f"{rule(r.base_main_rule)} -> {rule(r.other_main_rule)}"
         rows.append(
             (
                 r.code,
                 r.name,
-                f"{r.base_amount:,}",
-                f"{r.other_amount:,}",
-                f"{r.change:+,}",
+                t.number(r.base_amount),
+                t.number(r.other_amount),
+                t.signed(r.change),
                 pct,
-                rule,
+                moved,
             )
         )
     rows.append(
-        ("", "TOTAL", f"{base.total:,}", f"{other.total:,}", f"{diff.total_change:+,}", "", "")
+        (
+            "",
+            t._("TOTAL"),
+            t.number(base.total),
+            t.number(other.total),
+            t.signed(diff.total_change),
+            "",
+            "",
+        )
     )
-    widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
-    right = {2, 3, 4, 5}
-
-    def fmt(row: tuple[str, ...]) -> str:
-        cells = [
-            v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(row)
-        ]
-        return "  ".join(cells).rstrip()
-
-    sep = "  ".join("-" * w for w in widths)
-    lines = [fmt(head), sep, *(fmt(r) for r in rows[:-1]), sep, fmt(rows[-1])]
+    lines = _fixed_width(head, rows, {2, 3, 4, 5})
     if any(a.change for a in diff.axes):
-        lines += ["", "axes:"]
+        lines += ["", t._("{levels}:").format(levels=t.level(plural=True))]
         lines += [
-            f"  {a.id:<8} {a.base_amount:>16,} {a.other_amount:>16,} {a.change:>+16,}"
+            f"  {a.id:<8} {t.number(a.base_amount):>16} {t.number(a.other_amount):>16} "
+            f"{t.signed(a.change):>16}"
             for a in diff.axes
         ]
     for title, refs in (
-        ("rules that start binding", diff.started_binding),
-        ("rules that stop binding", diff.stopped_binding),
+        (t._("rules that start to hold at their limit"), diff.started_binding),
+        (t._("rules that stop holding at their limit"), diff.stopped_binding),
     ):
         if refs:
             lines += ["", f"{title}:"]
-            lines += [f"  {ref.family} {ref.key}" for ref in refs]
+            lines += [f"  {t.rule(ref.family)} ({ref.key})" for ref in refs]
     return "\n".join(lines)
