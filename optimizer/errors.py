@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from optimizer.domain import Conflict
+from optimizer.domain import Conflict, Language
 from optimizer.i18n import Texts
 
 
@@ -119,9 +119,13 @@ class ScenarioError(OptimizerError):
 class InfeasibleError(OptimizerError):
     """The rules cannot all hold at once; ``conflicts`` says which must give way, in pesos."""
 
-    def __init__(self, summary: str, conflicts: Sequence[Conflict]) -> None:
+    def __init__(
+        self, summary: str, conflicts: Sequence[Conflict], language: Language = Language.EN
+    ) -> None:
         self.summary = summary
         self.conflicts = tuple(conflicts)
+        self.language = language
+        """The language of ``summary`` and of the conflicts' descriptions."""
         lines = "\n".join(f"  - {c.description}" for c in self.conflicts)
         super().__init__(f"{summary}\n{lines}" if lines else summary)
 

@@ -150,7 +150,7 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     conflicts = precheck_conflicts(data, options.language)
     if conflicts:
         summary = t._("the rules cannot all hold: {reason}").format(reason=conflicts[0].description)
-        raise InfeasibleError(summary, conflicts)
+        raise InfeasibleError(summary, conflicts, options.language)
     lap("targets")
     try:
         optimum = optimise(data, objective, options.time_limit)
@@ -158,7 +158,9 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         conflicts = diagnose(data, options.time_limit, options.language)
         total = sum(c.amount for c in conflicts)
         summary = t._("the rules cannot all hold; they must give way by {amount} in total")
-        raise InfeasibleError(summary.format(amount=t.money(total)), conflicts) from None
+        raise InfeasibleError(
+            summary.format(amount=t.money(total)), conflicts, options.language
+        ) from None
     lap("solve")
     # Building the LPs happens inside optimise(), level by level; report it as its own stage.
     build = min(optimum.build_seconds, stages["solve"])
@@ -181,7 +183,9 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
             "they must give way by {amount} in total"
         )
         raise InfeasibleError(
-            summary.format(unit=t.money(data.unit), amount=t.money(total)), conflicts
+            summary.format(unit=t.money(data.unit), amount=t.money(total)),
+            conflicts,
+            options.language,
         ) from None
     cells = np.asarray(rounded, dtype=np.int64).reshape(data.n, data.m)
     broken = violations(cells, data)

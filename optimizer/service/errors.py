@@ -19,6 +19,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from optimizer.errors import DeadlineExceededError, InfeasibleError, ScenarioError, SolverError
+from optimizer.i18n import texts
 from optimizer.store import InvalidFieldError, RequestIdConflictError, RunNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -150,18 +151,23 @@ def _bad_request(err: Exception) -> tuple[str, list[any_pb2.Any]]:
 
 def _precondition(err: Exception) -> tuple[str, list[any_pb2.Any]]:
     assert isinstance(err, InfeasibleError)
+    # The diagnosis is in the request's language; so is what the service adds to it.
+    t = texts(err.language)
+    relax = t._("{description} (relax by {amount} pesos)")
     violations = [
         error_details_pb2.PreconditionFailure.Violation(
             type=str(c.family),
             subject=str(c.family),
             description=shorten(
-                f"{c.description} (relax by {c.amount:,} pesos)", MAX_DESCRIPTION_CHARS
+                relax.format(description=c.description, amount=t.number(c.amount)),
+                MAX_DESCRIPTION_CHARS,
             ),
         )
         for c in err.conflicts
     ]
     details = [_pack(error_details_pb2.PreconditionFailure(violations=violations))]
-    return f"the criteria are infeasible: {err.summary}", details
+    message = t._("the criteria are infeasible: {summary}").format(summary=err.summary)
+    return message, details
 
 
 def _plain(err: Exception) -> tuple[str, list[any_pb2.Any]]:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from optimizer.domain import AllocateOptions, AllocationPlan, Scenario
+from optimizer.domain import AllocateOptions, AllocationPlan, Language, Scenario
 from optimizer.errors import (
     DeadlineExceededError,
     InfeasibleError,
@@ -258,7 +258,8 @@ def unpack(outcome: Outcome) -> AllocationPlan:
         raise ScenarioError(outcome.payload)
     if outcome.kind == "infeasible":
         summary, conflicts = outcome.payload
-        raise InfeasibleError(summary, conflicts)
+        language = outcome.options.language if outcome.options else Language.ES
+        raise InfeasibleError(summary, conflicts, language)
     if outcome.kind == "deadline":
         raise DeadlineExceededError(outcome.payload)
     if outcome.kind == "solver":
