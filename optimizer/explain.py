@@ -6,6 +6,7 @@ other way round.
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -235,7 +236,7 @@ def _justify(
     region_target = cell_target.sum(axis=1)
     totals = x.sum(axis=1)
     sources = [BASE_SOURCE] + [s for s in targets.contributions if s != BASE_SOURCE]
-    labels = {BASE_SOURCE: "Monto base" if language is Language.ES else "Base amount"}
+    labels = {BASE_SOURCE: texts(language)._("Base amount")}
     weights = {BASE_SOURCE: scenario.base_weight}
     for c in scenario.criteria:
         labels.setdefault(c.indicator, c.label(language))
@@ -453,6 +454,18 @@ class TextContext:
     level: str = DEFAULT_LEVEL
     """Level name of the axes (``programa`` unless the scenario names another)."""
 
+    @functools.cached_property
+    def _raised_set(self) -> frozenset[str]:
+        return frozenset(self.raised)
+
+    @functools.cached_property
+    def _lowered_set(self) -> frozenset[str]:
+        return frozenset(self.lowered)
+
+    def members(self, codes: Sequence[str]) -> frozenset[str]:
+        """``raised`` or ``lowered`` as a set (``codes`` is one of them)."""
+        return self._raised_set if codes is self.raised else self._lowered_set
+
 
 def text_context(
     language: Language,
@@ -486,11 +499,16 @@ MAX_NAMED = 3
 
 
 def _names(codes: Sequence[str], own: str, ctx: TextContext) -> str:
-    others = [ctx.names.get(code, code) for code in codes if code != own]
-    if len(others) <= MAX_NAMED:
-        return ", ".join(others)
+    """The first states of ``codes`` other than ``own``, then "and N more".
+
+    Looks at no more states than it shows: a municipal plan has thousands of regions.
+    """
+    shown = [ctx.names.get(code, code) for code in codes[: MAX_NAMED + 1] if code != own]
+    others = len(codes) - (own in ctx.members(codes))
+    if others <= MAX_NAMED:
+        return ", ".join(shown[:others])
     return ctx.t._("{names} and {n} more").format(
-        names=", ".join(others[:MAX_NAMED]), n=len(others) - MAX_NAMED
+        names=", ".join(shown[:MAX_NAMED]), n=others - MAX_NAMED
     )
 
 
