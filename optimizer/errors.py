@@ -110,8 +110,10 @@ class OptimizerError(Exception):
 class ScenarioError(OptimizerError):
     """The scenario is unreadable or invalid; ``problems`` lists every problem found."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], language: Language | None = None) -> None:
         self.problems = tuple(problems)
+        self.language = language
+        """The reader's language when the request named one (the service's Allocate)."""
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in the scenario:\n{lines}")
 
