@@ -526,10 +526,15 @@ def _parts(j: Justification) -> tuple[int, RuleFamily | str | None, int]:
 def formula_sentence(j: Justification, ctx: TextContext) -> str:
     """The formula amount and its three largest criteria."""
     t = ctx.t
-    top = sorted(j.contributions, key=lambda c: (-c.amount, c.source))[:3]
-    parts = "; ".join(f"{c.label} {t.money(c.amount)}" for c in top)
+    top = sorted((c for c in j.contributions if c.amount), key=lambda c: (-c.amount, c.source))
+    name = ctx.names.get(j.region, j.region)
+    if not top:
+        return t._("{name} ({code}). Formula amount: {amount}.").format(
+            name=name, code=j.region, amount=t.money(j.target)
+        )
+    parts = "; ".join(f"{c.label} {t.money(c.amount)}" for c in top[:3])
     return t._("{name} ({code}). Formula amount: {amount} (main criteria: {parts}).").format(
-        name=ctx.names.get(j.region, j.region), code=j.region, amount=t.money(j.target), parts=parts
+        name=name, code=j.region, amount=t.money(j.target), parts=parts
     )
 
 

@@ -177,7 +177,7 @@ def test_spanish_text_has_the_amounts(plan_es: AllocationPlan) -> None:
         "1.65 pesos por habitante (lugar 3 de 4)."
     )
     # The others' increase spreads what 01's cap holds back, and says so.
-    assert "lo que los techos de otras entidades les retienen (Estado 1)" in (
+    assert "lo que los techos de otras entidades dejan libre (Estado 1)" in (
         plan_es.justifications[1].text
     )
     for j in plan_es.justifications:
