@@ -105,7 +105,7 @@ def justifications_md(plan: AllocationPlan) -> str:
         t._("Fund: {name} {year}, {amount} {currency}").format(
             name=fund.name,
             year=fund.fiscal_year,
-            amount=t.money(fund.total),
+            amount=t.number(fund.total),
             currency=fund.currency,
         ),
         "",
@@ -118,6 +118,9 @@ def justifications_md(plan: AllocationPlan) -> str:
         lines += [
             f"| {c.label} | {t.percent(c.weight)} | {t.money(c.amount)} |" for c in j.contributions
         ]
+        weights = sum(c.weight for c in j.contributions)
+        total = t._("Formula amount")
+        lines.append(f"| **{total}** | {t.percent(weights)} | **{t.money(j.target)}** |")
         lines.append("")
     return "\n".join(lines)
 
