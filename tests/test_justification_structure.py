@@ -13,13 +13,14 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from optimizer.domain import AllocationPlan, Objective
+from optimizer.domain import AllocationPlan, Band, Objective, RegionBound, Rules
 from optimizer.errors import InfeasibleError
 from optimizer.io import load_scenario
 from optimizer.pipeline import allocate
+from tests.conftest import regions, scenario
 from tests.test_properties import SETTINGS, feasible_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,4 +85,50 @@ def test_shipped_scenarios(path: Path, objective: Objective) -> None:
 def test_random_scenarios(s: object, objective: Objective) -> None:
     """Random bands, axes and priority minimums under a random objective."""
     plan = allocate(replace(s, objective=objective))  # type: ignore[type-var]
+    assert_structure(plan)
+
+
+@st.composite
+def bounded_scenarios(draw: st.DrawFn) -> object:
+    """Random needs with region floors, region caps and absorption caps (amounts and shares),
+    a band and a random rounding unit; some are infeasible and are skipped."""
+    n = draw(st.integers(3, 9))
+    unit = draw(st.sampled_from([1, 10, 1_000]))
+    fund = unit * draw(st.integers(1_000, 50_000))
+    needs = draw(st.lists(st.integers(1, 500), min_size=n, max_size=n))
+    previous = [unit * k for k in draw(st.lists(st.integers(50, 10_000), min_size=n, max_size=n))]
+    codes = [f"{i + 1:02d}" for i in range(n)]
+
+    def bounds(kind: str) -> tuple[RegionBound, ...]:
+        out = []
+        for code in draw(st.lists(st.sampled_from(codes), max_size=3, unique=True)):
+            if kind != "absorption" and draw(st.booleans()):
+                out.append(RegionBound(code, share=draw(st.integers(1, 400)) / 1000))
+            else:
+                out.append(RegionBound(code, amount=unit * draw(st.integers(0, fund // unit))))
+        return tuple(out)
+
+    band = (
+        Band(draw(st.integers(-300, 0)) / 1000, draw(st.integers(0, 300)) / 1000)
+        if draw(st.booleans())
+        else None
+    )
+    rules = Rules(
+        band=band,
+        region_floors=bounds("floor"),
+        region_caps=bounds("cap"),
+        absorption_caps=bounds("absorption"),
+    )
+    return scenario(regions(needs, previous), fund=fund, unit=unit, rules=rules, base_weight=0.0)
+
+
+@settings(SETTINGS, max_examples=60)
+@given(bounded_scenarios(), st.sampled_from(list(Objective)))
+def test_random_floors_and_caps(s: object, objective: Objective) -> None:
+    """Floors, caps and absorption caps on some regions, with or without a band."""
+    try:
+        plan = allocate(replace(s, objective=objective))  # type: ignore[type-var]
+    except InfeasibleError:
+        assume(False)
+        return
     assert_structure(plan)
