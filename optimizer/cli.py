@@ -78,7 +78,7 @@ def _print_problems(err: ScenarioError, t: Texts) -> None:
     head = t.ngettext(
         "error: the scenario has {n} problem:", "error: the scenario has {n} problems:", count
     )
-    print(head.format(n=count), file=sys.stderr)
+    print(head.format(n=t.number(count)), file=sys.stderr)
     for p in errors:
         print(f"  - {shorten(p.text(t), 2 * MAX_MESSAGE_CHARS)}", file=sys.stderr)
     for p in warnings:
