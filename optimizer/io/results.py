@@ -299,6 +299,10 @@ def comparison_csv(diff: Comparison) -> str:
     return out.getvalue()
 
 
+NAME_WIDTH = 40
+"""Longest programa name in the comparison table (official names run to 180 characters)."""
+
+
 def render_comparison(diff: Comparison, base: AllocationPlan, other: AllocationPlan) -> str:
     """A fixed-width table of state changes, then programa changes and rule changes."""
     t = texts(base.language)
@@ -346,17 +350,41 @@ def render_comparison(diff: Comparison, base: AllocationPlan, other: AllocationP
     )
     lines = _fixed_width(head, rows, {2, 3, 4, 5})
     if any(a.change for a in diff.axes):
-        lines += ["", t._("{levels}:").format(levels=t.level(plural=True))]
-        lines += [
-            f"  {a.id:<8} {t.number(a.base_amount):>16} {t.number(a.other_amount):>16} "
-            f"{t.signed(a.change):>16}"
+        axis_head = (
+            t.level(),
+            t._("name"),
+            base.scenario,
+            other.scenario,
+            t._("change"),
+        )
+        axis_rows: list[tuple[str, ...]] = [
+            (
+                a.id,
+                a.name if len(a.name) <= NAME_WIDTH else a.name[: NAME_WIDTH - 3].rstrip() + "...",
+                t.number(a.base_amount),
+                t.number(a.other_amount),
+                t.signed(a.change),
+            )
             for a in diff.axes
         ]
+        axis_rows.append(
+            (
+                "",
+                t._("TOTAL"),
+                t.number(sum(a.base_amount for a in diff.axes)),
+                t.number(sum(a.other_amount for a in diff.axes)),
+                t.signed(sum(a.change for a in diff.axes)),
+            )
+        )
+        lines += ["", *_fixed_width(axis_head, axis_rows, {2, 3, 4})]
+    names = {r.code: r.name for r in diff.regions}
     for title, refs in (
         (t._("rules that start to hold at their limit"), diff.started_binding),
         (t._("rules that stop holding at their limit"), diff.stopped_binding),
     ):
         if refs:
             lines += ["", f"{title}:"]
-            lines += [f"  {t.rule(ref.family)} ({ref.key})" for ref in refs]
+            for ref in refs:
+                where = f"{names[ref.key]} ({ref.key})" if ref.key in names else ref.key
+                lines.append(f"  {t.rule(ref.family)}: {where}")
     return "\n".join(lines)
