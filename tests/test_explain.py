@@ -442,3 +442,29 @@ def test_a_cap_never_raises_on_random_bands() -> None:
         checked += 1
         assert _wrong_way(plan) == []
     assert checked > 20
+
+
+def test_the_redistribution_names_the_other_states_and_counts_the_rest() -> None:
+    """Three names at most, never the region itself, then "y N más" with the exact count."""
+    from optimizer.domain import Adjustment, Justification
+    from optimizer.explain import redistribution_sentence
+
+    names = {f"{i:02d}": f"Estado {i}" for i in range(1, 8)}
+    raised = [(f"{i:02d}", (Adjustment("band_floor", 100 * i),)) for i in range(1, 7)]
+    context = text_context(Language.ES, names, 2026, [*raised, ("07", ())])
+    assert context.raised == ("06", "05", "04", "03", "02", "01")
+
+    def cut(code: str) -> Justification:
+        return Justification(
+            code, 1_000, 900, (), (Adjustment("redistribution", -100),), (), None, None, None,
+            None, None, "",
+        )  # fmt: skip
+
+    text = redistribution_sentence(cut("05"), context)
+    assert "(Estado 6, Estado 4, Estado 3 y 2 más)" in text
+    assert "-$100 (-10.00 % del monto según fórmula)" in text
+    assert "(Estado 6, Estado 5, Estado 4 y 3 más)" in redistribution_sentence(cut("07"), context)
+    few = text_context(Language.EN, names, 2026, raised[:3])
+    assert "(State 3, State 2)".replace("State", "Estado") in redistribution_sentence(
+        cut("01"), few
+    )
