@@ -20,16 +20,27 @@ from optimizer.domain import (
     Adjustment,
     AxisResult,
     BindingRule,
+    CategorySubtotal,
+    CategorySummary,
     Conflict,
     Contribution,
+    DerivedNote,
     Justification,
     Language,
     RegionResult,
     RuleFamily,
     Scenario,
+    category_weights,
 )
-from optimizer.formula import BASE_SOURCE, FloatArray
+from optimizer.formula import (
+    BASE_SOURCE,
+    GUARANTEED_SOURCE,
+    FloatArray,
+    effective_criteria,
+    source_categories,
+)
 from optimizer.i18n import DEFAULT_LEVEL, Texts, texts
+from optimizer.indicators import describe
 from optimizer.model import (
     LOWER_FAMILIES,
     UPPER_FAMILIES,
@@ -44,7 +55,9 @@ PER_MILLION = 1_000_000
 
 IntArray = npt.NDArray[np.int64]
 
-_RAISING = frozenset({RuleFamily.BAND_FLOOR, RuleFamily.REGION_FLOOR, RuleFamily.CELL_MINIMUM})
+_RAISING = frozenset(
+    {RuleFamily.BAND_FLOOR, RuleFamily.REGION_FLOOR, RuleFamily.CELL_MINIMUM, RuleFamily.GUARANTEED}
+)
 """Rules that can only raise a region's amount above where the redistribution would put it."""
 _LOWERING = frozenset({RuleFamily.BAND_CAP, RuleFamily.REGION_CAP, RuleFamily.ABSORPTION_CAP})
 """Rules that can only lower it."""
@@ -58,6 +71,7 @@ _FAMILY_OF: dict[str, RuleFamily] = {str(f): f for f in RuleFamily}
 MAIN_RULE_ORDER = (
     RuleFamily.BAND_FLOOR,
     RuleFamily.REGION_FLOOR,
+    RuleFamily.GUARANTEED,
     RuleFamily.BAND_CAP,
     RuleFamily.REGION_CAP,
     RuleFamily.ABSORPTION_CAP,
@@ -236,9 +250,13 @@ def _justify(
     region_target = cell_target.sum(axis=1)
     totals = x.sum(axis=1)
     sources = [BASE_SOURCE] + [s for s in targets.contributions if s != BASE_SOURCE]
-    labels = {BASE_SOURCE: texts(language)._("Base amount")}
-    weights = {BASE_SOURCE: scenario.base_weight}
-    for c in scenario.criteria:
+    labels = {
+        BASE_SOURCE: texts(language)._("Base amount"),
+        GUARANTEED_SOURCE: texts(language)._("Guaranteed amount"),
+    }
+    fund_criteria, base_weight = effective_criteria(scenario)
+    weights = {BASE_SOURCE: base_weight}
+    for c in fund_criteria:
         labels.setdefault(c.indicator, c.label(language))
         weights.setdefault(c.indicator, c.weight)
     for axis in scenario.effective_axes:
@@ -290,6 +308,7 @@ def _justify(
             )
         )
 
+    extra = _CriteriaExtras.of(scenario, sources, parts, language)
     adjustments_of = attribute(target_list, total_list, binding, data.unit)
     context = text_context(
         language,
@@ -314,6 +333,7 @@ def _justify(
         change_pct = (
             None if previous in (None, 0) or change is None else round(100.0 * change / previous, 4)
         )
+        categories, guaranteed, on_excess = extra.region(r, target)
         justification = _make(
             Justification,
             {
@@ -329,6 +349,10 @@ def _justify(
                 "per_capita": per_capita[r],
                 "per_capita_rank": rank.get(r),
                 "text": "",
+                "categories": categories,
+                "guaranteed": guaranteed,
+                "formula_on_excess": on_excess,
+                "derived": extra.notes,
             },
         )
         # The text is written from the finished fields (nobody has seen the object yet).
@@ -346,6 +370,8 @@ def _justify(
                     "lower": lo if lo > 0 else None,
                     "upper": hi if hi < data.fund else None,
                     "main_rule": str(main) if main is not None else "",
+                    "categories": categories,
+                    "guaranteed": guaranteed,
                 },
             )
         )
@@ -374,6 +400,132 @@ def _justify(
             )
         )
     return tuple(region_rows), tuple(axis_rows), tuple(justifications), cell_target
+
+
+class _CriteriaExtras:
+    """Category subtotals, guaranteed amounts and declared indicators of the justifications."""
+
+    def __init__(
+        self,
+        subtotals: list[list[int]],
+        heads: list[dict[str, object]],
+        guaranteed: list[int] | None,
+        notes: tuple[DerivedNote, ...],
+    ) -> None:
+        self.subtotals = subtotals
+        self.heads = heads
+        self.guaranteed = guaranteed
+        self.notes = notes
+
+    @classmethod
+    def of(
+        cls,
+        scenario: Scenario,
+        sources: Sequence[str],
+        parts: IntArray,
+        language: Language,
+    ) -> _CriteriaExtras:
+        """Subtotals of every category: the sum of the pesos of the sources under it."""
+        categories = scenario.categories
+        heads: list[dict[str, object]] = []
+        subtotals: list[list[int]] = []
+        if categories:
+            parent = {c.id: c.parent for c in categories}
+            inner = source_categories(scenario)
+            member = np.zeros((len(sources), len(categories)), dtype=np.int64)
+            column = {c.id: k for k, c in enumerate(categories)}
+            for i, source in enumerate(sources):
+                node, steps = inner.get(source, ""), 0
+                while node and node in column and steps <= len(categories):
+                    member[i, column[node]] = 1
+                    node, steps = parent.get(node, ""), steps + 1
+            subtotals = (parts @ member).tolist()
+            weights = category_weights(scenario)
+            heads = [
+                {"category": c.id, "label": c.label(language), "weight": float(weights[c.id])}
+                for c in categories
+            ]
+        guaranteed = None
+        if scenario.guaranteed is not None:
+            guaranteed = scenario.guaranteed.per_region(
+                scenario.regions, scenario.fund.rounding_unit
+            )
+        used = set(sources)
+        notes = tuple(
+            DerivedNote(d.name, d.label(language), describe(d, language))
+            for d in scenario.derived
+            if d.name in used
+        )
+        return cls(subtotals, heads, guaranteed, notes)
+
+    def region(
+        self, r: int, target: int
+    ) -> tuple[tuple[CategorySubtotal, ...], int | None, int | None]:
+        """Region r's category subtotals, guaranteed amount and formula on the excess."""
+        categories = (
+            tuple(
+                CategorySubtotal(amount=amount, **head)  # type: ignore[arg-type]
+                for head, amount in zip(self.heads, self.subtotals[r], strict=True)
+            )
+            if self.heads
+            else ()
+        )
+        if self.guaranteed is None:
+            return categories, None, None
+        guaranteed = self.guaranteed[r]
+        return categories, guaranteed, target - guaranteed
+
+
+def criteria_sentences(
+    t: Texts,
+    categories: Sequence[CategorySubtotal],
+    guaranteed: int | None,
+    on_excess: int | None,
+    notes: Sequence[DerivedNote],
+) -> str:
+    """Sentences on the structure of the formula: guaranteed amount and formula on the excess,
+    category subtotals, how declared indicators are computed."""
+    lines: list[str] = []
+    if guaranteed is not None and on_excess is not None:
+        lines.append(
+            t._("Guaranteed amount {guaranteed}; formula on the excess {excess}.").format(
+                guaranteed=t.money(guaranteed), excess=t.money(on_excess)
+            )
+        )
+    if categories:
+        listed = "; ".join(f"{c.label} {t.money(c.amount)}" for c in categories)
+        lines.append(t._("By category: {listed}.").format(listed=listed))
+    for note in notes:
+        lines.append(
+            t._("{label} is computed as {description}.").format(
+                label=note.label, description=note.description
+            )
+        )
+    return " ".join(lines)
+
+
+def category_summaries(
+    scenario: Scenario, justifications: Sequence[Justification], language: Language
+) -> tuple[CategorySummary, ...]:
+    """Every category over the whole plan: its weights and the sum of its regions' subtotals."""
+    if not scenario.categories:
+        return ()
+    weights = category_weights(scenario)
+    totals = [0] * len(scenario.categories)
+    for j in justifications:
+        for k, subtotal in enumerate(j.categories):
+            totals[k] += subtotal.amount
+    return tuple(
+        CategorySummary(
+            category=c.id,
+            label=c.label(language),
+            parent=c.parent,
+            weight=c.weight,
+            effective_weight=float(weights[c.id]),
+            amount=totals[k],
+        )
+        for k, c in enumerate(scenario.categories)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -637,10 +789,17 @@ def per_capita_sentence(j: Justification, ctx: TextContext) -> str:
     )
 
 
+def criteria_sentence(j: Justification, ctx: TextContext) -> str:
+    """The structure of the formula amount, when the scenario has one (categories, guaranteed
+    amounts, declared indicators)."""
+    return criteria_sentences(ctx.t, j.categories, j.guaranteed, j.formula_on_excess, j.derived)
+
+
 SentenceBuilder = Callable[[Justification, TextContext], str]
 
 SENTENCES: tuple[SentenceBuilder, ...] = (
     formula_sentence,
+    criteria_sentence,
     redistribution_sentence,
     rule_sentence,
     final_sentence,

@@ -22,15 +22,17 @@ from optimizer.domain import (
     CellTable,
     Conflict,
     Language,
+    RuleFamily,
     Scenario,
     SolveStats,
     SolveStatus,
     canonical_json,
 )
 from optimizer.errors import InfeasibleError, ScenarioError, SolverError
-from optimizer.explain import diagnose, justify, precheck_conflicts
-from optimizer.formula import compute_targets
+from optimizer.explain import category_summaries, diagnose, justify, precheck_conflicts
+from optimizer.formula import compute_targets, guaranteed_amounts
 from optimizer.i18n import texts
+from optimizer.indicators import with_derived
 from optimizer.model import ModelData, build_model_data, violations
 from optimizer.objectives import RulesInfeasible, optimise
 from optimizer.rounding import Shortfall, WholeUnitsInfeasible, round_cells
@@ -91,6 +93,30 @@ def whole_unit_conflicts(
     return out
 
 
+def raise_for_guaranteed(scenario: Scenario, language: Language = Language.EN) -> None:
+    """Guaranteed amounts above the fund: infeasible criteria, diagnosed in pesos.
+
+    Raises
+    ------
+    InfeasibleError
+        With one conflict of family ``guaranteed`` and the pesos by which they exceed the fund.
+    """
+    amounts = guaranteed_amounts(scenario)
+    if amounts is None:
+        return
+    total, fund = sum(amounts), scenario.fund.total
+    if total <= fund:
+        return
+    t = texts(language)
+    description = t._(
+        "the guaranteed amounts add up to {sum}, {excess} more than the fund {fund}: nothing is "
+        "left for the formula"
+    ).format(sum=t.money(total), excess=t.money(total - fund), fund=t.money(fund))
+    conflict = Conflict(RuleFamily.GUARANTEED, total - fund, description)
+    summary = t._("the rules cannot all hold: {reason}").format(reason=description)
+    raise InfeasibleError(summary, [conflict], language)
+
+
 def input_sha256(scenario: Scenario) -> str:
     """SHA-256 of the scenario's canonical JSON."""
     return hashlib.sha256(canonical_json(scenario).encode("utf-8")).hexdigest()
@@ -144,6 +170,9 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     # P10), so the plan's cells and axis rows go back to the caller's order at the end.
     caller = scenario
     scenario = replace(scenario, axes=tuple(sorted(scenario.axes, key=lambda a: a.id)))
+    # Declared indicators become columns of the regions before the criteria read them.
+    scenario = with_derived(scenario)
+    raise_for_guaranteed(scenario, options.language)
     targets = compute_targets(scenario)
     data = build_model_data(scenario, targets)
     t = texts(options.language)
@@ -230,4 +259,6 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         axes=axes,
         justifications=justifications,
         stats=stats,
+        categories=category_summaries(scenario, justifications, options.language),
+        guaranteed_total=sum(targets.guaranteed) if scenario.guaranteed is not None else None,
     )

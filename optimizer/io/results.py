@@ -14,8 +14,8 @@ import zipfile
 from pathlib import Path
 
 from optimizer.compare import Comparison
-from optimizer.domain import AllocationPlan, to_plain
-from optimizer.i18n import texts
+from optimizer.domain import AllocationPlan, RegionResult, to_plain
+from optimizer.i18n import Texts, texts
 
 PLAN_SCHEMA_VERSION = 1
 
@@ -72,6 +72,7 @@ def regions_csv(plan: AllocationPlan) -> str:
             "main_rule",
             "per_capita",
             "per_capita_rank",
+            *_criteria_head(plan),
         ]
     )
     for r in plan.regions:
@@ -90,9 +91,24 @@ def regions_csv(plan: AllocationPlan) -> str:
                 r.main_rule,
                 "" if j.per_capita is None else f"{j.per_capita:.2f}",
                 "" if j.per_capita_rank is None else j.per_capita_rank,
+                *_criteria_row(plan, r),
             ]
         )
     return out.getvalue()
+
+
+def _criteria_head(plan: AllocationPlan) -> list[str]:
+    """Extra columns of a plan with guaranteed amounts or categories (none otherwise)."""
+    head = ["guaranteed", "formula_on_excess"] if plan.guaranteed_total is not None else []
+    return head + [f"category:{c.category}" for c in plan.categories]
+
+
+def _criteria_row(plan: AllocationPlan, r: RegionResult) -> list[object]:
+    row: list[object] = []
+    if plan.guaranteed_total is not None:
+        g = r.guaranteed or 0
+        row += [g, r.target - g]
+    return row + [c.amount for c in r.categories]
 
 
 def justifications_md(plan: AllocationPlan) -> str:
@@ -122,6 +138,15 @@ def justifications_md(plan: AllocationPlan) -> str:
         total = t._("Formula amount")
         lines.append(f"| **{total}** | {t.percent(weights)} | **{t.money(j.target)}** |")
         lines.append("")
+        if j.categories:
+            lines += [
+                "| {} | {} | {} |".format(t._("category"), t._("effective weight"), t._("amount")),
+                "| --- | ---: | ---: |",
+            ]
+            lines += [
+                f"| {c.label} | {t.percent(c.weight)} | {t.money(c.amount)} |" for c in j.categories
+            ]
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -147,7 +172,7 @@ def render_table(plan: AllocationPlan, *, timings: bool = False) -> str:
     """
     t = texts(plan.language)
     year = plan.fund.fiscal_year - 1
-    head = (
+    head: tuple[str, ...] = (
         t._("code"),
         t._("state"),
         t._("formula amount"),
@@ -155,26 +180,34 @@ def render_table(plan: AllocationPlan, *, timings: bool = False) -> str:
         t._("change from {year}").format(year=year),
         t._("rule"),
     )
+    # Plans with guaranteed amounts or categories show them after the formula amount
+    # (top-level categories only: sub-categories are in the JSON and in regions.csv).
+    extra_head, extra = _table_extras(plan, t)
+    head = (*head[:3], *extra_head, *head[3:])
     rows: list[tuple[str, ...]] = []
-    for r in plan.regions:
+    for k, r in enumerate(plan.regions):
         change = "" if r.previous is None else t.signed(r.amount - r.previous)
         rule = t.rule(r.main_rule) if r.main_rule else ""
-        rows.append((r.code, r.name, t.number(r.target), t.number(r.amount), change, rule))
+        rows.append(
+            (r.code, r.name, t.number(r.target), *extra[k], t.number(r.amount), change, rule)
+        )
     prev = [r.previous for r in plan.regions]
     total_change = (
         "" if any(p is None for p in prev) else t.signed(plan.total - sum(p or 0 for p in prev))
     )
+    sums = [sum(int(row[i].replace(",", "")) for row in extra) for i in range(len(extra_head))]
     rows.append(
         (
             "",
             t._("TOTAL"),
             t.number(sum(r.target for r in plan.regions)),
+            *(t.number(v) for v in sums),
             t.number(plan.total),
             total_change,
             "",
         )
     )
-    body = _fixed_width(head, rows, {2, 3, 4})
+    body = _fixed_width(head, rows, set(range(2, 5 + len(extra_head))))
     stats = plan.stats
     body.append("")
     about = [
@@ -189,6 +222,21 @@ def render_table(plan: AllocationPlan, *, timings: bool = False) -> str:
     about.append(t._("input SHA-256 {digest}").format(digest=stats.input_sha256[:12]))
     body.append(" · ".join(about))
     return "\n".join(body)
+
+
+def _table_extras(plan: AllocationPlan, t: Texts) -> tuple[list[str], list[list[str]]]:
+    """Columns for the guaranteed amount and the top-level categories' subtotals, per region."""
+    head: list[str] = []
+    if plan.guaranteed_total is not None:
+        head.append(t._("guaranteed"))
+    top = [k for k, c in enumerate(plan.categories) if not c.parent]
+    head += [plan.categories[k].category for k in top]
+    rows: list[list[str]] = []
+    for r in plan.regions:
+        row = [t.number(r.guaranteed or 0)] if plan.guaranteed_total is not None else []
+        row += [t.number(r.categories[k].amount) for k in top if k < len(r.categories)]
+        rows.append(row)
+    return head, rows
 
 
 XLSX_TIME = datetime.datetime(2000, 1, 1)

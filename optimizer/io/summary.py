@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from optimizer.domain import Axis, Criterion, Language, Scenario
+from optimizer.domain import (
+    Axis,
+    CriteriaTreeNode,
+    Criterion,
+    Language,
+    Scenario,
+    criteria_tree,
+)
 from optimizer.i18n import Texts, texts
+from optimizer.indicators import describe
 
 _WIDTH = 90
 """Longest free text (description, names) shown on a summary line."""
@@ -25,6 +33,63 @@ def _criterion_line(criterion: Criterion, t: Texts) -> str:
     if criterion.normalisation != "share":
         how = f"{how}, {t.normalisation(criterion.normalisation)}"
     return f"    {t.percent(criterion.weight):>8}  {name}: {how}"
+
+
+def _weights(node: CriteriaTreeNode, t: Texts) -> str:
+    return f"{t.percent(node.weight):>8} -> {t.percent(node.effective_weight):>8}"
+
+
+def _tree_line(node: CriteriaTreeNode, scenario: Scenario, t: Texts) -> str:
+    indent = "  " * node.depth
+    weights = _weights(node, t)
+    if node.kind == "category":
+        return f"  {indent}{weights}  [{node.id}] {_short(node.label)}"
+    if node.kind == "base_amount":
+        return f"  {indent}{weights}  " + t._("base amount (equal parts)")
+    criterion = next(c for c in scenario.criteria if c.indicator == node.id)
+    return f"  {indent}{weights}  {_criterion_line(criterion, t).strip().split('  ', 1)[1]}"
+
+
+def _criteria_lines(scenario: Scenario, t: Texts) -> list[str]:
+    """The criteria: a flat list, or the tree of categories with effective weights."""
+    if not scenario.categories:
+        return [
+            "  " + t._("criteria: {n}").format(n=len(scenario.criteria)),
+            *(_criterion_line(c, t) for c in scenario.criteria),
+            f"    {t.percent(scenario.base_weight):>8}  " + t._("base amount (equal parts)"),
+        ]
+    categories = t.ngettext("{n} category", "{n} categories", len(scenario.categories))
+    head = t._(
+        "criteria: {n} in {categories} (weight within its parent -> effective weight)"
+    ).format(n=len(scenario.criteria), categories=categories.format(n=len(scenario.categories)))
+    return ["  " + head, *(_tree_line(node, scenario, t) for node in criteria_tree(scenario))]
+
+
+def _derived_lines(scenario: Scenario, t: Texts) -> list[str]:
+    if not scenario.derived:
+        return []
+    lines = ["  " + t._("declared indicators: {n}").format(n=len(scenario.derived))]
+    lines += [f"    {d.name} = {_short(describe(d, t.language))}" for d in scenario.derived]
+    return lines
+
+
+def _guaranteed_lines(scenario: Scenario, t: Texts) -> list[str]:
+    guaranteed = scenario.guaranteed
+    if guaranteed is None:
+        return []
+    amounts = guaranteed.per_region(scenario.regions, scenario.fund.rounding_unit)
+    total = sum(amounts)
+    how = (
+        t._("previous allocation x {factor}").format(factor=f"{guaranteed.previous_factor:g}")
+        if guaranteed.previous_factor is not None
+        else t._("column {name}").format(name=guaranteed.column or t._("(given)"))
+    )
+    left = scenario.fund.total - total
+    if left < 0:
+        line = t._("guaranteed: {total} MXN ({how}), {excess} MXN more than the fund")
+        return ["  " + line.format(total=t.number(total), how=how, excess=t.number(-left))]
+    line = t._("guaranteed: {total} MXN ({how}); the formula shares the excess {left} MXN")
+    return ["  " + line.format(total=t.number(total), how=how, left=t.number(left))]
 
 
 def _axis_line(axis: Axis, t: Texts) -> str:
@@ -84,9 +149,9 @@ def summarize(scenario: Scenario, language: Language = Language.ES) -> str:
             year=fund.fiscal_year - 1,
             population=with_population,
         ),
-        "  " + t._("criteria: {n}").format(n=len(scenario.criteria)),
-        *(_criterion_line(c, t) for c in scenario.criteria),
-        f"    {t.percent(scenario.base_weight):>8}  " + t._("base amount (equal parts)"),
+        *_derived_lines(scenario, t),
+        *_guaranteed_lines(scenario, t),
+        *_criteria_lines(scenario, t),
     ]
     if scenario.axes:
         lines.append(f"  {levels}: {len(scenario.axes)}")
