@@ -35,12 +35,18 @@ from optimizer.limits import (
     MAX_INDICATOR_ABS,
     MAX_MESSAGE_CHARS,
     MAX_MONEY,
+    MAX_MONTHS,
+    MAX_MUNICIPALITIES,
     MAX_PROBLEMS,
+    MAX_PROPOSAL_LINES,
     MAX_REGIONS,
+    MAX_TREE_DEPTH,
+    MAX_TREE_NODES,
     MAX_YAML_NUMBER_ABS,
     MIN_INDICATOR_ABS,
     shorten,
 )
+from optimizer.tree import Tree
 
 _R = TypeVar("_R", RegionBound, CellMinimum)
 
@@ -1198,11 +1204,350 @@ def check_feasibility(scenario: Scenario) -> list[Problem]:
 
 # ---------------------------------------------------------------------------------- together
 
+# ------------------------------------------------------- the programa tree and what hangs off it
+
+
+def check_tree(scenario: Scenario) -> list[Problem]:
+    """Inner nodes of the programa tree: unique ids, known parents, one parent per node, no
+    cycle, no criteria of their own, shares in [0, 1] and ordered, size within the limits."""
+    groups = scenario.axis_groups
+    problems: list[Problem] = []
+    if not groups and not any(a.parent for a in scenario.axes):
+        return problems
+    nodes = len(groups) + len(scenario.axes)
+    if nodes > MAX_TREE_NODES:
+        message = tr(
+            "the programa tree has {nodes} nodes: at most {MAX_TREE_NODES} are allowed",
+            nodes=f"{nodes:,}",
+            MAX_TREE_NODES=f"{MAX_TREE_NODES:,}",
+        )
+        return [_error(scenario, "axes", message)]
+    parent_of: dict[str, str] = {}
+    for position, group in enumerate(groups):
+        key = f"axis_groups/{position}"
+        if group.id in parent_of:
+            other = parent_of[group.id]
+            message = tr(
+                "'{id}' is declared twice (under {value} and under {value2}): every node of the tree needs its own id",
+                id=shorten(group.id),
+                value=other or "the top",
+                value2=group.parent or "the top",
+            )
+            problems.append(_error(scenario, key, message))
+            continue
+        parent_of[group.id] = group.parent
+        if group.criteria or group.base_weight is not None:
+            message = tr(
+                "{id} has children, so it cannot have criteria: give them to its leaves",
+                id=group.id,
+            )
+            problems.append(_error(scenario, key, message))
+        for value, name in (
+            (group.share, "share"),
+            (group.share_min, "share_min"),
+            (group.share_max, "share_max"),
+            (group.target_share, "target_share"),
+        ):
+            problems.extend(_check_share(scenario, value, f"{key}/{name}", f"{group.id} {name}"))
+        if group.lower_share > group.upper_share:
+            message = tr(
+                "{id}: share_min {lower_share} is above share_max {upper_share}; swap them",
+                id=group.id,
+                lower_share=f"{group.lower_share:g}",
+                upper_share=f"{group.upper_share:g}",
+            )
+            problems.append(_error(scenario, key, message))
+    leaf_parent: dict[str, str] = {}
+    for position, axis in enumerate(scenario.axes):
+        if axis.id in leaf_parent and leaf_parent[axis.id] != axis.parent:
+            first = leaf_parent[axis.id]
+            message = tr(
+                "leaf '{id}' is under two parents ({value} and {value2}): a subprograma belongs to one programa",
+                id=shorten(axis.id),
+                value=first or "the top",
+                value2=axis.parent or "the top",
+            )
+            problems.append(_error(scenario, f"axes/{position}", message))
+        leaf_parent.setdefault(axis.id, axis.parent)
+        if axis.id in parent_of:
+            first = parent_of[axis.id]
+            message = tr(
+                "leaf '{id}' is under two parents ({value} and {value2}): a subprograma belongs to one programa",
+                id=shorten(axis.id),
+                value=first or "the top",
+                value2=axis.parent or "the top",
+            )
+            problems.append(_error(scenario, f"axes/{position}", message))
+    known = set(parent_of) | {a.id for a in scenario.axes}
+    for position, axis in enumerate((*groups, *scenario.axes)):
+        if axis.parent and axis.parent not in parent_of:
+            key = (
+                f"axis_groups/{position}"
+                if position < len(groups)
+                else f"axes/{position - len(groups)}"
+            )
+            hint = " (it is a leaf)" if axis.parent in known else ""
+            message = tr(
+                "{id}: unknown parent '{parent}'{hint}",
+                id=axis.id,
+                parent=shorten(axis.parent),
+                hint=hint,
+            )
+            problems.append(_error(scenario, key, message))
+    if problems:
+        return problems
+    tree = Tree.of_scenario(scenario)
+    for group in groups:
+        chain = [group.id]
+        parent = group.parent
+        while parent and parent not in chain:
+            chain.append(parent)
+            parent = parent_of.get(parent, "")
+        if parent:
+            message = tr(
+                "the tree has a cycle: {join} > {parent}", join=" > ".join(chain), parent=parent
+            )
+            return [_error(scenario, "axes", message)]
+        if not tree.leaf_positions(group.id):
+            message = tr(
+                "{id} has no leaf under it: give it a subprograma or make it a leaf", id=group.id
+            )
+            problems.append(_error(scenario, "axes", message))
+    depth = tree.depth()
+    if depth > MAX_TREE_DEPTH:
+        message = tr(
+            "the programa tree has {depth} levels: at most {MAX_TREE_DEPTH} are allowed",
+            depth=depth,
+            MAX_TREE_DEPTH=MAX_TREE_DEPTH,
+        )
+        problems.append(_error(scenario, "axes", message))
+    return problems
+
+
+def check_proposals(scenario: Scenario) -> list[Problem]:
+    """Each proposal line names a known state and node, with one amount or share; a state's
+    shares sum to 1; no state proposes a node and one of its ancestors."""
+    lines = scenario.proposals
+    problems: list[Problem] = []
+    if not lines:
+        return problems
+    if len(lines) > MAX_PROPOSAL_LINES:
+        message = tr(
+            "{n_lines} proposal lines: at most {MAX_PROPOSAL_LINES} are allowed",
+            n_lines=f"{len(lines):,}",
+            MAX_PROPOSAL_LINES=f"{MAX_PROPOSAL_LINES:,}",
+        )
+        return [_error(scenario, "proposals", message)]
+    codes = {r.code for r in scenario.regions}
+    tree = Tree.of_scenario(scenario)
+    nodes = list(tree.nodes)
+    shares: dict[str, list[float]] = defaultdict(list)
+    kinds: dict[str, set[str]] = defaultdict(set)
+    named: dict[str, list[str]] = defaultdict(list)
+    amounts: dict[str, int] = defaultdict(int)
+    for i, line in enumerate(lines):
+        key = f"proposals/{i}"
+        if line.region not in codes:
+            message = tr("unknown state '{region}' in a proposal", region=shorten(line.region))
+            problems.append(_error(scenario, f"{key}/region", message))
+            continue
+        if line.axis not in tree.nodes:
+            message = tr(
+                "unknown programa '{axis}' in the proposal of {region} (programas: {list_codes})",
+                axis=shorten(line.axis),
+                region=line.region,
+                list_codes=_list_codes(nodes),
+            )
+            problems.append(_error(scenario, f"{key}/axis", message))
+            continue
+        if (line.amount is None) == (line.share is None):
+            message = tr(
+                "proposal of {region} for {axis}: give exactly one of amount or share",
+                region=line.region,
+                axis=line.axis,
+            )
+            problems.append(_error(scenario, key, message))
+            continue
+        if line.share is not None:
+            bad = _bad_number(line.share)
+            if bad is not None or not 0 <= line.share <= 1:
+                why = bad or _is(line.share)
+                message = tr(
+                    "proposal of {region} for {axis}: the share {why}; use [0, 1]",
+                    region=line.region,
+                    axis=line.axis,
+                    why=why,
+                )
+                problems.append(_error(scenario, f"{key}/share", message))
+                continue
+            shares[line.region].append(line.share)
+            kinds[line.region].add("share")
+        else:
+            kinds[line.region].add("amount")
+            amounts[line.region] += line.amount or 0
+        named[line.region].append(line.axis)
+    for code in sorted(named):
+        if len(kinds[code]) > 1:
+            message = tr(
+                "the proposal of {code} mixes amounts and shares: use one or the other", code=code
+            )
+            problems.append(_error(scenario, "proposals", message))
+        elif "share" in kinds[code]:
+            total = math.fsum(shares[code])
+            if abs(total - 1) > WEIGHT_TOLERANCE:
+                message = tr(
+                    "the proposal shares of {code} sum to {total}, not 1",
+                    code=code,
+                    total=f"{total:.6g}",
+                )
+                problems.append(_error(scenario, "proposals", message))
+        elif amounts[code] <= 0:
+            message = tr(
+                "the proposal amounts of {code} sum to 0: propose some pesos, or no lines",
+                code=code,
+            )
+            problems.append(_error(scenario, "proposals", message))
+        ids = named[code]
+        for node in ids:
+            above = [a for a in tree.ancestors(node) if a in ids]
+            if above:
+                message = tr(
+                    "the proposal of {code} names both {node} and {above}, which holds it: name each programa once, at one level",
+                    code=code,
+                    node=node,
+                    above=above[0],
+                )
+                problems.append(_error(scenario, "proposals", message))
+                break
+        if len(set(ids)) < len(ids):
+            twice = sorted({a for a in ids if ids.count(a) > 1})
+            message = tr(
+                "the proposal of {code} names {join} more than once",
+                code=code,
+                join=", ".join(twice),
+            )
+            problems.append(_error(scenario, "proposals", message))
+    return problems
+
+
+def check_cofinancing_and_calendar(scenario: Scenario) -> list[Problem]:
+    """The co-financing rate lies in [0, 1]; the calendar has 1 to MAX_MONTHS months whose
+    weights are non-negative and sum to 1."""
+    problems: list[Problem] = []
+    rate = scenario.cofinancing_rate
+    if rate is not None:
+        bad = _bad_number(rate)
+        if bad is not None or not 0 <= rate <= 1:
+            why = bad or _is(rate)
+            message = tr("the co-financing rate {why}: it must be in [0, 1] (0.25 = 25 %)", why=why)
+            problems.append(_error(scenario, "cofinancing/rate", message))
+    spec = scenario.calendar
+    if spec is not None:
+        if not 1 <= len(spec.months) <= MAX_MONTHS:
+            message = tr(
+                "the calendar has {n_months} months: give 1 to {MAX_MONTHS}",
+                n_months=len(spec.months),
+                MAX_MONTHS=MAX_MONTHS,
+            )
+            problems.append(_error(scenario, "calendar/months", message))
+        elif len(spec.weights) != len(spec.months):
+            message = tr(
+                "the calendar has {n_months} months and {n_weights} weights: give one weight per month",
+                n_months=len(spec.months),
+                n_weights=len(spec.weights),
+            )
+            problems.append(_error(scenario, "calendar/weights", message))
+        elif any(_bad_number(w) is not None or w < 0 for w in spec.weights):
+            message = tr("the calendar weights must be finite numbers >= 0")
+            problems.append(_error(scenario, "calendar/weights", message))
+        else:
+            total = math.fsum(spec.weights)
+            if abs(total - 1) > WEIGHT_TOLERANCE:
+                gap = 1 - total
+                fix = (
+                    tr("add {gap}", gap=f"{gap:.6g}")
+                    if gap > 0
+                    else tr("remove {gap}", gap=f"{-gap:.6g}")
+                )
+                message = tr(
+                    "the calendar weights sum to {total}, not 1: {fix}",
+                    total=f"{total:.6g}",
+                    fix=fix,
+                )
+                problems.append(_error(scenario, "calendar/weights", message))
+    return problems
+
+
+def check_municipal(scenario: Scenario) -> list[Problem]:
+    """The pass-through share lies in [0, 1]; municipalities name known states, have unique
+    codes, fit the limit, and their criteria are usable (weights sum to 1)."""
+    spec = scenario.municipal
+    problems: list[Problem] = []
+    if spec is None:
+        return problems
+    bad = _bad_number(spec.share)
+    if bad is not None or not 0 <= spec.share <= 1:
+        why = bad or tr(
+            "is {value} ({percent})", value=f"{spec.share:.6g}", percent=f"{spec.share:.2%}"
+        )
+        message = tr(
+            "the municipal pass-through {why}: it must be between 0 and 1 (0.20 = 20 %)", why=why
+        )
+        problems.append(_error(scenario, "municipalities/share", message))
+    rows = spec.municipalities
+    if not rows:
+        return problems
+    if len(rows) > MAX_MUNICIPALITIES:
+        message = tr(
+            "{n_rows} municipalities: at most {MAX_MUNICIPALITIES} are allowed",
+            n_rows=f"{len(rows):,}",
+            MAX_MUNICIPALITIES=f"{MAX_MUNICIPALITIES:,}",
+        )
+        return [*problems, _error(scenario, "municipalities", message)]
+    codes = {r.code for r in scenario.regions}
+    seen: set[str] = set()
+    for m in rows:
+        key = f"municipalities/{m.code}"
+        if m.region not in codes:
+            message = tr(
+                "municipality {code} ({name}): unknown state '{region}'",
+                code=m.code,
+                name=m.name,
+                region=shorten(m.region),
+            )
+            problems.append(_error(scenario, f"{key}/region", message))
+        if m.code in seen:
+            message = tr("duplicate municipality code '{code}'", code=shorten(m.code))
+            problems.append(_error(scenario, key, message))
+        seen.add(m.code)
+    if problems:
+        return problems
+    as_regions = replace(
+        scenario,
+        regions=tuple(Region(m.code, m.name, dict(m.indicators), None, m.population) for m in rows),
+    )
+    problems.extend(
+        _check_criteria_list(
+            as_regions,
+            spec.criteria,
+            prefix="municipalities/criteria",
+            base_weight=spec.base_weight,
+            base_key="municipalities/base_weight",
+            base_name="municipalities.base_weight",
+        )
+    )
+    return problems
+
+
 _CHECKS: tuple[Callable[[Scenario], list[Problem]], ...] = (
     check_fund,
     check_regions,
     check_criteria,
     check_axes,
+    check_tree,
+    check_proposals,
+    check_cofinancing_and_calendar,
+    check_municipal,
     check_band,
     check_region_bounds,
     check_cell_minimums,

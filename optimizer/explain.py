@@ -6,6 +6,7 @@ other way round.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -27,6 +28,7 @@ from optimizer.domain import (
     DerivedNote,
     Justification,
     Language,
+    ProposalGap,
     RegionResult,
     RuleFamily,
     Scenario,
@@ -39,7 +41,7 @@ from optimizer.formula import (
     effective_criteria,
     source_categories,
 )
-from optimizer.i18n import DEFAULT_LEVEL, Texts, texts
+from optimizer.i18n import DEFAULT_LEVEL, N_, Texts, texts
 from optimizer.indicators import describe
 from optimizer.model import (
     LOWER_FAMILIES,
@@ -349,6 +351,7 @@ def _justify(
                 "per_capita": per_capita[r],
                 "per_capita_rank": rank.get(r),
                 "text": "",
+                "proposal_gaps": (),
                 "categories": categories,
                 "guaranteed": guaranteed,
                 "formula_on_excess": on_excess,
@@ -795,25 +798,6 @@ def criteria_sentence(j: Justification, ctx: TextContext) -> str:
     return criteria_sentences(ctx.t, j.categories, j.guaranteed, j.formula_on_excess, j.derived)
 
 
-SentenceBuilder = Callable[[Justification, TextContext], str]
-
-SENTENCES: tuple[SentenceBuilder, ...] = (
-    formula_sentence,
-    criteria_sentence,
-    redistribution_sentence,
-    rule_sentence,
-    final_sentence,
-    change_sentence,
-    per_capita_sentence,
-)
-"""The steps of a justification text in order; a builder returns "" to say nothing."""
-
-
-def justification_text(j: Justification, ctx: TextContext) -> str:
-    """The paragraph of one region, built only from its fields and the plan's context."""
-    return " ".join(sentence for build in SENTENCES if (sentence := build(j, ctx)))
-
-
 # --------------------------------------------------------------------------------------------
 # Infeasible criteria
 # --------------------------------------------------------------------------------------------
@@ -915,6 +899,68 @@ def precheck_conflicts(data: ModelData, language: Language = Language.EN) -> lis
                     ),
                 )
             )
+    if data.groups:
+        found.extend(group_conflicts(data, language))
+    return found
+
+
+def group_conflicts(data: ModelData, language: Language = Language.EN) -> list[Conflict]:
+    """Share bounds on an inner node of the programa tree that contradict its children's.
+
+    Bottom up, each node's least and largest possible total is its own bound narrowed by the
+    sum of its parts (its largest proper sub-nodes and the leaves outside them); a node whose
+    parts need more than its maximum, or cannot reach its minimum, is a conflict in pesos.
+    """
+    t = texts(language)
+    found: list[Conflict] = []
+    low: dict[tuple[int, ...], int] = {
+        (a,): data.axis_lower[a] if data.m > 1 else 0 for a in range(data.m)
+    }
+    high: dict[tuple[int, ...], int] = {
+        (a,): data.axis_upper[a] if data.m > 1 else data.fund for a in range(data.m)
+    }
+    for group in sorted(data.groups, key=lambda g: len(g.members)):
+        members = set(group.members)
+        inner = [key for key in low if len(key) > 1 and set(key) < members]
+        parts = [key for key in inner if not any(set(key) < set(o) for o in inner)]
+        covered = {a for key in parts for a in key}
+        parts += [(a,) for a in group.members if a not in covered]
+        need = sum(low[key] for key in parts)
+        room = sum(high[key] for key in parts)
+        if need > group.upper:
+            found.append(
+                Conflict(
+                    RuleFamily.AXIS_MAX,
+                    need - group.upper,
+                    t._(
+                        "the minimum shares under {key} add up to {sum}, {excess} more than its "
+                        "maximum share {cap}"
+                    ).format(
+                        key=group.key,
+                        sum=t.money(need),
+                        excess=t.money(need - group.upper),
+                        cap=t.money(group.upper),
+                    ),
+                )
+            )
+        if room < group.lower:
+            found.append(
+                Conflict(
+                    RuleFamily.AXIS_MIN,
+                    group.lower - room,
+                    t._(
+                        "the maximum shares under {key} add up to {sum}, {shortfall} less than "
+                        "its minimum share {floor}"
+                    ).format(
+                        key=group.key,
+                        sum=t.money(room),
+                        shortfall=t.money(group.lower - room),
+                        floor=t.money(group.lower),
+                    ),
+                )
+            )
+        low[group.members] = max(group.lower, need)
+        high[group.members] = min(group.upper, room)
     return found
 
 
@@ -991,3 +1037,107 @@ def summarise_keys(keys: Sequence[str], t: Texts) -> str:
     if len(unique) <= 6:
         return ", ".join(unique)
     return t._("{names} and {n} more").format(names=", ".join(unique[:6]), n=len(unique) - 6)
+
+
+# --------------------------------------------------------------------------------------------
+# Proposals (concertación): where a state's proposal gave way
+# --------------------------------------------------------------------------------------------
+
+_GAP_RULE = {
+    str(RuleFamily.AXIS_MAX): N_("the national maximum of {key}"),
+    str(RuleFamily.AXIS_MIN): N_("the national minimum of {key}"),
+    str(RuleFamily.CELL_MINIMUM): N_("a national-priority minimum"),
+    REDISTRIBUTION: N_("the proportional redistribution that lets the other rules hold"),
+}
+
+
+def proposal_text(gaps: Sequence[ProposalGap], language: Language) -> str:
+    """Where the state's proposal gave way (empty: it was kept).
+
+    Each programa moved by a rule gets its own clause (pesos and rule); those that only took
+    part in the redistribution are summed up in one clause.
+    """
+    t = texts(language)
+    parts = []
+    shared = [g for g in gaps if g.rule == REDISTRIBUTION]
+    for g in gaps:
+        if g.rule == REDISTRIBUTION:
+            continue
+        rule = t._(_GAP_RULE[g.rule]) if g.rule in _GAP_RULE else t.rule(g.rule)
+        rule = rule.format(key=g.rule_key)
+        clause = (
+            t._("{axis} gains {amount} against its proposal due to {rule}")
+            if g.gap > 0
+            else t._("{axis} gives up {amount} against its proposal due to {rule}")
+        )
+        parts.append(clause.format(axis=g.axis, amount=t.money(abs(g.gap)), rule=rule))
+    if shared:
+        ids = ", ".join(g.axis for g in shared)
+        more = sum(g.gap for g in shared if g.gap > 0)
+        less = -sum(g.gap for g in shared if g.gap < 0)
+        rule = t._(_GAP_RULE[REDISTRIBUTION])
+        if more and less:
+            clause = t._("{axes} gain {more} and give up {less} together due to {rule}")
+        elif more:
+            clause = t._("{axes} gain {more} together due to {rule}")
+        else:
+            clause = t._("{axes} give up {less} together due to {rule}")
+        parts.append(clause.format(axes=ids, more=t.money(more), less=t.money(less), rule=rule))
+    if not parts:
+        return ""
+    return t._("The state's proposal: {clauses}.").format(clauses="; ".join(parts))
+
+
+def proposal_sentence(j: Justification, ctx: TextContext) -> str:
+    """Where the state's proposal gave way, when it made one (concertación)."""
+    return proposal_text(j.proposal_gaps, ctx.t.language) if j.proposal_gaps else ""
+
+
+def with_proposal_gaps(
+    justifications: tuple[Justification, ...],
+    gaps: Sequence[ProposalGap],
+    data: ModelData,
+    language: Language,
+) -> tuple[Justification, ...]:
+    """The justifications with each state's proposal gaps and their sentence appended.
+
+    The proposal sentence is the last of :data:`SENTENCES`, so appending it gives the text
+    :func:`justification_text` writes from the completed fields.
+    """
+    del data  # the gaps carry everything the sentence needs
+    by_region: dict[str, list[ProposalGap]] = {}
+    for g in gaps:
+        by_region.setdefault(g.region, []).append(g)
+    out = []
+    for j in justifications:
+        mine = by_region.get(j.region)
+        if not mine:
+            out.append(j)
+            continue
+        text = f"{j.text} {proposal_text(mine, language)}".strip()
+        out.append(dataclasses.replace(j, proposal_gaps=tuple(mine), text=text))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# The text of a justification
+# --------------------------------------------------------------------------------------------
+
+SentenceBuilder = Callable[[Justification, TextContext], str]
+
+SENTENCES: tuple[SentenceBuilder, ...] = (
+    formula_sentence,
+    criteria_sentence,
+    redistribution_sentence,
+    rule_sentence,
+    final_sentence,
+    change_sentence,
+    per_capita_sentence,
+    proposal_sentence,
+)
+"""The steps of a justification text in order; a builder returns "" to say nothing."""
+
+
+def justification_text(j: Justification, ctx: TextContext) -> str:
+    """The paragraph of one region, built only from its fields and the plan's context."""
+    return " ".join(sentence for build in SENTENCES if (sentence := build(j, ctx)))

@@ -12,6 +12,7 @@ from optimizer.domain import (
 )
 from optimizer.i18n import Texts, texts
 from optimizer.indicators import describe
+from optimizer.tree import natural_key
 
 _WIDTH = 90
 """Longest free text (description, names) shown on a summary line."""
@@ -153,7 +154,9 @@ def summarize(scenario: Scenario, language: Language = Language.ES) -> str:
         *_guaranteed_lines(scenario, t),
         *_criteria_lines(scenario, t),
     ]
-    if scenario.axes:
+    if scenario.axis_groups:
+        lines.extend(_tree_lines(scenario, t))
+    elif scenario.axes:
         lines.append(f"  {levels}: {len(scenario.axes)}")
         lines.extend(_axis_line(a, t) for a in scenario.axes)
     else:
@@ -185,4 +188,63 @@ def summarize(scenario: Scenario, language: Language = Language.ES) -> str:
     lines.append(
         "  " + t._("objective: {objective}").format(objective=t.objective(scenario.objective))
     )
+    lines.extend(_along_axes_lines(scenario, t))
     return "\n".join(lines)
+
+
+def _tree_lines(scenario: Scenario, t: Texts) -> list[str]:
+    """The programa tree, indented by level, parents before children."""
+    nodes = {a.id: a for a in (*scenario.axis_groups, *scenario.axes)}
+    children: dict[str, list[str]] = {}
+    for node in nodes.values():
+        children.setdefault(node.parent, []).append(node.id)
+    head = t._("{levels}: a tree of {groups} groups and {leaves} leaves (allocation at the leaves)")
+    out = [
+        "  "
+        + head.format(
+            levels=t.level(plural=True),
+            groups=len(scenario.axis_groups),
+            leaves=len(scenario.axes),
+        )
+    ]
+    seen: set[str] = set()
+
+    def visit(node_id: str, depth: int) -> None:
+        if node_id in seen or depth > 8:
+            return
+        seen.add(node_id)
+        line = _axis_line(nodes[node_id], t)
+        level = f"[{nodes[node_id].level}] " if nodes[node_id].level else ""
+        out.append("  " * depth + line.replace(f"    {node_id}  ", f"    {level}{node_id}  ", 1))
+        for child in children.get(node_id, []):
+            visit(child, depth + 1)
+
+    for kids in children.values():
+        kids.sort(key=natural_key)
+    for top in children.get("", []):
+        visit(top, 0)
+    return out
+
+
+def _along_axes_lines(scenario: Scenario, t: Texts) -> list[str]:
+    """Proposals, co-financing, calendar and municipalities, when the scenario has them."""
+    out = []
+    if scenario.proposals:
+        states = len({p.region for p in scenario.proposals})
+        line = t._("proposals: {lines} lines from {states} states")
+        out.append("  " + line.format(lines=len(scenario.proposals), states=states))
+    if scenario.cofinancing_rate is not None:
+        line = t._("co-financing: at least {share} of each state")
+        out.append("  " + line.format(share=_pct(scenario.cofinancing_rate, t)))
+    if scenario.calendar is not None:
+        months = scenario.calendar.months
+        line = t._("calendar: {n} ministrations ({first}...)")
+        out.append("  " + line.format(n=len(months), first=", ".join(months[:3])))
+    if scenario.municipal is not None:
+        m = scenario.municipal
+        if m.municipalities:
+            line = t._("municipalities: pass-through {share}, {n} municipalities")
+        else:
+            line = t._("municipalities: pass-through {share}")
+        out.append("  " + line.format(share=_pct(m.share, t), n=len(m.municipalities)))
+    return out

@@ -173,7 +173,8 @@ def _compose(loader: _Loader) -> yaml.Node | None:
         elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
             if len(stack) >= MAX_YAML_DEPTH:
                 message = tr(
-                    "the YAML is nested more than {MAX_YAML_DEPTH} levels deep{where}: a scenario needs at most 5",
+                    "the YAML is nested more than {MAX_YAML_DEPTH} levels deep{where}: a "
+                    "scenario needs at most 11",
                     MAX_YAML_DEPTH=MAX_YAML_DEPTH,
                     where=where,
                 )
