@@ -198,15 +198,11 @@ def _tree_lines(scenario: Scenario, t: Texts) -> list[str]:
     children: dict[str, list[str]] = {}
     for node in nodes.values():
         children.setdefault(node.parent, []).append(node.id)
-    head = t._("{levels}: a tree of {groups} groups and {leaves} leaves (allocation at the leaves)")
-    out = [
-        "  "
-        + head.format(
-            levels=t.level(plural=True),
-            groups=len(scenario.axis_groups),
-            leaves=len(scenario.axes),
-        )
-    ]
+    head = t._(
+        "spending catalogue: a tree of {groups} groups and {leaves} leaves (allocation at the "
+        "leaves)"
+    )
+    out = ["  " + head.format(groups=len(scenario.axis_groups), leaves=len(scenario.axes))]
     seen: set[str] = set()
 
     def visit(node_id: str, depth: int) -> None:
