@@ -193,6 +193,10 @@ def test_annex_states_the_caveat_once_and_each_rule_in_pesos(
     assert len(rows) == sum(len(j.binding) for j in plan.justifications)
     assert html.count(caveat(t)) == 1
     assert html.index(caveat(t)) > html.index("Anexo técnico")
+    # No solver words before the annex: the memo text speaks of pesos and rules only.
+    memo = html[: html.index("Anexo técnico")]
+    for word in ("marginal", "degenerado", "dual", "LP"):
+        assert word not in memo, word
 
 
 def test_annex_pesos_agree_with_an_independent_computation(
@@ -336,10 +340,10 @@ def test_report_section_of_the_scenario_is_read_and_checked(
     assert main(["validate", str(bad)]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert "report.date" in err
-    assert "not a date: write it as 2026-12-02" in err
-    assert "unknown key 'emisor'" in err
+    assert "'2 de diciembre' no es una fecha: escríbala como 2026-12-02" in err
+    assert "clave desconocida 'emisor'" in err
     assert "report.assumptions" in err
-    assert "must be a list of texts" in err
+    assert "debe ser una lista de textos, no" in err
 
 
 def test_bad_date_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -353,7 +357,7 @@ def test_bad_date_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
 def test_out_naming_a_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--out pointing at a folder is refused before solving, with exit 2."""
     assert main(["report", str(THREE), "--out", str(tmp_path)]) == EXIT_BAD_INPUT
-    assert "is a folder" in capsys.readouterr().err
+    assert "es una carpeta" in capsys.readouterr().err
 
 
 def test_annex_on_a_small_fund_moves_a_thousandth_and_checks_by_hand() -> None:

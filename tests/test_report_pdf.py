@@ -103,5 +103,5 @@ def test_pdf_of_too_many_regions_is_refused_before_solving(
     args = ["report", str(tmp_path / "scenario.yaml"), "--pdf", "--out", str(out)]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert f"at most {MAX_PDF_REGIONS} regions and this scenario has {n}" in err
+    assert f"a lo más {MAX_PDF_REGIONS} entidades y este escenario tiene {n}" in err
     assert not out.exists()
