@@ -209,3 +209,9 @@ def test_calendar_and_cofinancing_sheets_when_the_scenario_has_them(tmp_path: Pa
     assert sum(int(str(r[-1])) for r in states) == FUND == national[-1]
     assert calendar["C2"].number_format == MONEY
     assert calendar.freeze_panes == "A2"
+    assert [c.value for c in calendar[1]][:3] == ["clave", "entidad", "enero"]
+    # Rules in words, never their identifiers.
+    proposals = list(book["Propuestas"].iter_rows(min_row=2, values_only=True))
+    rules = {r[5] for r in proposals if r[5]}
+    assert rules
+    assert not {"redistribution", "axis_share_max", "axis_share_min"} & rules

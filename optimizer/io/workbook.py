@@ -274,6 +274,30 @@ def _along_axes(plan: AllocationPlan, t: Texts) -> list[Sheet]:
         "calendario.csv": t._("Calendar"),
         "municipios.csv": t._("Municipalities"),
     }
+    headers = {
+        "id": t._("code"),
+        "key": t._("code"),
+        "region": t._("code"),
+        "region_name": t._("state"),
+        "name": t._("name"),
+        "level": t._("level"),
+        "parent": t._("parent"),
+        "target": t._("formula amount"),
+        "amount": t._("allocation"),
+        "lower": t._("minimum"),
+        "upper": t._("maximum"),
+        "binding": t._("rule that holds"),
+        "axis": t._("programa"),
+        "proposed": t._("proposed"),
+        "gap": t._("difference"),
+        "rule": t._("rule"),
+        "rule_key": t._("limit of the rule"),
+        "federal": t._("federal contribution"),
+        "contribution": t._("state contribution"),
+        "total": t._("Total"),
+        "municipality": t._("municipality"),
+        "share": t._("share"),
+    }
     sheets = []
     for name, text in along_axes_csvs(plan).items():
         table = list(csv.reader(io.StringIO(text)))
@@ -288,24 +312,37 @@ def _along_axes(plan: AllocationPlan, t: Texts) -> list[Sheet]:
         columns = []
         for k, head in enumerate(header):
             code = k == 0 or head.lower() in _CODE_HEADERS
+            shown = headers.get(head, head)
             if code or not whole[k]:
-                columns.append(Column(head, TEXT if code else "General", 10 if code else 24))
+                columns.append(Column(shown, TEXT if code else "General", 10 if code else 24))
             else:
-                columns.append(Column(head, MONEY, 16))
+                columns.append(Column(shown, MONEY, 16))
         rows: list[list[object]] = []
         for row in body:
             cells = [*row, *[""] * (len(header) - len(row))][: len(header)]
             rows.append(
-                [
-                    (int(v) if columns[k].format == MONEY and v != "" else v or None)
-                    for k, v in enumerate(cells)
-                ]
+                [_along_value(header[k], v, columns[k].format, t) for k, v in enumerate(cells)]
             )
         sheets.append(Sheet(titles.get(name, name), columns, rows))
     return sheets
 
 
-_CODE_HEADERS = frozenset({"region", "state", "cve_ent", "clave", "code", "cve_mun", "axis", "id"})
+def _along_value(header: str, value: str, fmt: str, t: Texts) -> object:
+    """A cell of an along-axes table: pesos as integers, rules and levels in words."""
+    if value == "":
+        return None
+    if fmt == MONEY:
+        return int(value)
+    if header in ("binding", "rule"):
+        return ", ".join(rule_name(v, t) for v in value.replace(",", " ").split())
+    if header == "level":
+        return t.level(value)
+    return value
+
+
+_CODE_HEADERS = frozenset(
+    {"region", "state", "cve_ent", "clave", "code", "cve_mun", "axis", "id", "key", "parent"}
+)
 """Columns of the along-axes tables that hold codes: text, whatever their digits."""
 
 
