@@ -490,7 +490,7 @@ def test_table_json_and_regions_csv_carry_category_subtotals(
     folder = SCENARIOS / "dgp-prototype-2026"
     plan = allocate(load_scenario(folder))
     table = render_table(plan)
-    assert "caracteristicas_estatales" in table.splitlines()[0]
+    assert "Características estatales" in table.splitlines()[0]
     assert "5,964,697,749" in table  # 0.60 of the fund over all regions
     rows = list(csv.DictReader(io.StringIO(regions_csv(plan))))
     assert (

@@ -232,7 +232,7 @@ def _table_extras(plan: AllocationPlan, t: Texts) -> tuple[list[str], list[list[
     if plan.guaranteed_total is not None:
         head.append(t._("guaranteed"))
     top = [k for k, c in enumerate(plan.categories) if not c.parent]
-    head += [plan.categories[k].category for k in top]
+    head += [plan.categories[k].label or plan.categories[k].category for k in top]
     rows: list[list[str]] = []
     for r in plan.regions:
         row = [t.number(r.guaranteed or 0)] if plan.guaranteed_total is not None else []
