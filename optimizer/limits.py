@@ -90,6 +90,16 @@ MIN_FISCAL_YEAR = 1000
 MAX_FISCAL_YEAR = 9999
 """A fiscal year has four digits (the contract's ``int32`` must hold it)."""
 
+# --------------------------------------------------------------------------------- sweeps
+
+MAX_SWEEP_SAMPLES = 100_000
+"""Samples of one sensitivity sweep (``fsf sweep``, the ``Sweep`` call): Monte Carlo draws,
+one-at-a-time steps or grid points. 100,000 samples of fasp-2026 keep about 230 MB of plans
+(32 x 9 cells of 8 bytes each) in the process that gathers them."""
+
+MAX_SWEEP_CELLS = 50_000_000
+"""Samples times cells of the plan, for sweeps of larger scenarios (about 400 MB of plans)."""
+
 # ------------------------------------------------------------------------------- messages
 
 MAX_PROBLEMS = 100
