@@ -430,6 +430,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
 
+    from optimizer.sweep.command import add_parser as add_sweep_parser
+
+    add_sweep_parser(sub)  # fsf sweep (docs/sweep.md); its imports stay inside its command
+
     for p in sub.choices.values():
         # `fsf solve X -v` works like `fsf -v solve X`, since messages say "run with -v".
         # SUPPRESS: left out, the subcommand must not reset a -v given before it.

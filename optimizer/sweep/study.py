@@ -188,6 +188,10 @@ class Study:
     def kind(self) -> str:
         raise NotImplementedError
 
+    def validate(self, context: StudyContext | None = None) -> None:
+        """Raise :class:`ScenarioError` (located at the option) for an invalid study."""
+        raise NotImplementedError
+
     def size(self, context: StudyContext) -> int:
         raise NotImplementedError
 
@@ -263,7 +267,7 @@ class OneAtATime(Study):
     def kind(self) -> str:
         return "one_at_a_time"
 
-    def validate(self) -> None:
+    def validate(self, context: StudyContext | None = None) -> None:
         _positive("--step", self.weight_step, 1.0)
         _positive("--indicator-step", self.indicator_step, 1.0)
         _positive("--band-step", self.band_step, 1.0)
@@ -327,7 +331,7 @@ class MonteCarlo(Study):
     def kind(self) -> str:
         return "monte_carlo"
 
-    def validate(self) -> None:
+    def validate(self, context: StudyContext | None = None) -> None:
         if self.samples < 1:
             raise _bad("--monte-carlo", f"{self.samples} samples: give at least 1")
         _check_count("--monte-carlo", self.samples)
