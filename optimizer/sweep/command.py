@@ -48,7 +48,10 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("scenario", help="path to the scenario YAML file")
     p.add_argument(
-        "--monte-carlo", type=int, metavar="N", help="N samples: Dirichlet weights, noisy indicators"
+        "--monte-carlo",
+        type=int,
+        metavar="N",
+        help="N samples: Dirichlet weights, noisy indicators",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo draws (default 0)")
     p.add_argument(
@@ -218,9 +221,7 @@ def _run_all(
             if client is None:
                 results.append(run_in_process(spec, chunk=args.chunk, progress=bar.update))
             else:
-                results.append(
-                    run_on_dask(spec, client, chunk=args.chunk, progress=bar.update)
-                )
+                results.append(run_on_dask(spec, client, chunk=args.chunk, progress=bar.update))
     except KeyboardInterrupt:
         bar.close()
         print(t["interrupted"].format(done=bar.n, total=total), file=sys.stderr)

@@ -231,16 +231,14 @@ class BatchEngine:
         amounts = np.zeros((count, n, m), dtype=np.int64)
         status = np.zeros(count, dtype=np.int8)
         fallback = np.zeros(count, dtype=np.bool_)
-        invalid = np.isnan(batch.weights).any(axis=1)
+        invalid = np.asarray(np.isnan(batch.weights).any(axis=1), dtype=np.bool_)
         status[invalid] = INVALID
-        rules_moved = ~np.isnan(batch.band).all(axis=1)
+        rules_moved = np.asarray(~np.isnan(batch.band).all(axis=1), dtype=np.bool_)
         fast = ~invalid & ~rules_moved
         closed: dict[int, FloatArray] = {}
         if self.closed_form and fast.any():
             which = np.flatnonzero(fast)
-            sub = Batch(
-                batch.start, batch.weights[which], batch.factors[which], batch.band[which]
-            )
+            sub = Batch(batch.start, batch.weights[which], batch.factors[which], batch.band[which])
             for s, cells in zip(which.tolist(), self._closed_form(sub), strict=True):
                 if cells is not None:
                     closed[s] = cells

@@ -21,7 +21,7 @@ from optimizer.domain import Language
 from optimizer.sweep.engine import STATUS_NAMES
 from optimizer.sweep.runner import SweepResult
 from optimizer.sweep.study import OneAtATime
-from optimizer.sweep.summary import Summary, tornado
+from optimizer.sweep.summary import Effect, Summary, tornado
 from optimizer.sweep.texts import money, percent, signed_money, texts
 
 Table = tuple[list[str], list[list[object]]]
@@ -35,29 +35,61 @@ def tables(summary: Summary) -> dict[str, Table]:
     out: dict[str, Table] = {}
     if summary.regions:
         header = [
-            "region", "name", "baseline", "p5", "p50", "p95", "p_floor", "p_cap",
-            "rank", "rank_p5", "rank_p95", "rank_stable",
-        ]  # fmt: skip
+            "region",
+            "name",
+            "baseline",
+            "p5",
+            "p50",
+            "p95",
+            "p_floor",
+            "p_cap",
+            "rank",
+            "rank_p5",
+            "rank_p95",
+            "rank_stable",
+        ]
         rows: list[list[object]] = [
             [
-                s.code, s.name, s.baseline, s.p5, s.p50, s.p95, round(s.p_floor, 6),
-                round(s.p_cap, 6), s.rank, s.rank_p5, s.rank_p95, round(s.rank_stable, 6),
-            ]  # fmt: skip
+                s.code,
+                s.name,
+                s.baseline,
+                s.p5,
+                s.p50,
+                s.p95,
+                round(s.p_floor, 6),
+                round(s.p_cap, 6),
+                s.rank,
+                s.rank_p5,
+                s.rank_p95,
+                round(s.rank_stable, 6),
+            ]
             for s in summary.regions
         ]
         out["sweep_regions"] = (header, rows)
     if summary.effects:
         header = [
-            "region", "kind", "factor", "stated", "up", "down", "change_up", "change_down",
+            "region",
+            "kind",
+            "factor",
+            "stated",
+            "up",
+            "down",
+            "change_up",
+            "change_down",
             "elasticity",
-        ]  # fmt: skip
+        ]
         rows = [
             [
-                e.region, e.kind, e.name, _num(e.base), _num(e.up), _num(e.down),
+                e.region,
+                e.kind,
+                e.name,
+                _num(e.base),
+                _num(e.up),
+                _num(e.down),
                 "" if e.change_up is None else e.change_up,
                 "" if e.change_down is None else e.change_down,
                 "" if e.elasticity is None else round(e.elasticity, 6),
-            ]  # fmt: skip
+            ]
             for e in summary.effects
         ]
         out["sweep_effects"] = (header, rows)
@@ -65,9 +97,13 @@ def tables(summary: Summary) -> dict[str, Table]:
         header = ["point", *summary.grid_names, "region", "status", "amount", "change"]
         rows = [
             [
-                g.point, *(_num(v) for v in g.values), g.region, g.status,
-                "" if g.amount is None else g.amount, "" if g.change is None else g.change,
-            ]  # fmt: skip
+                g.point,
+                *(_num(v) for v in g.values),
+                g.region,
+                g.status,
+                "" if g.amount is None else g.amount,
+                "" if g.change is None else g.change,
+            ]
             for g in summary.grid
         ]
         out["sweep_grid"] = (header, rows)
@@ -159,8 +195,9 @@ def render_table(summary: Summary, language: Language) -> str:
             ok=summary.ok,
             bad=summary.infeasible,
             fallback=summary.fallback,
-            seconds=summary.seconds,
-        ),
+        )
+        + " "
+        + t["seconds"].format(seconds=summary.seconds),
         "",
     ]
 
@@ -173,16 +210,31 @@ def render_table(summary: Summary, language: Language) -> str:
     body: list[list[str]] = []
     if summary.regions:
         head = [
-            t["code"], t["state"], t["baseline_short"], t["p5"], t["p50"], t["p95"],
-            t["p_floor"], t["p_cap"], t["rank_range"], t["rank_stable"],
-        ]  # fmt: skip
+            t["code"],
+            t["state"],
+            t["baseline_short"],
+            t["p5"],
+            t["p50"],
+            t["p95"],
+            t["p_floor"],
+            t["p_cap"],
+            t["rank_range"],
+            t["rank_stable"],
+        ]
         for s in summary.regions:
             body.append(
                 [
-                    s.code, s.name[:22], money(s.baseline), money(s.p5), money(s.p50),
-                    money(s.p95), percent(s.p_floor), percent(s.p_cap),
-                    f"{s.rank} ({s.rank_p5}-{s.rank_p95})", percent(s.rank_stable),
-                ]  # fmt: skip
+                    s.code,
+                    s.name[:22],
+                    money(s.baseline),
+                    money(s.p5),
+                    money(s.p50),
+                    money(s.p95),
+                    percent(s.p_floor),
+                    percent(s.p_cap),
+                    f"{s.rank} ({s.rank_p5}-{s.rank_p95})",
+                    percent(s.rank_stable),
+                ]
             )
     elif summary.effects:
         head = [t["code"], t["state"], t["baseline_short"], t["largest_factor"], t["up"], t["down"]]
@@ -197,7 +249,7 @@ def render_table(summary: Summary, language: Language) -> str:
                     code,
                     name[:22],
                     money(summary.baseline.get(code, 0)),
-                    f"{t['kind_' + e.kind]} {e.name}",
+                    _factor_name(e, t),
                     "" if e.change_up is None else signed_money(e.change_up),
                     "" if e.change_down is None else signed_money(e.change_down),
                 ]
@@ -212,8 +264,14 @@ def render_table(summary: Summary, language: Language) -> str:
             amounts = by_region.get(code, [])
             lo, hi = (min(amounts), max(amounts)) if amounts else (0, 0)
             body.append(
-                [code, name[:22], money(summary.baseline.get(code, 0)), money(lo), money(hi),
-                 money(hi - lo)]  # fmt: skip
+                [
+                    code,
+                    name[:22],
+                    money(summary.baseline.get(code, 0)),
+                    money(lo),
+                    money(hi),
+                    money(hi - lo),
+                ]
             )
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
     lines.append(row(head, widths))
@@ -230,6 +288,12 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}svg text{font-size:11px}
 .up{fill:#2b6cb0}.down{fill:#c05621}.band{stroke:#2b6cb0;stroke-width:3}.mid{stroke:#111}
 .base{fill:#c05621}.tornado{display:inline-block;margin:0 1em 1em 0;vertical-align:top}
 """
+
+
+def _factor_name(e: Effect, t: dict[str, str]) -> str:
+    """``ponderación pop_2026``, ``indicador pop_2026@09``, ``banda límite inferior``."""
+    name = t.get(f"band_{e.name}", e.name) if e.kind == "band" else e.name
+    return f"{t['kind_' + e.kind]} {name}"
 
 
 def _fan(summary: Summary, t: dict[str, str]) -> str:
@@ -288,7 +352,7 @@ def _tornado(summary: Summary, code: str, t: dict[str, str]) -> str:
     ]
     for i, e in enumerate(effects):
         y = i * height + 2
-        name = f"{t['kind_' + e.kind]} {e.name}"
+        name = _factor_name(e, t)
         parts.append(
             f'<text x="{label - 6}" y="{y + 10}" text-anchor="end">{escape(name[:32])}</text>'
         )
@@ -320,7 +384,6 @@ def render_html(scenario: str, summaries: Sequence[Summary], language: Language)
                     ok=summary.ok,
                     bad=summary.infeasible,
                     fallback=summary.fallback,
-                    seconds=summary.seconds,
                 )
             )
             + "</p>"
@@ -332,7 +395,9 @@ def render_html(scenario: str, summaries: Sequence[Summary], language: Language)
             body.append(f"<h3>{escape(t['tornado'])}</h3>")
             body.extend(_tornado(summary, code, t) for code in summary.names)
         if summary.grid:
-            body.append(f"<pre>{escape(render_table(summary, language))}</pre>")
+            # The table without its first lines (they hold the run's time: same sweep, same bytes).
+            table = render_table(summary, language).split("\n", 3)[3]
+            body.append(f"<pre>{escape(table)}</pre>")
     lang = "en" if language is Language.EN else "es"
     return (
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'

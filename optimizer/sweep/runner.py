@@ -186,20 +186,24 @@ def connect(scheduler: str | None, workers: int, timeout: float = CONNECT_TIMEOU
     """
     from distributed import Client, LocalCluster
 
+    # Dask logs every connection at INFO on its own handler; a planner's terminal shows errors.
+    for name in ("distributed", "tornado"):
+        logging.getLogger(name).setLevel(max(logging.ERROR, logging.getLogger().level))
     if scheduler:
         try:
-            return Client(scheduler, timeout=timeout, set_as_default=False)
+            return Client(scheduler, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError, ValueError) as err:
             message = f"no Dask scheduler answered at {scheduler} within {timeout:g} s ({err})"
             raise SchedulerUnreachableError(message) from None
-    cluster = LocalCluster(
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
+        scheduler_kwargs={"dashboard": False},
         silence_logs=logging.ERROR,
     )
-    client = Client(cluster, set_as_default=False)
+    client = Client(cluster, set_as_default=False)  # type: ignore[no-untyped-call]
     client._fsf_cluster = cluster  # type: ignore[attr-defined]  # closed with the client
     return client
 
@@ -237,7 +241,8 @@ def run_on_dask(
     ]
     done: list[ChunkResult] = []
     try:
-        for future in as_completed(futures):
+        loop = client.loop  # type: ignore[attr-defined]
+        for future in as_completed(futures, loop=loop):  # type: ignore[no-untyped-call]
             result: ChunkResult = future.result()
             done.append(result)
             if progress is not None:

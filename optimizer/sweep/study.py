@@ -78,9 +78,7 @@ def weight_nodes(scenario: Scenario) -> tuple[WeightNode, ...]:
 
     for i, c in enumerate(scenario.criteria):
         nodes.append(
-            WeightNode(
-                f"criteria/{i}", unique(c.indicator), ROOT, c.weight, c.label_es, c.label_en
-            )
+            WeightNode(f"criteria/{i}", unique(c.indicator), ROOT, c.weight, c.label_es, c.label_en)
         )
     nodes.append(
         WeightNode(BASE, BASE, ROOT, scenario.base_weight, "Monto base", "Equal base amount")
@@ -470,9 +468,7 @@ class Grid(Study):
 # --------------------------------------------------------------------------- one sample
 
 
-def sample_scenario(
-    scenario: Scenario, context: StudyContext, batch: Batch, row: int
-) -> Scenario:
+def sample_scenario(scenario: Scenario, context: StudyContext, batch: Batch, row: int) -> Scenario:
     """The scenario of one sample: what ``allocate()`` is given for it (and the tests compare).
 
     Regions are in code order; weights, indicator values and band limits as the batch says.
@@ -483,14 +479,15 @@ def sample_scenario(
         replace(c, weight=weights[f"criteria/{i}"]) for i, c in enumerate(scenario.criteria)
     )
     axes = []
-    for a, axis in enumerate(scenario.axes):
-        if axis.criteria:
+    for a, stated in enumerate(scenario.axes):
+        axis = stated
+        if stated.criteria:
             parent = f"axes/{a}"
             own: tuple[Criterion, ...] = tuple(
                 replace(c, weight=weights[f"{parent}/criteria/{j}"])
-                for j, c in enumerate(axis.criteria)
+                for j, c in enumerate(stated.criteria)
             )
-            axis = replace(axis, criteria=own, base_weight=weights[f"{parent}/base_weight"])
+            axis = replace(stated, criteria=own, base_weight=weights[f"{parent}/base_weight"])
         axes.append(axis)
     regions = sorted(scenario.regions, key=lambda r: r.code)
     factors = batch.factors[row]

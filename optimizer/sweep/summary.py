@@ -108,7 +108,9 @@ def summarise(result: SweepResult) -> Summary:
     totals = result.amounts.sum(axis=2)
     names = {r.code: r.name for r in result.spec.scenario.regions}
     baseline_totals = result.baseline.amounts[0].sum(axis=1)
-    baseline = {code: int(v) for code, v in zip(result.regions, baseline_totals.tolist(), strict=True)}
+    baseline = {
+        code: int(v) for code, v in zip(result.regions, baseline_totals.tolist(), strict=True)
+    }
     common = {
         "samples": len(status),
         "ok": int((status == OK).sum()),

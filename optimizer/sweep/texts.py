@@ -42,7 +42,7 @@ ES: dict[str, str] = {
     "swing": "Efecto máximo",
     "summary": (
         "{samples:,} muestras ({ok:,} con plan, {bad:,} sin plan; {fallback:,} calculadas con "
-        "allocate()) en {seconds:.1f} s"
+        "allocate())"
     ),
     "tornado": "Efecto de cada factor sobre el monto de la entidad (tornado)",
     "fan": "Intervalo P5-P95 del monto por entidad (abanico); marca: P50, rombo: planteada",
@@ -52,6 +52,9 @@ ES: dict[str, str] = {
         "muestras); no se escribió ningún archivo"
     ),
     "progress": "muestras",
+    "seconds": "en {seconds:.1f} s",
+    "band_lower": "límite inferior",
+    "band_upper": "límite superior",
     "wrote": "escrito",
     "no_scheduler": "error: {message}; no se escribió ningún archivo",
     "note_samples": (
@@ -94,7 +97,7 @@ EN: dict[str, str] = {
     "swing": "Largest effect",
     "summary": (
         "{samples:,} samples ({ok:,} with a plan, {bad:,} without; {fallback:,} computed by "
-        "allocate()) in {seconds:.1f} s"
+        "allocate())"
     ),
     "tornado": "Effect of each factor on the state's amount (tornado)",
     "fan": "P5-P95 range of each state's amount (fan); mark: P50, diamond: stated",
@@ -104,6 +107,9 @@ EN: dict[str, str] = {
         "was written"
     ),
     "progress": "samples",
+    "seconds": "in {seconds:.1f} s",
+    "band_lower": "lower limit",
+    "band_upper": "upper limit",
     "wrote": "wrote",
     "no_scheduler": "error: {message}; no file was written",
     "note_samples": (
