@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optimizer.domain import Axis, Band, CellMinimum, Criterion, Objective, Rules, Scenario
+from optimizer.domain import Axis, CellMinimum, Criterion, Objective, Rules, Scenario
 from optimizer.errors import ScenarioError
 from optimizer.io import load_scenario
 from optimizer.limits import MAX_SWEEP_SAMPLES
