@@ -199,8 +199,7 @@ def connect(scheduler: str | None, workers: int, timeout: float = CONNECT_TIMEOU
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard": False},
+        dashboard_address=":0",  # no fixed port: the status page (if bokeh is there) on any free one
         silence_logs=logging.ERROR,
     )
     client = Client(cluster, set_as_default=False)  # type: ignore[no-untyped-call]
