@@ -116,7 +116,7 @@ def prepare(spec: SweepSpec) -> tuple[BatchEngine, int]:
     return engine, size
 
 
-def _gather(
+def gather(
     spec: SweepSpec,
     engine: BatchEngine,
     size: int,
@@ -173,7 +173,7 @@ def run_in_process(
                 raise SweepCancelledError
             yield result
 
-    return _gather(spec, engine, size, results(), started, len(bounds))
+    return gather(spec, engine, size, results(), started, len(bounds))
 
 
 def connect(scheduler: str | None, workers: int, timeout: float = CONNECT_TIMEOUT) -> object:
@@ -251,4 +251,4 @@ def run_on_dask(
     finally:
         for future in futures:
             future.cancel()
-    return _gather(spec, engine, size, iter(done), started, len(bounds))
+    return gather(spec, engine, size, iter(done), started, len(bounds))
