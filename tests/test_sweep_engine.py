@@ -261,3 +261,35 @@ def test_band_study_reports_changes_without_elasticity(fasp: Scenario) -> None:
     assert previous is not None
     assert lower.change_up is not None
     assert abs(lower.change_up - round(previous * 1.02) + summary.baseline["01"]) <= 1
+
+
+def test_batch_recheck_takes_the_decisions_of_violations(fasp: Scenario) -> None:
+    """On plans that keep and break each rule (fund, floors, caps, axis shares, share minimums,
+    whole units), the batch re-checks agree with model.violations plan by plan."""
+    from optimizer.sweep.recheck import floats_hold, pesos_hold
+
+    engine = BatchEngine(fasp)
+    data = engine.data
+    result = engine.run(MonteCarlo(samples=40, seed=9).batch(engine.context, 0, 40))
+    order = np.argsort(engine.order)
+    plans = result.amounts[:, :, order]  # axes by id, as the model data has them
+    rng = np.random.default_rng(0)
+    broken = []
+    for k in range(400):
+        y = plans[k % 40].copy()
+        r1, r2 = rng.integers(0, data.n, 2)
+        a1, a2 = rng.integers(0, data.m, 2)
+        amount = int(rng.choice([1, 7, 1_000, 5_000_000, 200_000_000]))
+        y[r1, a1] -= amount
+        if k % 3:
+            y[r2, a2] += amount  # the fund still holds: a floor, cap, axis or minimum may not
+        broken.append(y)
+    everything = np.concatenate([plans, np.stack(broken)])
+    expected = [not violations(y, data) for y in everything]
+    assert pesos_hold(everything, data).tolist() == expected
+    assert 0 < sum(expected) < len(expected)
+    tol = 5.0
+    noisy = everything + rng.normal(0.0, 0.05, everything.shape)
+    expected_floats = [not violations(y, data, tol=tol) for y in noisy]
+    assert floats_hold(noisy, data, tol).tolist() == expected_floats
+    assert 0 < sum(expected_floats) < len(expected_floats)

@@ -12,7 +12,7 @@ batch are one array operation. Each sample then takes the path ``allocate()`` ta
    marginal values: the plan is the closed form's whatever the LP says, so the sweep, which
    reports no marginal values, does not solve it;
 2. exact rounding (``rounding.round_cells``) and the exact integer re-check of every rule
-   (``model.violations``);
+   (``model.violations``' decisions for the whole batch at once, :mod:`.recheck`);
 3. for a sample the closed form does not cover (a binding axis share, another objective, a
    sample that moves a band limit and so the rules), ``allocate()`` on the sample's scenario.
 
@@ -24,6 +24,7 @@ peso; ``tests/test_sweep_engine.py`` compares them on random samples.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, replace
 
@@ -45,10 +46,21 @@ from optimizer.formula import DEFAULT_SHIFT, FloatArray, axis_target_shares, com
 from optimizer.model import build_model_data, violations
 from optimizer.objectives import _fill_cells, closed_form_tolerance
 from optimizer.pipeline import allocate
-from optimizer.rounding import WholeUnitsInfeasible, round_cells
+from optimizer.rounding import (
+    WholeUnitsInfeasible,
+    _boxes,
+    _holds,
+    _round_totals,
+    _round_within_totals,
+    _snap,
+    round_cells,
+)
+from optimizer.sweep.recheck import floats_hold, pesos_hold
 from optimizer.sweep.study import BASE, Batch, StudyContext, sample_scenario
 
 IntArray = npt.NDArray[np.int64]
+
+logger = logging.getLogger(__name__)
 
 OK = 0
 INFEASIBLE = 1
@@ -196,6 +208,7 @@ class BatchEngine:
             and not (self.lo.sum() > fund or self.hi.sum() < fund or (self.lo > self.hi).any())
         )
         self.tolerance = closed_form_tolerance(self.data)
+        self.boxes = _boxes(self.data)
 
     # -- targets ---------------------------------------------------------------------------
 
@@ -235,31 +248,45 @@ class BatchEngine:
         status[invalid] = INVALID
         rules_moved = np.asarray(~np.isnan(batch.band).all(axis=1), dtype=np.bool_)
         fast = ~invalid & ~rules_moved
-        closed: dict[int, FloatArray] = {}
+        planned: dict[int, IntArray] = {}
         if self.closed_form and fast.any():
             which = np.flatnonzero(fast)
             sub = Batch(batch.start, batch.weights[which], batch.factors[which], batch.band[which])
-            for s, cells in zip(which.tolist(), self._closed_form(sub), strict=True):
-                if cells is not None:
-                    closed[s] = cells
+            cells, kept = self._closed_form(sub)
+            for k in np.flatnonzero(kept).tolist():
+                plan = self._rounded(cells[k])
+                if plan is not None:
+                    planned[int(which[k])] = plan
+            if planned:
+                # Our own re-check of every rule on the whole pesos, as allocate() makes it.
+                rows = list(planned)
+                held = pesos_hold(np.stack([planned[s] for s in rows]), self.data)
+                for s, ok in zip(rows, held.tolist(), strict=True):
+                    if not ok:
+                        logger.warning(
+                            "sample %d: the rounded closed form fails the re-check (%s); "
+                            "solved by allocate()",
+                            batch.start + s,
+                            "; ".join(violations(planned[s], self.data)[:3]),
+                        )
+                        del planned[s]
         for s in range(count):
             if invalid[s]:
                 continue
             if self.infeasible and not rules_moved[s]:
                 status[s] = INFEASIBLE
                 continue
-            cells = closed.get(s)
-            if cells is not None:
-                plan = self._rounded(cells)
-                if plan is not None:
-                    amounts[s] = plan
-                    continue
+            plan = planned.get(s)
+            if plan is not None:
+                amounts[s] = plan
+                continue
             fallback[s] = True
             status[s], amounts[s] = self._allocate(batch, s)
         return ChunkResult(batch.start, amounts[:, :, self.order], status, fallback)
 
-    def _closed_form(self, batch: Batch) -> list[FloatArray | None]:
-        """``objectives._proportional_by_waterfilling``'s plan per sample (None: not kept)."""
+    def _closed_form(self, batch: Batch) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+        """``objectives._proportional_by_waterfilling``'s cells per sample, and whether each
+        keeps every rule (to the closed form's tolerance), which makes it the optimum."""
         data = self.data
         cell = self.targets(batch)
         region = cell.sum(axis=2)
@@ -280,21 +307,30 @@ class BatchEngine:
                 cell_target.reshape(count * n, m),
                 minima.reshape(count * n, m),
             ).reshape(count, n, m)
-        out: list[FloatArray | None] = []
-        for s in range(count):
-            kept = not violations(cells[s], data, tol=self.tolerance)
-            out.append(cells[s] if kept else None)
-        return out
+        return cells, floats_hold(cells, data, self.tolerance)
 
     def _rounded(self, cells: FloatArray) -> IntArray | None:
-        """Exact pesos for the closed form's cells, re-checked (None: let ``allocate()`` say)."""
-        try:
-            rounded = np.asarray(round_cells(cells, self.data), dtype=np.int64)
-        except (WholeUnitsInfeasible, SolverError):
-            return None
-        if violations(rounded, self.data):
-            return None
-        return rounded.reshape(self.data.n, self.data.m)
+        """Exact pesos for the closed form's cells, re-checked (None: let ``allocate()`` say).
+
+        ``round_cells``' first step (the vectorised greedy and its exact integer check) with
+        the rules in rounding units computed once for the sweep rather than once per sample;
+        when that step does not stand, ``round_cells`` itself runs, every step.
+        """
+        data, boxes, unit = self.data, self.boxes, self.data.unit
+        value = _snap(np.asarray(cells, dtype=np.float64) / unit)
+        fund = data.fund // unit
+        totals = _round_totals(
+            _snap(np.asarray(cells, dtype=np.float64).sum(axis=1) / unit), boxes, fund
+        )
+        fast = None if totals is None else _round_within_totals(value, totals, boxes)
+        if fast is not None and _holds(fast, boxes, fund):
+            rounded = fast * unit
+        else:
+            try:
+                rounded = np.asarray(round_cells(cells, data), dtype=np.int64)
+            except (WholeUnitsInfeasible, SolverError):
+                return None
+        return np.asarray(rounded, dtype=np.int64).reshape(data.n, data.m)
 
     def _allocate(self, batch: Batch, row: int) -> tuple[int, IntArray]:
         """``allocate()`` on the sample's scenario: its status and cells (axes by id)."""
