@@ -254,7 +254,7 @@ def render_table(summary: Summary, language: Language) -> str:
                 ]
             )
     else:
-        head = [t["code"], t["state"], t["baseline_short"], "min", "max", t["range"]]
+        head = [t["code"], t["state"], t["baseline_short"], t["min"], t["max"], t["range"]]
         by_region: dict[str, list[int]] = {}
         for g in summary.grid:
             if g.amount is not None:
@@ -289,6 +289,11 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}svg text{font-size:11px}
 """
 
 
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (chart labels)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _factor_name(e: Effect, t: dict[str, str]) -> str:
     """``ponderación pop_2026``, ``indicador pop_2026@09``, ``banda límite inferior``."""
     name = t.get(f"band_{e.name}", e.name) if e.kind == "band" else e.name
@@ -296,25 +301,41 @@ def _factor_name(e: Effect, t: dict[str, str]) -> str:
 
 
 def _fan(summary: Summary, t: dict[str, str]) -> str:
-    """One line per state from P5 to P95, a tick at P50, a diamond at the stated amount."""
+    """Per state, P5 to P95 as a change from its stated amount (a line), P50 (a tick), the
+    stated amount at 0 (the diamond) and P5 / P95 in pesos on the right."""
     stats = summary.regions
-    top = max([s.p95 for s in stats] + [s.baseline for s in stats] + [1])
-    width, label, height = 420, 170, 16
+
+    def rel(v: int, base: int) -> float:
+        return v / base - 1.0 if base > 0 else 0.0
+
+    span = max(
+        [abs(rel(s.p5, s.baseline)) for s in stats]
+        + [abs(rel(s.p95, s.baseline)) for s in stats]
+        + [0.01]
+    )
+    half, label, height, right = 200, 170, 16, 230
+    mid = label + half
     parts = [
-        f'<svg width="{label + width + 20}" height="{height * len(stats) + 10}" role="img" '
-        f'aria-label="{escape(t["fan"])}">'
+        f'<svg width="{label + 2 * half + right}" height="{height * len(stats) + 30}" '
+        f'role="img" aria-label="{escape(t["fan"])}">'
+        f'<line class="mid" x1="{mid}" x2="{mid}" y1="0" y2="{height * len(stats) + 4}"/>'
+        f'<text x="{label}" y="{height * len(stats) + 22}">{-100 * span:+.1f} %</text>'
+        f'<text x="{mid}" y="{height * len(stats) + 22}" text-anchor="middle">0 %</text>'
+        f'<text x="{mid + half}" y="{height * len(stats) + 22}" text-anchor="end">'
+        f"{100 * span:+.1f} %</text>"
     ]
     for i, s in enumerate(stats):
         y = i * height + 10
 
-        def x(v: int) -> float:
-            return round(label + width * v / top, 1)
+        def x(v: int, base: int = s.baseline) -> float:
+            return round(mid + half * rel(v, base) / span, 1)
 
         parts.append(
-            f'<text x="{label - 6}" y="{y + 4}" text-anchor="end">{escape(s.name[:26])}</text>'
+            f'<text x="{label - 6}" y="{y + 4}" text-anchor="end">{escape(_cut(s.name, 26))}</text>'
             f'<line class="band" x1="{x(s.p5)}" x2="{x(s.p95)}" y1="{y}" y2="{y}"/>'
             f'<line class="mid" x1="{x(s.p50)}" x2="{x(s.p50)}" y1="{y - 5}" y2="{y + 5}"/>'
-            f'<path class="base" d="M{x(s.baseline)} {y - 4}l4 4l-4 4l-4 -4z"/>'
+            f'<path class="base" d="M{mid} {y - 4}l4 4l-4 4l-4 -4z"/>'
+            f'<text x="{mid + half + 10}" y="{y + 4}">{money(s.p5)} – {money(s.p95)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -343,25 +364,28 @@ def _tornado(summary: Summary, code: str, t: dict[str, str]) -> str:
     if not effects:
         return ""
     top = max(e.swing for e in effects) or 1
-    half, label, height = 130, 190, 15
+    half, label, height = 130, 250, 15
     mid = label + half
     parts = [
         f'<div class="tornado"><b>{escape(code)} {escape(summary.names.get(code, ""))}</b><br>'
-        f'<svg width="{label + 2 * half + 10}" height="{height * len(effects) + 6}">'
+        f'<svg width="{label + 2 * half + 10}" height="{height * len(effects) + 6}" role="img" '
+        f'aria-label="{escape(t["tornado"])}">'
     ]
     for i, e in enumerate(effects):
         y = i * height + 2
         name = _factor_name(e, t)
         parts.append(
-            f'<text x="{label - 6}" y="{y + 10}" text-anchor="end">{escape(name[:32])}</text>'
+            f'<text x="{label - 6}" y="{y + 10}" text-anchor="end">{escape(_cut(name, 40))}</text>'
         )
-        for change, css in ((e.change_down, "down"), (e.change_up, "up")):
+        # The step down on the upper half of the row, the step up on the lower half: both
+        # may move the amount the same way (a weight's siblings absorb the step).
+        for change, css, dy in ((e.change_down, "down", 0), (e.change_up, "up", 6)):
             if not change:
                 continue
             w = round(half * abs(change) / top, 1)
             x0 = mid if change > 0 else mid - w
             parts.append(
-                f'<rect class="{css}" x="{x0}" y="{y}" width="{w}" height="11">'
+                f'<rect class="{css}" x="{x0}" y="{y + dy}" width="{w}" height="5">'
                 f"<title>{escape(signed_money(change))}</title></rect>"
             )
     parts.append(f'<line class="mid" x1="{mid}" x2="{mid}" y1="0" y2="{height * len(effects)}"/>')
@@ -391,7 +415,7 @@ def render_html(scenario: str, summaries: Sequence[Summary], language: Language)
             body.append(f"<h3>{escape(t['fan'])}</h3>{_fan(summary, t)}")
             body.append(f"<h3>{escape(t['heat'])}</h3>{_heat(summary, t)}")
         if summary.effects:
-            body.append(f"<h3>{escape(t['tornado'])}</h3>")
+            body.append(f"<h3>{escape(t['tornado'])}</h3><p>{escape(t['legend'])}</p>")
             body.extend(_tornado(summary, code, t) for code in summary.names)
         if summary.grid:
             # The table without its first lines (they hold the run's time: same sweep, same bytes).

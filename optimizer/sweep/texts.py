@@ -38,6 +38,9 @@ ES: dict[str, str] = {
     "change": "Cambio respecto de la planteada",
     "status": "Estado",
     "range": "Intervalo",
+    "min": "Mínimo",
+    "max": "Máximo",
+    "legend": "Barra superior (naranja): el factor baja; barra inferior (azul): el factor sube.",
     "largest_factor": "Factor de mayor efecto",
     "swing": "Efecto máximo",
     "summary": (
@@ -45,7 +48,10 @@ ES: dict[str, str] = {
         "allocate())"
     ),
     "tornado": "Efecto de cada factor sobre el monto de la entidad (tornado)",
-    "fan": "Intervalo P5-P95 del monto por entidad (abanico); marca: P50, rombo: planteada",
+    "fan": (
+        "Intervalo P5-P95 del monto por entidad, como cambio respecto de la asignación "
+        "planteada (abanico); marca: P50, rombo: planteada"
+    ),
     "heat": "Probabilidad de quedar en el piso o en el techo (mapa de calor)",
     "interrupted": (
         "interrumpido: se descartaron los resultados parciales ({done:,} de {total:,} "
@@ -93,6 +99,9 @@ EN: dict[str, str] = {
     "change": "Change from stated",
     "status": "Status",
     "range": "Range",
+    "min": "Minimum",
+    "max": "Maximum",
+    "legend": "Upper bar (orange): the factor goes down; lower bar (blue): the factor goes up.",
     "largest_factor": "Largest factor",
     "swing": "Largest effect",
     "summary": (
@@ -100,7 +109,10 @@ EN: dict[str, str] = {
         "allocate())"
     ),
     "tornado": "Effect of each factor on the state's amount (tornado)",
-    "fan": "P5-P95 range of each state's amount (fan); mark: P50, diamond: stated",
+    "fan": (
+        "P5-P95 range of each state's amount as a change from the stated allocation (fan); "
+        "mark: P50, diamond: stated"
+    ),
     "heat": "Probability of sitting on the floor or on the cap (heat map)",
     "interrupted": (
         "interrupted: partial results discarded ({done:,} of {total:,} samples); no file "
