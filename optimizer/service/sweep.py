@@ -20,7 +20,14 @@ from optimizer.domain import Objective
 from optimizer.errors import DeadlineExceededError, Problem, ScenarioError
 from optimizer.service.worker import load_request
 from optimizer.sweep.engine import ChunkResult, chunk_bounds, default_chunk
-from optimizer.sweep.runner import SweepResult, SweepSpec, gather, prepare, run_chunk
+from optimizer.sweep.runner import (
+    SweepResult,
+    SweepShape,
+    SweepSpec,
+    gather,
+    prepare,
+    run_chunk,
+)
 from optimizer.sweep.study import Grid, GridAxis, MonteCarlo, OneAtATime, Study
 from optimizer.sweep.summary import Summary, summarise
 from optimizer.v1 import allocation_pb2 as pb
@@ -84,16 +91,19 @@ def _located(problem: Problem) -> Problem:
     return problem
 
 
-def read_sweep(request: pb.SweepRequest) -> tuple[SweepSpec | None, int, tuple[Problem, ...]]:
-    """In a worker: the request's scenario and study, checked; or the problems found."""
+def read_sweep(
+    request: pb.SweepRequest,
+) -> tuple[SweepSpec | None, int, SweepShape | None, tuple[Problem, ...]]:
+    """In a worker: the request's scenario and study, checked, the stated plan; or the
+    problems found."""
     try:
         scenario = load_request(request)  # type: ignore[arg-type]  # same `source` oneof
         objective = _OBJECTIVES.get(request.objective)
         spec = SweepSpec(scenario, study_from_request(request), objective)
-        _, size = prepare(spec)
+        engine, size = prepare(spec)
     except ScenarioError as err:
-        return None, 0, tuple(_located(p) for p in err.problems)
-    return spec, size, ()
+        return None, 0, None, tuple(_located(p) for p in err.problems)
+    return spec, size, SweepShape.of(engine), ()
 
 
 def summary_to_proto(summary: Summary) -> pb.SweepSummary:
@@ -166,8 +176,9 @@ def run_sweep(
         The deadline passed between two chunks.
     """
     started = time.perf_counter()
-    spec, size, problems = wait(pool.submit(read_sweep, request, deadline=deadline), context)
-    if spec is None:
+    job = pool.submit(read_sweep, request, deadline=deadline)
+    spec, size, shape, problems = wait(job, context)
+    if spec is None or shape is None:
         raise ScenarioError(problems)
     workers = max(1, int(getattr(pool, "size", 0) or 1))
     if dask_client is not None:
@@ -218,13 +229,5 @@ def run_sweep(
         finally:
             for future in futures:
                 future.cancel()
-    engine = _engine_for_summary(spec)
-    result: SweepResult = gather(spec, engine, size, iter(done), started, len(bounds))
+    result: SweepResult = gather(spec, shape, size, iter(done), started, len(bounds))
     yield pb.SweepResponse(summary=summary_to_proto(summarise(result)))
-
-
-def _engine_for_summary(spec: SweepSpec) -> Any:
-    """The engine (checked scenario, rules) the summary needs, built in this process."""
-    from optimizer.sweep.engine import BatchEngine
-
-    return BatchEngine(spec.scenario, spec.objective)

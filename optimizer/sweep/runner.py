@@ -116,15 +116,40 @@ def prepare(spec: SweepSpec) -> tuple[BatchEngine, int]:
     return engine, size
 
 
+@dataclass(frozen=True)
+class SweepShape:
+    """What gathering the plans needs of the engine: small, picklable (the service computes it
+    in a worker process)."""
+
+    context: StudyContext
+    baseline: ChunkResult
+    regions: tuple[str, ...]
+    axes: tuple[str, ...]
+    boxes: tuple[tuple[int, int], ...]
+    fund: int
+
+    @classmethod
+    def of(cls, engine: BatchEngine) -> SweepShape:
+        return cls(
+            context=engine.context,
+            baseline=engine.baseline(),
+            regions=engine.data.regions,
+            axes=tuple(axis.id for axis in engine.scenario.effective_axes),
+            boxes=tuple(engine.data.region_boxes),
+            fund=engine.data.fund,
+        )
+
+
 def gather(
     spec: SweepSpec,
-    engine: BatchEngine,
+    shape: SweepShape,
     size: int,
     results: Iterator[ChunkResult],
     started: float,
     chunks: int,
 ) -> SweepResult:
-    n, m = engine.data.n, engine.data.m
+    """Every chunk's plans put back in sample order."""
+    n, m = len(shape.regions), len(shape.axes)
     amounts = np.zeros((size, n, m), dtype=np.int64)
     status = np.zeros(size, dtype=np.int8)
     fallback = np.zeros(size, dtype=np.bool_)
@@ -135,15 +160,15 @@ def gather(
         fallback[chunk.start : end] = chunk.fallback
     return SweepResult(
         spec=spec,
-        context=engine.context,
-        baseline=engine.baseline(),
+        context=shape.context,
+        baseline=shape.baseline,
         amounts=amounts,
         status=status,
         fallback=fallback,
-        regions=engine.data.regions,
-        axes=tuple(axis.id for axis in engine.scenario.effective_axes),
-        boxes=tuple(engine.data.region_boxes),
-        fund=engine.data.fund,
+        regions=shape.regions,
+        axes=shape.axes,
+        boxes=shape.boxes,
+        fund=shape.fund,
         seconds=time.perf_counter() - started,
         chunks=chunks,
     )
@@ -173,7 +198,7 @@ def run_in_process(
                 raise SweepCancelledError
             yield result
 
-    return gather(spec, engine, size, results(), started, len(bounds))
+    return gather(spec, SweepShape.of(engine), size, results(), started, len(bounds))
 
 
 def connect(scheduler: str | None, workers: int, timeout: float = CONNECT_TIMEOUT) -> object:
@@ -251,4 +276,4 @@ def run_on_dask(
     finally:
         for future in futures:
             future.cancel()
-    return gather(spec, engine, size, iter(done), started, len(bounds))
+    return gather(spec, SweepShape.of(engine), size, iter(done), started, len(bounds))
