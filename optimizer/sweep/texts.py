@@ -1,12 +1,14 @@
 """Every user-facing string of the sweep, Spanish first, English beside it.
 
-Kept in one place so that they can move into the message catalogue of the language layer as
-they are. Money is written as the glossary says: ``$9,941,162,915``.
+Kept in one place so that they can move into the message catalogue of the language layer
+(``optimizer/i18n.py``) as they are; money and percentages already come from it, as the
+glossary writes them: ``$9,941,162,915``, ``12.50 %`` (the same in both languages).
 """
 
 from __future__ import annotations
 
 from optimizer.domain import Language
+from optimizer.i18n import texts as i18n_texts
 
 ES: dict[str, str] = {
     "title": "Análisis de sensibilidad",
@@ -137,15 +139,15 @@ def texts(language: Language) -> dict[str, str]:
 
 
 def money(amount: int) -> str:
-    """``$9,941,162,915``; a negative change ``-$1,234``."""
-    return f"-${-amount:,}" if amount < 0 else f"${amount:,}"
+    """``$9,941,162,915``; a negative change ``-$1,234`` (the language layer's format)."""
+    return i18n_texts(Language.ES).money(amount)
 
 
 def signed_money(amount: int) -> str:
-    """``+$1,234`` or ``-$1,234`` (a change)."""
-    return f"+${amount:,}" if amount >= 0 else f"-${-amount:,}"
+    """``+$1,234`` or ``-$1,234`` (a change; no change is ``$0``)."""
+    return i18n_texts(Language.ES).money(amount, sign=True)
 
 
 def percent(share: float) -> str:
     """``12.50 %``."""
-    return f"{100 * share:.2f} %"
+    return i18n_texts(Language.ES).percent(share)
