@@ -179,3 +179,17 @@ def test_ctrl_c_discards_partial_results(tmp_path: Path, workers: str) -> None:
     assert process.returncode == EXIT_INTERRUPTED, err[-2000:]
     assert "se descartaron los resultados parciales" in err
     assert not out.exists()
+
+
+def test_infeasible_stated_scenario_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A scenario whose own rules cannot hold: exit 3 with the diagnosis, as fsf solve."""
+    from optimizer.cli import EXIT_INFEASIBLE
+
+    infeasible = str(ROOT / "scenarios" / "didactic" / "infeasible" / "scenario.yaml")
+    out = tmp_path / "out"
+    code = main(["sweep", infeasible, "--workers", "0", "--monte-carlo", "5", "--out", str(out)])
+    assert code == EXIT_INFEASIBLE
+    assert "$100,000 more than the fund $1,000,000" in capsys.readouterr().err
+    assert not out.exists()

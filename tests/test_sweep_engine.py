@@ -23,6 +23,7 @@ from optimizer.sweep.study import (
     GridAxis,
     MonteCarlo,
     OneAtATime,
+    StudyContext,
     moved,
     sample_scenario,
     weight_nodes,
@@ -293,3 +294,19 @@ def test_batch_recheck_takes_the_decisions_of_violations(fasp: Scenario) -> None
     expected_floats = [not violations(y, data, tol=tol) for y in noisy]
     assert floats_hold(noisy, data, tol).tolist() == expected_floats
     assert 0 < sum(expected_floats) < len(expected_floats)
+
+
+def test_one_at_a_time_of_many_regions_meets_the_cell_cap_and_says_how_to_skip_it() -> None:
+    """5,000 regions x 2 indicators: 20,007 samples of 5,000 cells pass the sample cap but not
+    the samples x cells cap; the message names --no-one-at-a-time."""
+    from optimizer.limits import MAX_SWEEP_CELLS
+
+    regions = tuple(
+        region(f"{i:04d}", float(1 + i % 7), other=float(1 + i % 5)) for i in range(1, 5001)
+    )
+    s = scenario(regions, criteria=(Criterion("need", 0.5), Criterion("other", 0.5)))
+    assert OneAtATime().size(StudyContext.of(s)) * 5000 > MAX_SWEEP_CELLS
+    with pytest.raises(ScenarioError, match="skip it with --no-one-at-a-time"):
+        prepare(SweepSpec(s, OneAtATime()))
+    # Monte Carlo on the same scenario is within the caps.
+    assert prepare(SweepSpec(s, MonteCarlo(samples=100)))[1] == 100

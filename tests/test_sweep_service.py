@@ -207,3 +207,20 @@ def test_deadline_and_cancellation_free_the_workers(
         pb.ValidateScenarioRequest(files=_files()), timeout=60, metadata=[PLANNER]
     )
     assert reply.valid
+
+
+def test_infeasible_stated_scenario_is_failed_precondition(
+    pool_stub: pb_grpc.AllocationServiceStub,
+) -> None:
+    """A scenario whose own rules cannot hold answers FAILED_PRECONDITION, as Allocate does."""
+    folder = ROOT / "scenarios" / "didactic" / "infeasible"
+    files = [
+        pb.ScenarioFile(name=p.relative_to(folder).as_posix(), content=p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.suffix in {".yaml", ".csv"}
+    ]
+    request = pb.SweepRequest(files=pb.ScenarioFiles(files=files))
+    with pytest.raises(grpc.RpcError) as info:
+        list(pool_stub.Sweep(request, timeout=60, metadata=[PLANNER]))
+    assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "more than the fund" in (info.value.details() or "")

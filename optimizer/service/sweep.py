@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
 
-from optimizer.domain import Objective
-from optimizer.errors import DeadlineExceededError, Problem, ScenarioError
+from optimizer.domain import Conflict, Objective
+from optimizer.errors import DeadlineExceededError, InfeasibleError, Problem, ScenarioError
 from optimizer.service.worker import load_request
 from optimizer.sweep.engine import ChunkResult, chunk_bounds, default_chunk
 from optimizer.sweep.runner import (
     SweepResult,
     SweepShape,
     SweepSpec,
+    check_stated,
     gather,
     prepare,
     run_chunk,
@@ -91,19 +93,38 @@ def _located(problem: Problem) -> Problem:
     return problem
 
 
-def read_sweep(
-    request: pb.SweepRequest,
-) -> tuple[SweepSpec | None, int, SweepShape | None, tuple[Problem, ...]]:
-    """In a worker: the request's scenario and study, checked, the stated plan; or the
-    problems found."""
+@dataclass(frozen=True)
+class SweepRead:
+    """What the worker that reads a Sweep request found: a runnable sweep, or why not."""
+
+    spec: SweepSpec | None = None
+    size: int = 0
+    shape: SweepShape | None = None
+    problems: tuple[Problem, ...] = ()
+    infeasible: tuple[str, tuple[Conflict, ...]] | None = None
+    """The stated scenario's diagnosis (summary, conflicts) when it has no plan."""
+
+    def raise_for_problems(self) -> None:
+        """The request's bad input (INVALID_ARGUMENT) or infeasible rules (FAILED_PRECONDITION)."""
+        if self.infeasible is not None:
+            raise InfeasibleError(*self.infeasible)
+        if self.problems or self.spec is None or self.shape is None:
+            raise ScenarioError(self.problems)
+
+
+def read_sweep(request: pb.SweepRequest) -> SweepRead:
+    """In a worker: the request's scenario and study, checked, and the stated plan."""
     try:
         scenario = load_request(request)  # type: ignore[arg-type]  # same `source` oneof
         objective = _OBJECTIVES.get(request.objective)
         spec = SweepSpec(scenario, study_from_request(request), objective)
         engine, size = prepare(spec)
+        check_stated(engine)
     except ScenarioError as err:
-        return None, 0, None, tuple(_located(p) for p in err.problems)
-    return spec, size, SweepShape.of(engine), ()
+        return SweepRead(problems=tuple(_located(p) for p in err.problems))
+    except InfeasibleError as err:
+        return SweepRead(infeasible=(err.summary, err.conflicts))
+    return SweepRead(spec, size, SweepShape.of(engine))
 
 
 def summary_to_proto(summary: Summary) -> pb.SweepSummary:
@@ -176,10 +197,11 @@ def run_sweep(
         The deadline passed between two chunks.
     """
     started = time.perf_counter()
-    job = pool.submit(read_sweep, request, deadline=deadline)
-    spec, size, shape, problems = wait(job, context)
-    if spec is None or shape is None:
-        raise ScenarioError(problems)
+    read: SweepRead = wait(pool.submit(read_sweep, request, deadline=deadline), context)
+    read.raise_for_problems()
+    spec, size, shape = read.spec, read.size, read.shape
+    assert spec is not None
+    assert shape is not None
     workers = max(1, int(getattr(pool, "size", 0) or 1))
     if dask_client is not None:
         workers = max(1, len(dask_client.scheduler_info().get("workers", {})))

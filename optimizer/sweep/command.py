@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     from optimizer.domain import Language, Objective
     from optimizer.io import load_scenario
     from optimizer.sweep.outputs import out_files, render_table, write_files
-    from optimizer.sweep.runner import SweepSpec, prepare
+    from optimizer.sweep.runner import SweepSpec, check_stated, prepare
     from optimizer.sweep.study import Grid, MonteCarlo, OneAtATime, Study
     from optimizer.sweep.texts import texts
 
@@ -167,7 +167,9 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     objective = Objective(args.objective) if args.objective else None
     specs = [SweepSpec(scenario, study, objective) for study in studies]
-    sizes = [prepare(spec)[1] for spec in specs]  # every bad input before any work
+    prepared = [prepare(spec) for spec in specs]  # every bad input before any work
+    sizes = [size for _, size in prepared]
+    check_stated(prepared[0][0])  # the stated scenario infeasible: exit 3 with the diagnosis
     workers = (os.cpu_count() or 1) if args.workers is None else args.workers
     runs, code = _run_all(args, specs, sizes, workers, t, log)
     if runs is None:

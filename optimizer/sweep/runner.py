@@ -20,7 +20,7 @@ import numpy.typing as npt
 from optimizer.domain import Objective, Scenario, canonical_json
 from optimizer.errors import Problem, ScenarioError
 from optimizer.limits import MAX_SWEEP_CELLS, MAX_SWEEP_SAMPLES
-from optimizer.sweep.engine import BatchEngine, ChunkResult, chunk_bounds, default_chunk
+from optimizer.sweep.engine import OK, BatchEngine, ChunkResult, chunk_bounds, default_chunk
 from optimizer.sweep.study import Study, StudyContext
 
 logger = logging.getLogger(__name__)
@@ -112,8 +112,30 @@ def prepare(spec: SweepSpec) -> tuple[BatchEngine, int]:
             f"({MAX_SWEEP_SAMPLES:,} samples, {MAX_SWEEP_CELLS:,} samples x cells; "
             "docs/limits.md)"
         )
+        if study.kind == "one_at_a_time":
+            message += (
+                "; the one-at-a-time study moves each region's indicator values alone "
+                "(2 samples per region and indicator): skip it with --no-one-at-a-time"
+            )
         raise ScenarioError([Problem("study", message, "study")])
     return engine, size
+
+
+def check_stated(engine: BatchEngine) -> None:
+    """Raise what ``allocate()`` raises when the stated scenario itself has no plan.
+
+    Raises
+    ------
+    InfeasibleError
+        The stated rules cannot all hold (with the diagnosis in pesos).
+    SolverError
+        The solver failed on the stated scenario.
+    """
+    if int(engine.baseline().status[0]) == OK:
+        return
+    from optimizer.pipeline import allocate
+
+    allocate(engine.scenario, engine.options)  # raises with the diagnosis
 
 
 @dataclass(frozen=True)
