@@ -116,7 +116,8 @@ class AllocationServiceServicer:
         """Runs a sensitivity sweep of a scenario (one at a time, Monte Carlo or a weight grid) and
         streams SweepProgress messages while the samples run, then one SweepSummary. Nothing is
         stored. Errors: INVALID_ARGUMENT (a bad scenario or study: a step or concentration that is
-        not positive, more samples than the cap, a grid over an unknown weight), DEADLINE_EXCEEDED
+        not positive, more samples than the cap, a grid over an unknown weight), FAILED_PRECONDITION
+        (the stated scenario's rules cannot hold: google.rpc.PreconditionFailure), DEADLINE_EXCEEDED
         and CANCELLED (checked between chunks of samples), UNAUTHENTICATED, PERMISSION_DENIED
         (planners only), RESOURCE_EXHAUSTED (server busy), INTERNAL.
         """
