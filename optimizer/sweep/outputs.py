@@ -192,7 +192,7 @@ def render_table(summary: Summary, language: Language) -> str:
         t["summary"].format(
             samples=summary.samples,
             ok=summary.ok,
-            bad=summary.infeasible,
+            bad=summary.without_plan,
             fallback=summary.fallback,
         )
         + " "
@@ -405,7 +405,7 @@ def render_html(scenario: str, summaries: Sequence[Summary], language: Language)
                 t["summary"].format(
                     samples=summary.samples,
                     ok=summary.ok,
-                    bad=summary.infeasible,
+                    bad=summary.without_plan,
                     fallback=summary.fallback,
                 )
             )

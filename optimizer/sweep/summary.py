@@ -80,7 +80,8 @@ class Summary:
     kind: str
     samples: int
     ok: int
-    infeasible: int
+    without_plan: int
+    """Samples with no plan (infeasible rules, a solver failure, an invalid grid point)."""
     fallback: int
     seconds: float
     names: dict[str, str]
@@ -114,7 +115,7 @@ def summarise(result: SweepResult) -> Summary:
     common = {
         "samples": len(status),
         "ok": int((status == OK).sum()),
-        "infeasible": int((status != OK).sum()),
+        "without_plan": int((status != OK).sum()),
         "fallback": int(result.fallback.sum()),
         "seconds": result.seconds,
         "names": names,
