@@ -310,3 +310,26 @@ def test_one_at_a_time_of_many_regions_meets_the_cell_cap_and_says_how_to_skip_i
         prepare(SweepSpec(s, OneAtATime()))
     # Monte Carlo on the same scenario is within the caps.
     assert prepare(SweepSpec(s, MonteCarlo(samples=100)))[1] == 100
+
+
+def test_siblings_holding_nothing_share_the_step_and_only_whole_parents_are_solved() -> None:
+    """One criterion at 1.0 and a base amount at 0: a step down goes to the base amount; a grid
+    over both keeps only the points where they sum to 1 (the others are invalid, not solved)."""
+    regions = tuple(region(f"{i:02d}", float(i)) for i in range(1, 5))
+    s = scenario(regions)
+    context = StudyContext.of(s)
+    assert moved(context.nodes, context.base_weights, {0: 0.95}).tolist() == pytest.approx(
+        [0.95, 0.05]
+    )
+    engine = BatchEngine(s)
+    study = OneAtATime(weight_step=0.05)
+    batch = study.batch(engine.context, 0, study.size(engine.context))
+    result = engine.run(batch)
+    assert (result.status == OK).all()
+    _assert_same_as_allocate(engine, batch, result, list(range(len(batch))))
+    grid = Grid((GridAxis("need", 0.3, 0.7, 0.1), GridAxis("base_amount", 0.3, 0.7, 0.1)))
+    out = run_in_process(SweepSpec(s, grid))
+    points = grid.points()
+    valid = [p for p, st in zip(points, out.status.tolist(), strict=True) if st == OK]
+    assert valid == [(0.3, 0.7), (0.4, 0.6), (0.5, 0.5), (0.6, 0.4), (0.7, 0.3)]
+    assert (out.status[out.status != OK] == INVALID).all()

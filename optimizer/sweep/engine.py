@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from optimizer.checks import check_scenario
+from optimizer.checks import WEIGHT_TOLERANCE, check_scenario
 from optimizer.domain import (
     AllocateOptions,
     Criterion,
@@ -196,6 +196,10 @@ class BatchEngine:
             if axis.criteria
         }
         self.groups = [root, *by_id.values()]
+        self.parents = [
+            [k for k, n in enumerate(self.context.nodes) if n.parent == parent]
+            for parent in dict.fromkeys(n.parent for n in self.context.nodes)
+        ]
         self.axis_group = [
             1 + list(by_id).index(axis) if axis in by_id else 0 for axis in self.data.axes
         ]
@@ -245,6 +249,11 @@ class BatchEngine:
         status = np.zeros(count, dtype=np.int8)
         fallback = np.zeros(count, dtype=np.bool_)
         invalid = np.asarray(np.isnan(batch.weights).any(axis=1), dtype=np.bool_)
+        # A safety net under the studies: weights allocate() would refuse are never solved.
+        for members in self.parents:
+            total = batch.weights[:, members].sum(axis=1)
+            invalid |= ~(np.abs(total - 1.0) <= WEIGHT_TOLERANCE)
+        invalid |= (batch.weights < 0).any(axis=1)
         status[invalid] = INVALID
         rules_moved = np.asarray(~np.isnan(batch.band).all(axis=1), dtype=np.bool_)
         fast = ~invalid & ~rules_moved

@@ -10,7 +10,8 @@ parent of those criteria and its ``base_weight``. A node moved to a new weight `
 the difference from its siblings, which are scaled by the same factor
 ``(1 - w_i') / (1 - w_i)`` so that the parent still sums to 1 (a sibling's share of what the
 others hold stays the same). Two nodes of the same parent set at once (a two-weight grid) scale
-the others by ``(1 - w_i' - w_j') / (1 - w_i - w_j)``. Nested categories plug in as more
+the others by ``(1 - w_i' - w_j') / (1 - w_i - w_j)``; siblings that hold nothing (all 0)
+share what is left equally. Nested categories plug in as more
 parents: a category is a node of its parent and the parent of its own criteria; a criterion's
 effective weight is the product along its path.
 
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
+from optimizer.checks import WEIGHT_TOLERANCE
 from optimizer.domain import Band, Criterion, Scenario
 from optimizer.errors import Problem, ScenarioError
 from optimizer.limits import MAX_SWEEP_SAMPLES
@@ -134,10 +136,14 @@ def moved(nodes: Sequence[WeightNode], weights: FloatArray, fixed: dict[int, flo
         rest = 1.0 - held
         for k in chosen:
             out[k] = fixed[k]
-        if others:
-            factor = (1.0 - wanted) / rest if rest > 0 else 0.0
+        if others and rest > 0:
+            factor = (1.0 - wanted) / rest
             for k in others:
                 out[k] = float(weights[k]) * factor
+        elif others:
+            # The siblings hold nothing to scale: they share what is left equally.
+            for k in others:
+                out[k] = (1.0 - wanted) / len(others)
     return out
 
 
@@ -210,6 +216,14 @@ class StudyContext:
     def of(cls, scenario: Scenario) -> StudyContext:
         codes = tuple(sorted(r.code for r in scenario.regions))
         return cls(weight_nodes(scenario), indicator_names(scenario), codes, scenario.rules.band)
+
+    def sums_to_one(self, weights: FloatArray) -> bool:
+        """Whether every parent's weights sum to 1 (as the checks require, within 1e-9)."""
+        for parent in dict.fromkeys(n.parent for n in self.nodes):
+            total = sum(float(weights[k]) for k, n in enumerate(self.nodes) if n.parent == parent)
+            if abs(total - 1.0) > WEIGHT_TOLERANCE:
+                return False
+        return True
 
     @property
     def base_weights(self) -> FloatArray:
@@ -434,14 +448,12 @@ class Grid(Study):
             a, b = chosen
             if a.key == b.key:
                 raise _bad("--grid", f"the weight '{a.name}' is given twice")
-            if a.parent == b.parent and self.axes[0].stop + self.axes[1].stop > 1 + 1e-9:
-                siblings = [n for n in context.nodes if n.parent == a.parent]
-                if len(siblings) == 2 or self.axes[0].start + self.axes[1].start > 1 + 1e-9:
-                    message = (
-                        f"'{a.name}' and '{b.name}' share a parent whose weights sum to 1: "
-                        "their grid values may not add up to more than 1"
-                    )
-                    raise _bad("--grid", message)
+            if a.parent == b.parent and self.axes[0].start + self.axes[1].start > 1 + 1e-9:
+                message = (
+                    f"'{a.name}' and '{b.name}' share a parent whose weights sum to 1: "
+                    "every point of this grid adds them up to more than 1"
+                )
+                raise _bad("--grid", message)
 
     def points(self) -> list[tuple[float, ...]]:
         return list(itertools.product(*(g.values() for g in self.axes)))
@@ -459,8 +471,9 @@ class Grid(Study):
         for s in range(start, stop):
             fixed = dict(zip(keys, points[s], strict=True))
             weights = moved(context.nodes, base, fixed)
-            # A point asking more of a parent than it holds has no scenario: NaN, reported.
-            ok = bool((weights >= -1e-12).all())
+            # A point asking more of a parent than it holds (or, when the two weights are
+            # their parent's only ones, not exactly all of it) has no scenario: reported invalid.
+            ok = bool((weights >= -1e-12).all()) and context.sums_to_one(weights)
             batch.weights[s - start] = np.maximum(weights, 0.0) if ok else np.nan
         return batch
 
