@@ -224,3 +224,23 @@ def test_infeasible_stated_scenario_is_failed_precondition(
         list(pool_stub.Sweep(request, timeout=60, metadata=[PLANNER]))
     assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "more than the fund" in (info.value.details() or "")
+
+
+def test_serve_exits_2_when_the_dask_scheduler_does_not_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """fsf serve --dask-scheduler with nothing listening: exit 2 naming the address."""
+    import socket
+
+    from optimizer.cli import EXIT_BAD_INPUT, main
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    store = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+    code = main(
+        ["serve", "--address", "127.0.0.1:0", "--store", store, "--dask-scheduler", address]
+    )
+    assert code == EXIT_BAD_INPUT
+    assert f"no Dask scheduler answered at {address}" in capsys.readouterr().err
