@@ -333,3 +333,30 @@ def test_siblings_holding_nothing_share_the_step_and_only_whole_parents_are_solv
     valid = [p for p, st in zip(points, out.status.tolist(), strict=True) if st == OK]
     assert valid == [(0.3, 0.7), (0.4, 0.6), (0.5, 0.5), (0.6, 0.4), (0.7, 0.3)]
     assert (out.status[out.status != OK] == INVALID).all()
+
+
+SHIPPED = sorted(
+    [*ROOT.glob("scenarios/**/scenario.yaml"), *ROOT.glob("tests/data/good/**/scenario.yaml")]
+)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.parent.name)
+def test_every_shipped_scenario_sweeps_to_allocate_plans(path: Path) -> None:
+    """Monte Carlo and one-at-a-time samples of every shipped scenario: a random few equal
+    allocate()'s plans, or are infeasible where allocate() says so."""
+    from optimizer.errors import InfeasibleError
+
+    engine = BatchEngine(load_scenario(path))
+    for study in (MonteCarlo(40, 3, 20.0, 0.2), OneAtATime()):
+        size = study.size(engine.context)
+        batch = study.batch(engine.context, 0, size)
+        result = engine.run(batch)
+        for s in random.Random(1).sample(range(size), min(size, 6)):
+            sample = sample_scenario(engine.scenario, engine.context, batch, s)
+            try:
+                expected = _plan_cells(sample)
+            except InfeasibleError:
+                assert result.status[s] != OK
+                continue
+            assert result.status[s] == OK
+            assert np.array_equal(result.amounts[s], expected), (path, study.kind, s)
