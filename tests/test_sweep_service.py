@@ -244,3 +244,21 @@ def test_serve_exits_2_when_the_dask_scheduler_does_not_answer(
     )
     assert code == EXIT_BAD_INPUT
     assert f"no Dask scheduler answered at {address}" in capsys.readouterr().err
+
+
+def test_structured_scenario_grid(pool_stub: pb_grpc.AllocationServiceStub) -> None:
+    """A structured scenario (no files): a grid over the population weight, every point's plan
+    summing to the fund, the stated weight's point equal to the stated plan."""
+    from tests.service_support import FUND as SMALL_FUND
+    from tests.service_support import small_scenario
+
+    grid = pb.SweepGridAxis(weight="population", start=0.4, stop=0.6, step=0.1)
+    request = pb.SweepRequest(scenario=small_scenario(), kind=pb.SWEEP_KIND_GRID, grid=[grid])
+    replies = list(pool_stub.Sweep(request, timeout=60, metadata=[PLANNER]))
+    summary = replies[-1].summary
+    assert summary.kind == pb.SWEEP_KIND_GRID
+    assert sum(summary.baseline.values()) == SMALL_FUND
+    for k in range(3):
+        assert sum(p.amount for p in summary.grid if p.point == k) == SMALL_FUND
+    stated = {p.region: p.amount for p in summary.grid if p.point == 1}  # population 0.5
+    assert stated == dict(summary.baseline)
