@@ -26,9 +26,12 @@ from optimizer.domain import (
     Scenario,
 )
 from optimizer.errors import Problem, ScenarioError
+from optimizer.indicators import evaluate, with_derived
 from optimizer.limits import (
     MAX_AXES,
+    MAX_CATEGORIES,
     MAX_CELLS,
+    MAX_CRITERIA_DEPTH,
     MAX_INDICATOR_ABS,
     MAX_MESSAGE_CHARS,
     MAX_MONEY,
@@ -245,6 +248,8 @@ def _check_indicator(scenario: Scenario, criterion: Criterion, key: str) -> list
     name = criterion.indicator
     regions = scenario.regions
     missing = [r for r in regions if name not in r.indicators]
+    if missing and any(d.name == name for d in scenario.derived):
+        return []  # a declared indicator that could not be evaluated: reported where it is declared
     if regions and len(missing) == len(regions):
         known = sorted(set.intersection(*(set(r.indicators) for r in regions)))
         message = (
@@ -360,6 +365,21 @@ def _check_criteria_list(
 
 def check_criteria(scenario: Scenario) -> list[Problem]:
     """The fund's criteria name known indicators with usable values; weights sum to 1."""
+    problems = [
+        _error(
+            scenario,
+            f"axes/{a}/criteria/{i}",
+            f"criterion '{shorten(c.indicator)}' of axis {shorten(axis.id)} names category "
+            f"'{shorten(c.category)}': categories group the fund's criteria only",
+        )
+        for a, axis in enumerate(scenario.axes)
+        for i, c in enumerate(axis.criteria)
+        if c.category
+    ]
+    if scenario.categories or any(c.category for c in scenario.criteria):
+        return problems + check_categories(scenario)
+    if problems:
+        return problems
     return _check_criteria_list(
         scenario,
         scenario.criteria,
@@ -368,6 +388,242 @@ def check_criteria(scenario: Scenario) -> list[Problem]:
         base_key="base_amount/weight",
         base_name="base_amount.weight",
     )
+
+
+def _category_key(k: int, part: str = "") -> str:
+    return f"criteria/categories/{k}" + (f"/{part}" if part else "")
+
+
+def check_categories(scenario: Scenario) -> list[Problem]:
+    """Nested criteria: known parents, no cycles, at most three levels, weights summing to 1.
+
+    Within each parent (the top level or a category), the weights of its criteria and
+    categories plus its base weight sum to 1; the message names the parent and the sum.
+    """
+    categories = scenario.categories
+    if len(categories) > MAX_CATEGORIES:
+        message = (
+            f"the criteria have {len(categories):,} categories: at most {MAX_CATEGORIES:,} are "
+            "allowed (docs/limits.md)"
+        )
+        return [_error(scenario, "criteria", message)]
+    problems: list[Problem] = []
+    index: dict[str, int] = {}
+    for k, category in enumerate(categories):
+        if not category.id:
+            problems.append(_error(scenario, _category_key(k), "a category needs an id"))
+        elif category.id in index:
+            message = f"category '{shorten(category.id)}' is declared twice: ids must be unique"
+            problems.append(_error(scenario, _category_key(k), message))
+        else:
+            index[category.id] = k
+    for k, category in enumerate(categories):
+        if category.parent and category.parent not in index:
+            message = f"category '{shorten(category.id)}' names an unknown parent '{shorten(category.parent)}'"
+            problems.append(_error(scenario, _category_key(k), message))
+    for i, criterion in enumerate(scenario.criteria):
+        if criterion.category and criterion.category not in index:
+            message = (
+                f"criterion '{shorten(criterion.indicator)}' names an unknown category "
+                f"'{shorten(criterion.category)}'"
+            )
+            problems.append(_error(scenario, f"criteria/{i}", message))
+    if problems:
+        return problems
+    # Depth of each category (1 = top level), walking up; a walk longer than the number of
+    # categories is a cycle.
+    depth: dict[str, int] = {}
+    for k, category in enumerate(categories):
+        steps, node = 1, category
+        while node.parent and steps <= len(categories):
+            node = categories[index[node.parent]]
+            steps += 1
+        if steps > len(categories):
+            message = f"category '{shorten(category.id)}' is inside itself: a cycle of parents"
+            problems.append(_error(scenario, _category_key(k), message))
+            continue
+        depth[category.id] = steps
+        if steps >= MAX_CRITERIA_DEPTH:
+            message = (
+                f"category '{shorten(category.id)}' is at level {steps}, so what it holds would "
+                f"be at level {steps + 1}: criteria nest at most {MAX_CRITERIA_DEPTH} levels "
+                "(docs/limits.md)"
+            )
+            problems.append(_error(scenario, _category_key(k), message))
+    if problems:
+        return problems
+    children: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    weights_ok = True
+    for i, criterion in enumerate(scenario.criteria):
+        problems.extend(_check_indicator(scenario, criterion, f"criteria/{i}"))
+        bad = _bad_number(criterion.weight)
+        if bad is not None or not 0 <= criterion.weight <= 1:
+            weights_ok = False
+            why = bad or f"is {criterion.weight:g}"
+            message = f"the weight of '{criterion.indicator}' {why}: weights must be in [0, 1]"
+            problems.append(_error(scenario, f"criteria/{i}/weight", message))
+        children[criterion.category].append((criterion.indicator, criterion.weight))
+    for k, category in enumerate(categories):
+        for value, part in ((category.weight, "weight"), (category.base_weight, "base_weight")):
+            bad = _bad_number(value)
+            if bad is not None or not 0 <= value <= 1:
+                weights_ok = False
+                why = bad or f"is {value:g}"
+                message = (
+                    f"the {part} of category '{shorten(category.id)}' {why}: it must be in [0, 1]"
+                )
+                problems.append(_error(scenario, _category_key(k, part), message))
+        children[category.parent].append((f"category {category.id}", category.weight))
+    for k, category in enumerate(categories):
+        # A category of the base amount alone is allowed (the prototype's "Monto base", 5 %).
+        if not children.get(category.id) and not category.base_weight:
+            message = (
+                f"category '{shorten(category.id)}' has no criteria: give it at least one "
+                "criterion, category or base_weight, or remove it"
+            )
+            problems.append(_error(scenario, _category_key(k), message))
+    problems.extend(_single_sources(scenario))
+    bad = _bad_number(scenario.base_weight)
+    if bad is not None or not 0 <= scenario.base_weight <= 1:
+        why = bad or f"is {scenario.base_weight:g}"
+        problems.append(
+            _error(
+                scenario, "base_amount/weight", f"base_amount.weight {why}: it must be in [0, 1]"
+            )
+        )
+        weights_ok = False
+    if not weights_ok:
+        return problems
+    parents: list[tuple[str, str, float]] = [("", "criteria", scenario.base_weight)]
+    parents += [(c.id, _category_key(k), c.base_weight) for k, c in enumerate(categories)]
+    for parent, key, base in parents:
+        items = children.get(parent, [])
+        if parent and not items and not base:
+            continue  # reported above: a category with nothing in it
+        total = math.fsum([*(w for _, w in items), base])
+        if abs(total - 1) > WEIGHT_TOLERANCE:
+            listed = " + ".join(f"{w:g} ({shorten(name)})" for name, w in items[:12])
+            if len(items) > 12:
+                listed += f" + {len(items) - 12} more"
+            if base:
+                listed += f"{' + ' if listed else ''}{base:g} (base amount)"
+            gap = 1 - total
+            fix = f"add {gap:.6g}" if gap > 0 else f"remove {-gap:.6g}"
+            where = f"in category '{shorten(parent)}'" if parent else "at the top level of criteria"
+            message = f"the weights {where} ({listed}) sum to {total:.6g}, not 1: {fix}"
+            problems.append(_error(scenario, key, message))
+    return problems
+
+
+def _single_sources(scenario: Scenario) -> list[Problem]:
+    """With categories, each indicator and the base amount sit in one place (one subtotal each)."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, criterion in enumerate(scenario.criteria):
+        if criterion.indicator in seen:
+            message = (
+                f"indicator '{shorten(criterion.indicator)}' is used by two criteria (also "
+                f"criteria/{seen[criterion.indicator]}): with categories each indicator is used "
+                "once, so that its pesos belong to one category"
+            )
+            problems.append(_error(scenario, f"criteria/{i}", message))
+        seen.setdefault(criterion.indicator, i)
+    places = [c.id for c in scenario.categories if c.base_weight]
+    if scenario.base_weight:
+        places.append("the top level")
+    if len(places) > 1:
+        message = (
+            f"the base amount sits in {len(places)} places ({', '.join(places)}): put it in one "
+            "category, or at the top level with base_amount.weight"
+        )
+        problems.append(_error(scenario, "criteria", message))
+    return problems
+
+
+# ----------------------------------------------------------------------------------- declared
+
+
+def check_derived(scenario: Scenario) -> list[Problem]:
+    """Declared indicators name known columns, form no cycle, and evaluate on every region."""
+    if not scenario.derived:
+        return []
+    _, problems = evaluate(scenario)
+    return problems
+
+
+# --------------------------------------------------------------------------------- guaranteed
+
+
+def check_guaranteed(scenario: Scenario) -> list[Problem]:
+    """Guaranteed amounts: whole pesos >= 0 for every region, or a factor of the previous one."""
+    guaranteed = scenario.guaranteed
+    if guaranteed is None:
+        return []
+    problems: list[Problem] = []
+    codes = {r.code for r in scenario.regions}
+    unit = max(scenario.fund.rounding_unit, 1)
+    if guaranteed.previous_factor is not None:
+        factor = guaranteed.previous_factor
+        if guaranteed.amounts:
+            message = "give either a column of amounts or previous_factor, not both"
+            problems.append(_error(scenario, "guaranteed", message))
+        bad = _bad_number(factor)
+        if bad is not None or not 0 <= factor <= MAX_YAML_NUMBER_ABS:
+            why = bad or f"is {factor:g}"
+            message = (
+                f"previous_factor {why}: it must be a number >= 0 (1.0 keeps last year's amount)"
+            )
+            problems.append(_error(scenario, "guaranteed/previous_factor", message))
+        lacking = [r for r in scenario.regions if r.previous is None]
+        if lacking:
+            message = (
+                f"previous_factor needs every region's previous allocation; missing for "
+                f"{_list_regions(lacking)}"
+            )
+            problems.append(_error(scenario, "guaranteed/previous_factor", message))
+        return problems
+    for code in sorted(set(guaranteed.amounts) - codes):
+        message = (
+            f"guaranteed amount for unknown region '{shorten(code)}'{_region_hint(codes, code)}"
+        )
+        problems.append(_error(scenario, "guaranteed", message))
+    lacking = [r for r in scenario.regions if r.code not in guaranteed.amounts]
+    if lacking:
+        message = f"no guaranteed amount for region(s) {_list_regions(lacking)}: every region needs one (0 for none)"
+        problems.append(_error(scenario, "guaranteed", message))
+    for region in scenario.regions:
+        amount = guaranteed.amounts.get(region.code)
+        if amount is None:
+            continue
+        key = f"regions/{region.code}/guaranteed"
+        if amount < 0:
+            message = f"guaranteed amount {amount:,} is negative: pesos must be >= 0"
+            problems.append(_error(scenario, key, message))
+        elif _too_much(amount):
+            problems.append(_error(scenario, key, _money_limit("guaranteed amount", amount)))
+        elif amount % unit:
+            below = amount - amount % unit
+            message = (
+                f"guaranteed amount {amount:,} is not a multiple of the rounding unit {unit:,}: "
+                f"use {below:,} or {below + unit:,}"
+            )
+            problems.append(_error(scenario, key, message))
+    return problems
+
+
+def guaranteed_warnings(scenario: Scenario) -> list[Problem]:
+    """A warning when the guaranteed amounts alone exceed the fund (the allocation fails)."""
+    if scenario.guaranteed is None:
+        return []
+    amounts = scenario.guaranteed.per_region(scenario.regions, scenario.fund.rounding_unit)
+    total = sum(amounts)
+    if total <= scenario.fund.total:
+        return []
+    message = (
+        f"the guaranteed amounts add up to {total:,} pesos, {total - scenario.fund.total:,} more "
+        f"than the fund {scenario.fund.total:,}: lower them or raise the fund"
+    )
+    return [_warning(scenario, "guaranteed", message)]
 
 
 # --------------------------------------------------------------------------------------- axes
@@ -786,6 +1042,7 @@ _CHECKS: tuple[Callable[[Scenario], list[Problem]], ...] = (
     check_band,
     check_region_bounds,
     check_cell_minimums,
+    check_guaranteed,
 )
 
 
@@ -809,8 +1066,15 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     problems = check_size(scenario)
     if problems:
         return problems
-    problems = [p for check in _CHECKS for p in check(scenario)]
+    # Declared indicators first: the criteria then see their values like any column's.
+    problems = []
+    if scenario.derived:
+        values, problems = evaluate(scenario)
+        if not problems:
+            scenario = with_derived(scenario, values)
+    problems += [p for check in _CHECKS for p in check(scenario)]
     if not any(p.severity == "error" for p in problems):
+        problems.extend(guaranteed_warnings(scenario))
         problems.extend(check_feasibility(scenario))
     return cap_problems(problems)
 

@@ -10,11 +10,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import overload
 
 ALL_REGIONS = "*"
 """Region selector meaning "every region" in floors, caps and cell minimums."""
+
+_OMIT: Mapping[str, bool] = {"omit_empty": True}
+"""Field metadata: :func:`to_plain` leaves the field out when it is empty (``()``, ``None``,
+``""``, ``{}``), so values made before the field existed keep their canonical JSON (and the
+SHA-256 of a scenario sent by an older client, the golden plans) byte for byte."""
 
 
 class Direction(StrEnum):
@@ -78,7 +84,11 @@ class Region:
 
 @dataclass(frozen=True)
 class Criterion:
-    """An indicator with its weight, direction and normalisation."""
+    """An indicator with its weight, direction and normalisation.
+
+    ``weight`` is the weight within the criterion's parent: the fund's list, or the category
+    named by ``category`` (whose own weight multiplies it: the effective weight).
+    """
 
     indicator: str
     weight: float
@@ -88,11 +98,112 @@ class Criterion:
     """For ``shifted_share``: the smallest value becomes ``shift`` x (max - min); default 0.01."""
     label_es: str = ""
     label_en: str = ""
+    category: str = field(default="", metadata=_OMIT)
+    """Id of the :class:`CriteriaCategory` holding this criterion; ``""``: the top level."""
 
     def label(self, language: Language) -> str:
         """Human label in the given language, falling back to the indicator name."""
         text = self.label_es if language is Language.ES else self.label_en
         return text or self.label_es or self.label_en or self.indicator
+
+
+@dataclass(frozen=True)
+class CriteriaCategory:
+    """A group of criteria with its own weight (e.g. "Características estatales", 60 %).
+
+    ``weight`` is the share of the parent (the fund's criteria, or the category ``parent``);
+    the criteria and sub-categories inside, plus ``base_weight`` (an equal base amount sitting
+    inside the category), have weights summing to 1. Effective weights are products along the
+    path.
+    """
+
+    id: str
+    weight: float
+    parent: str = ""
+    """Id of the enclosing category; ``""``: the top level."""
+    base_weight: float = 0.0
+    label_es: str = ""
+    label_en: str = ""
+
+    def label(self, language: Language) -> str:
+        """Human label in the given language, falling back to the id."""
+        text = self.label_es if language is Language.ES else self.label_en
+        return text or self.label_es or self.label_en or self.id
+
+
+class DerivedOp(StrEnum):
+    """How a declared indicator is built from other columns (``docs/scenario-format.md``)."""
+
+    RATIO = "ratio"
+    MEAN = "mean"
+    SUM = "sum"
+    INVERSE_SHARE = "inverse_share"
+    SHIFT = "shift"
+    MIN_MAX = "min_max"
+
+
+class ShiftMethod(StrEnum):
+    """How ``shift`` moves a column with negative values above zero."""
+
+    RANGE = "range"
+    """``v - min + floor x (max - min)``: the smallest becomes ``floor`` x the range."""
+    MEAN_3SD = "mean_3sd"
+    """``v + mean + 3 sd`` (sample sd) when the smallest is negative, as the 2026 prototype does."""
+
+
+@dataclass(frozen=True)
+class DerivedIndicator:
+    """A column computed from other columns before the criteria (a declared indicator)."""
+
+    name: str
+    op: DerivedOp
+    inputs: tuple[str, ...]
+    """The columns it is built from (``of:`` in the file): two for ``ratio``, one for the
+    normalisations, one or more for ``mean`` and ``sum``."""
+    scale: float = 1.0
+    """``ratio`` only: numerator / denominator x scale (100000 for a rate per 100,000)."""
+    floor: float | None = None
+    """``min_max``: the smallest value's score (default 0.01); ``shift`` with ``range``: the
+    smallest value becomes floor x (max - min) (default 0.01)."""
+    method: ShiftMethod = ShiftMethod.RANGE
+    label_es: str = ""
+    label_en: str = ""
+
+    def label(self, language: Language) -> str:
+        """Human label in the given language, falling back to the name."""
+        text = self.label_es if language is Language.ES else self.label_en
+        return text or self.label_es or self.label_en or self.name
+
+
+@dataclass(frozen=True)
+class Guaranteed:
+    """Amounts taken off the top before the formula (2012-2015: each state's 2010 amount).
+
+    Either ``amounts`` (whole pesos per region code, read from a column) or
+    ``previous_factor`` (the previous allocation times a factor, rounded down to the rounding
+    unit). The criteria share only what is left of the fund.
+    """
+
+    amounts: Mapping[str, int] = field(default_factory=dict)
+    previous_factor: float | None = None
+    column: str = ""
+    """Where ``amounts`` were read (for the texts); informative."""
+
+    def per_region(self, regions: Sequence[Region], unit: int) -> list[int]:
+        """The guaranteed pesos of each region, in the order given.
+
+        ``previous_factor``: the previous allocation x factor in exact decimals (the factor as
+        written), rounded down to the rounding unit; no previous allocation counts as 0.
+        """
+        if self.previous_factor is not None:
+            factor = Decimal(repr(float(self.previous_factor)))
+            unit = max(unit, 1)
+            return [
+                int((Decimal(r.previous or 0) * factor / unit).to_integral_value(ROUND_FLOOR))
+                * unit
+                for r in regions
+            ]
+        return [int(self.amounts.get(r.code, 0)) for r in regions]
 
 
 @dataclass(frozen=True)
@@ -198,6 +309,12 @@ class Scenario:
     objective: Objective = Objective.PROPORTIONAL
     description: str = ""
     locations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    categories: tuple[CriteriaCategory, ...] = field(default=(), metadata=_OMIT)
+    """Categories of the fund's criteria, parents before children (nested criteria)."""
+    derived: tuple[DerivedIndicator, ...] = field(default=(), metadata=_OMIT)
+    """Declared indicators, computed from the regions' columns before the criteria."""
+    guaranteed: Guaranteed | None = field(default=None, metadata=_OMIT)
+    """Amounts taken off the top before the formula; None: the formula shares the whole fund."""
 
     def where(self, key: str, default: str = "") -> str:
         """Human location of a field, or ``default`` (the key itself) when unknown."""
@@ -209,6 +326,114 @@ class Scenario:
         if self.axes:
             return self.axes
         return (Axis(id="total", name_es="Total", name_en="Total", share=1.0),)
+
+
+def _weight_as_written(x: float) -> Decimal:
+    # repr() keeps the decimal the planner wrote: 0.6 x 0.3 is 0.18, as a hand-flattened file says.
+    return Decimal(repr(float(x)))
+
+
+def category_weights(scenario: Scenario) -> dict[str, Decimal]:
+    """Effective weight of every category: the product of the weights along its path.
+
+    Computed on the weights as written (decimals) and rounded once to a float by the callers,
+    so that a nested scenario and its hand-flattened twin have the same float weights. An
+    unknown parent or a cycle (refused by the checks) counts as the top level.
+    """
+    by_id = {c.id: c for c in scenario.categories}
+    out: dict[str, Decimal] = {}
+    for category in scenario.categories:
+        weight, node, seen = _weight_as_written(category.weight), category, {category.id}
+        while node.parent in by_id and node.parent not in seen:
+            node = by_id[node.parent]
+            seen.add(node.id)
+            weight *= _weight_as_written(node.weight)
+        out.setdefault(category.id, weight)
+    return out
+
+
+@dataclass(frozen=True)
+class CriteriaTreeNode:
+    """One line of the criteria tree (``fsf validate``, ``ValidateScenario``)."""
+
+    depth: int
+    """1 for the top level."""
+    kind: str
+    """``category``, ``criterion`` or ``base_amount``."""
+    id: str
+    """Category id or indicator; empty for the base amount."""
+    label: str
+    weight: float
+    """Within the parent."""
+    effective_weight: float
+    """Product of the weights along the path: the share of the fund (or of the excess)."""
+
+
+MAX_TREE_DEPTH = 8
+"""The tree of a scenario the checks refused (a cycle of parents) stops here."""
+
+
+def criteria_tree(scenario: Scenario, language: Language = Language.ES) -> list[CriteriaTreeNode]:
+    """The fund's criteria as a tree, depth first in file order, with effective weights."""
+    weights = category_weights(scenario)
+    nodes: list[CriteriaTreeNode] = []
+
+    by_id = {c.id: c for c in scenario.categories}
+    # A category sits where its first criterion sits in the file (criteria are in file order).
+    first: dict[str, int] = {}
+    for i, criterion in enumerate(scenario.criteria):
+        node, steps = criterion.category, 0
+        while node and steps <= len(by_id):
+            first.setdefault(node, i)
+            node, steps = (by_id[node].parent if node in by_id else ""), steps + 1
+    end = len(scenario.criteria)
+
+    def visit(parent: str, depth: int, above: Decimal) -> None:
+        items: list[tuple[int, int, Criterion | CriteriaCategory]] = [
+            (i, 0, c) for i, c in enumerate(scenario.criteria) if c.category == parent
+        ]
+        items += [
+            (first.get(c.id, end), 1, c)
+            for c in scenario.categories
+            if c.parent == parent and depth <= MAX_TREE_DEPTH
+        ]
+        for _, _, item in sorted(items, key=lambda t: (t[0], t[1])):
+            if isinstance(item, Criterion):
+                effective = float(_weight_as_written(item.weight) * above)
+                nodes.append(
+                    CriteriaTreeNode(
+                        depth,
+                        "criterion",
+                        item.indicator,
+                        item.label(language),
+                        item.weight,
+                        effective,
+                    )
+                )
+                continue
+            nodes.append(
+                CriteriaTreeNode(
+                    depth,
+                    "category",
+                    item.id,
+                    item.label(language),
+                    item.weight,
+                    float(weights[item.id]),
+                )
+            )
+            visit(item.id, depth + 1, weights[item.id])
+        base = scenario.base_weight if not parent else by_id[parent].base_weight
+        if base or not parent:
+            label = (
+                "monto base (partes iguales)"
+                if language is Language.ES
+                else "base amount (equal split)"
+            )
+            effective = float(_weight_as_written(base) * above)
+            nodes.append(CriteriaTreeNode(depth, "base_amount", "", label, base, effective))
+
+    visit("", 1, Decimal(1))
+    return nodes
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,6 +453,7 @@ class RuleFamily(StrEnum):
     AXIS_MIN = "axis_share_min"
     AXIS_MAX = "axis_share_max"
     CELL_MINIMUM = "priority_minimum"
+    GUARANTEED = "guaranteed"
 
 
 class SolveStatus(StrEnum):
@@ -344,6 +570,39 @@ class Contribution:
 
 
 @dataclass(frozen=True)
+class CategorySubtotal:
+    """Pesos of a region's formula target that come from one category of criteria."""
+
+    category: str
+    label: str
+    weight: float
+    """Effective weight (product of the weights along the path)."""
+    amount: int
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    """One category of criteria over the whole plan: weights and its pesos in the targets."""
+
+    category: str
+    label: str
+    parent: str
+    weight: float
+    effective_weight: float
+    amount: int
+    """Sum over regions of the category's subtotals (pesos of the formula targets)."""
+
+
+@dataclass(frozen=True)
+class DerivedNote:
+    """A declared indicator a justification names, and how it was built."""
+
+    name: str
+    label: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Adjustment:
     """Why a region's final amount differs from its formula target, and by how many pesos."""
 
@@ -384,6 +643,14 @@ class Justification:
     """Pesos per inhabitant (rounded to centavos; informative, not money)."""
     per_capita_rank: int | None
     text: str
+    categories: tuple[CategorySubtotal, ...] = field(default=(), metadata=_OMIT)
+    """Pesos of the target per category of criteria (every level, parents first)."""
+    guaranteed: int | None = field(default=None, metadata=_OMIT)
+    """Monto garantizado: taken off the top before the formula."""
+    formula_on_excess: int | None = field(default=None, metadata=_OMIT)
+    """Fórmula sobre el excedente: the target minus the guaranteed amount."""
+    derived: tuple[DerivedNote, ...] = field(default=(), metadata=_OMIT)
+    """The declared indicators the criteria use, with their formulas."""
 
 
 @dataclass(frozen=True)
@@ -399,6 +666,9 @@ class RegionResult:
     upper: int | None
     main_rule: str
     """The main binding rule family, or ``""`` when the region sits on the common ratio."""
+    categories: tuple[CategorySubtotal, ...] = field(default=(), metadata=_OMIT)
+    """Pesos of the target per category of criteria."""
+    guaranteed: int | None = field(default=None, metadata=_OMIT)
 
 
 @dataclass(frozen=True)
@@ -441,6 +711,10 @@ class AllocationPlan:
     axes: tuple[AxisResult, ...]
     justifications: tuple[Justification, ...]
     stats: SolveStats
+    categories: tuple[CategorySummary, ...] = field(default=(), metadata=_OMIT)
+    """The categories of criteria with their pesos over all regions."""
+    guaranteed_total: int | None = field(default=None, metadata=_OMIT)
+    """Sum of the guaranteed amounts (the formula shared the rest of the fund)."""
 
     @property
     def total(self) -> int:
@@ -474,6 +748,9 @@ class AllocateOptions:
 _PLAIN = frozenset({int, float, str, bool, type(None)})
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 """Field names per dataclass type (a municipal plan has hundreds of thousands of values)."""
+_OMITTED: dict[type, frozenset[str]] = {}
+"""Per dataclass type, the fields left out of :func:`to_plain` when empty."""
+_EMPTY: tuple[object, ...] = ((), None, "")
 
 
 def to_plain(value: object) -> object:
@@ -485,12 +762,17 @@ def to_plain(value: object) -> object:
         return value
     names = _FIELD_NAMES.get(kind)
     if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = tuple(f.name for f in dataclasses.fields(value) if f.name != "locations")
+        fields = dataclasses.fields(value)
+        names = tuple(f.name for f in fields if f.name != "locations")
         _FIELD_NAMES[kind] = names
+        _OMITTED[kind] = frozenset(f.name for f in fields if f.metadata.get("omit_empty"))
     if names is not None:
         out = {}
+        omitted = _OMITTED[kind]
         for name in names:
             item = getattr(value, name)
+            if omitted and name in omitted and (item in _EMPTY or item == {}):
+                continue
             out[name] = item if type(item) in _PLAIN else to_plain(item)
         return out
     if kind is CellTable:

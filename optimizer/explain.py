@@ -18,15 +18,26 @@ from optimizer.domain import (
     Adjustment,
     AxisResult,
     BindingRule,
+    CategorySubtotal,
+    CategorySummary,
     Conflict,
     Contribution,
+    DerivedNote,
     Justification,
     Language,
     RegionResult,
     RuleFamily,
     Scenario,
+    category_weights,
 )
-from optimizer.formula import BASE_SOURCE, FloatArray
+from optimizer.formula import (
+    BASE_SOURCE,
+    GUARANTEED_SOURCE,
+    FloatArray,
+    effective_criteria,
+    source_categories,
+)
+from optimizer.indicators import describe
 from optimizer.model import (
     LOWER_FAMILIES,
     UPPER_FAMILIES,
@@ -69,13 +80,16 @@ FAMILY_TEXT: dict[str, dict[Language, str]] = {
         Language.ES: "mínimo de prioridad nacional",
         Language.EN: "national-priority minimum",
     },
+    RuleFamily.GUARANTEED: {Language.ES: "monto garantizado", Language.EN: "guaranteed amount"},
     "redistribution": {
         Language.ES: "redistribución proporcional para respetar las reglas de otras entidades",
         Language.EN: "proportional redistribution so that other regions' rules hold",
     },
 }
 
-_RAISING = frozenset({RuleFamily.BAND_FLOOR, RuleFamily.REGION_FLOOR, RuleFamily.CELL_MINIMUM})
+_RAISING = frozenset(
+    {RuleFamily.BAND_FLOOR, RuleFamily.REGION_FLOOR, RuleFamily.CELL_MINIMUM, RuleFamily.GUARANTEED}
+)
 """Rules that can only raise a region's amount above where the redistribution would put it."""
 _LOWERING = frozenset({RuleFamily.BAND_CAP, RuleFamily.REGION_CAP, RuleFamily.ABSORPTION_CAP})
 """Rules that can only lower it."""
@@ -86,6 +100,7 @@ _FAMILY_OF: dict[str, RuleFamily] = {str(f): f for f in RuleFamily}
 MAIN_RULE_ORDER = (
     RuleFamily.BAND_FLOOR,
     RuleFamily.REGION_FLOOR,
+    RuleFamily.GUARANTEED,
     RuleFamily.BAND_CAP,
     RuleFamily.REGION_CAP,
     RuleFamily.ABSORPTION_CAP,
@@ -265,8 +280,12 @@ def _justify(
     totals = x.sum(axis=1)
     sources = [BASE_SOURCE] + [s for s in targets.contributions if s != BASE_SOURCE]
     labels = {BASE_SOURCE: "Monto base" if language is Language.ES else "Base amount"}
-    weights = {BASE_SOURCE: scenario.base_weight}
-    for c in scenario.criteria:
+    labels[GUARANTEED_SOURCE] = (
+        "Monto garantizado" if language is Language.ES else "Guaranteed amount"
+    )
+    fund_criteria, base_weight = effective_criteria(scenario)
+    weights = {BASE_SOURCE: base_weight}
+    for c in fund_criteria:
         labels.setdefault(c.indicator, c.label(language))
         weights.setdefault(c.indicator, c.weight)
     for axis in scenario.effective_axes:
@@ -321,6 +340,7 @@ def _justify(
             )
         )
 
+    extra = _CriteriaExtras.of(scenario, sources, parts, language)
     words = _Words(language, n)
     region_rows: list[RegionResult] = []
     justifications: list[Justification] = []
@@ -360,6 +380,8 @@ def _justify(
             per_capita[r],
             rank.get(r),
         )
+        categories, guaranteed, on_excess = extra.region(r, target)
+        text += criteria_sentences(language, categories, guaranteed, on_excess, extra.notes)
         justifications.append(
             _make(
                 Justification,
@@ -376,6 +398,10 @@ def _justify(
                     "per_capita": per_capita[r],
                     "per_capita_rank": rank.get(r),
                     "text": text,
+                    "categories": categories,
+                    "guaranteed": guaranteed,
+                    "formula_on_excess": on_excess,
+                    "derived": extra.notes,
                 },
             )
         )
@@ -391,6 +417,8 @@ def _justify(
                     "lower": lo if lo > 0 else None,
                     "upper": hi if hi < data.fund else None,
                     "main_rule": str(main) if main is not None else "",
+                    "categories": categories,
+                    "guaranteed": guaranteed,
                 },
             )
         )
@@ -419,6 +447,132 @@ def _justify(
             )
         )
     return tuple(region_rows), tuple(axis_rows), tuple(justifications), cell_target
+
+
+class _CriteriaExtras:
+    """Category subtotals, guaranteed amounts and declared indicators of the justifications."""
+
+    def __init__(
+        self,
+        subtotals: list[list[int]],
+        heads: list[dict[str, object]],
+        guaranteed: list[int] | None,
+        notes: tuple[DerivedNote, ...],
+    ) -> None:
+        self.subtotals = subtotals
+        self.heads = heads
+        self.guaranteed = guaranteed
+        self.notes = notes
+
+    @classmethod
+    def of(
+        cls,
+        scenario: Scenario,
+        sources: Sequence[str],
+        parts: IntArray,
+        language: Language,
+    ) -> _CriteriaExtras:
+        """Subtotals of every category: the sum of the pesos of the sources under it."""
+        categories = scenario.categories
+        heads: list[dict[str, object]] = []
+        subtotals: list[list[int]] = []
+        if categories:
+            parent = {c.id: c.parent for c in categories}
+            inner = source_categories(scenario)
+            member = np.zeros((len(sources), len(categories)), dtype=np.int64)
+            column = {c.id: k for k, c in enumerate(categories)}
+            for i, source in enumerate(sources):
+                node, steps = inner.get(source, ""), 0
+                while node and node in column and steps <= len(categories):
+                    member[i, column[node]] = 1
+                    node, steps = parent.get(node, ""), steps + 1
+            subtotals = (parts @ member).tolist()
+            weights = category_weights(scenario)
+            heads = [
+                {"category": c.id, "label": c.label(language), "weight": float(weights[c.id])}
+                for c in categories
+            ]
+        guaranteed = None
+        if scenario.guaranteed is not None:
+            guaranteed = scenario.guaranteed.per_region(
+                scenario.regions, scenario.fund.rounding_unit
+            )
+        used = set(sources)
+        notes = tuple(
+            DerivedNote(d.name, d.label(language), describe(d, language))
+            for d in scenario.derived
+            if d.name in used
+        )
+        return cls(subtotals, heads, guaranteed, notes)
+
+    def region(
+        self, r: int, target: int
+    ) -> tuple[tuple[CategorySubtotal, ...], int | None, int | None]:
+        """Region r's category subtotals, guaranteed amount and formula on the excess."""
+        categories = (
+            tuple(
+                CategorySubtotal(amount=amount, **head)  # type: ignore[arg-type]
+                for head, amount in zip(self.heads, self.subtotals[r], strict=True)
+            )
+            if self.heads
+            else ()
+        )
+        if self.guaranteed is None:
+            return categories, None, None
+        guaranteed = self.guaranteed[r]
+        return categories, guaranteed, target - guaranteed
+
+
+def criteria_sentences(
+    language: Language,
+    categories: Sequence[CategorySubtotal],
+    guaranteed: int | None,
+    on_excess: int | None,
+    notes: Sequence[DerivedNote],
+) -> str:
+    """Sentences on the structure of the formula (appended to a justification's text)."""
+    es = language is Language.ES
+    lines: list[str] = []
+    if guaranteed is not None and on_excess is not None:
+        lines.append(
+            f"Monto garantizado {pesos(guaranteed)}; fórmula sobre el excedente {pesos(on_excess)}."
+            if es
+            else f"Guaranteed amount {pesos(guaranteed)}; formula on the excess {pesos(on_excess)}."
+        )
+    if categories:
+        listed = ", ".join(f"{c.label} {pesos(c.amount)}" for c in categories)
+        lines.append(f"Por categoría: {listed}." if es else f"By category: {listed}.")
+    for note in notes:
+        lines.append(
+            f"{note.label} se calcula como {note.description}."
+            if es
+            else f"{note.label} is computed as {note.description}."
+        )
+    return "".join(" " + line for line in lines)
+
+
+def category_summaries(
+    scenario: Scenario, justifications: Sequence[Justification], language: Language
+) -> tuple[CategorySummary, ...]:
+    """Every category over the whole plan: its weights and the sum of its regions' subtotals."""
+    if not scenario.categories:
+        return ()
+    weights = category_weights(scenario)
+    totals = [0] * len(scenario.categories)
+    for j in justifications:
+        for k, subtotal in enumerate(j.categories):
+            totals[k] += subtotal.amount
+    return tuple(
+        CategorySummary(
+            category=c.id,
+            label=c.label(language),
+            parent=c.parent,
+            weight=c.weight,
+            effective_weight=float(weights[c.id]),
+            amount=totals[k],
+        )
+        for k, c in enumerate(scenario.categories)
+    )
 
 
 class _Words:

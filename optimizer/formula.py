@@ -8,14 +8,23 @@ to 1, so the targets sum to ``A`` exactly (up to float rounding).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 
-from optimizer.domain import Criterion, Direction, Normalisation, Scenario
+from optimizer.domain import (
+    Criterion,
+    Direction,
+    Normalisation,
+    Scenario,
+    category_weights,
+)
+from optimizer.indicators import with_derived
 
 BASE_SOURCE = "base_amount"
+GUARANTEED_SOURCE = "guaranteed"
 DEFAULT_SHIFT = 0.01
 
 FloatArray = npt.NDArray[np.float64]
@@ -34,6 +43,8 @@ class Targets:
     axis_amounts: FloatArray
     cell: FloatArray
     contributions: dict[str, FloatArray]
+    guaranteed: tuple[int, ...] = field(default=())
+    """Per region, the guaranteed amount taken off the top (empty: none)."""
 
     @property
     def region(self) -> FloatArray:
@@ -73,6 +84,48 @@ def region_shares(
     return total, parts
 
 
+def _dec(x: float) -> Decimal:
+    # repr() keeps the decimal the planner wrote: 0.6 x 0.3 is 0.18, as a hand-flattened file says.
+    return Decimal(repr(float(x)))
+
+
+def effective_criteria(scenario: Scenario) -> tuple[tuple[Criterion, ...], float]:
+    """The fund's criteria with effective weights, and the effective base-amount weight.
+
+    A flat scenario (no categories) comes back unchanged, bit for bit.
+    """
+    if not scenario.categories:
+        return scenario.criteria, scenario.base_weight
+    weights = category_weights(scenario)
+    criteria = tuple(
+        replace(c, weight=float(_dec(c.weight) * weights[c.category]))
+        if c.category in weights
+        else c
+        for c in scenario.criteria
+    )
+    base = _dec(scenario.base_weight) + sum(
+        (weights[c.id] * _dec(c.base_weight) for c in scenario.categories if c.base_weight),
+        Decimal(0),
+    )
+    return criteria, float(base)
+
+
+def source_categories(scenario: Scenario) -> dict[str, str]:
+    """Source (indicator, or the base amount) -> the innermost category holding it."""
+    out = {c.indicator: c.category for c in scenario.criteria if c.category}
+    for category in scenario.categories:
+        if category.base_weight:
+            out[BASE_SOURCE] = category.id
+    return out
+
+
+def guaranteed_amounts(scenario: Scenario) -> list[int] | None:
+    """Per region (scenario order), the guaranteed pesos; None when the scenario has none."""
+    if scenario.guaranteed is None:
+        return None
+    return scenario.guaranteed.per_region(scenario.regions, scenario.fund.rounding_unit)
+
+
 def axis_target_shares(scenario: Scenario) -> FloatArray:
     """Each axis' share of the fund used for targets, normalised to sum to 1."""
     raw = []
@@ -103,13 +156,16 @@ def compute_targets(scenario: Scenario) -> Targets:
     Targets
         ``cell`` sums to the fund; ``contributions`` sum to the region totals.
     """
+    first = scenario.regions[0].indicators if scenario.regions else {}
+    if any(d.name not in first for d in scenario.derived):
+        scenario = with_derived(scenario)  # not yet evaluated (the pipeline does it first)
     axes = scenario.effective_axes
     fund = float(scenario.fund.total)
     axis_amounts = axis_target_shares(scenario) * fund
     n, m = len(scenario.regions), len(axes)
     cell = np.zeros((n, m))
     contributions: dict[str, FloatArray] = {}
-    default = region_shares(scenario, scenario.criteria, scenario.base_weight)
+    default = region_shares(scenario, *effective_criteria(scenario))
     for a, axis in enumerate(axes):
         if axis.criteria:
             base = axis.base_weight if axis.base_weight is not None else 0.0
@@ -119,10 +175,35 @@ def compute_targets(scenario: Scenario) -> Targets:
         cell[:, a] = shares * axis_amounts[a]
         for source, part in parts.items():
             contributions[source] = contributions.get(source, np.zeros(n)) + part * axis_amounts[a]
+    guaranteed = guaranteed_amounts(scenario)
+    if guaranteed is not None:
+        cell, contributions = _take_off_the_top(guaranteed, fund, axis_amounts, cell, contributions)
     return Targets(
         regions=tuple(r.code for r in scenario.regions),
         axes=tuple(axis.id for axis in axes),
         axis_amounts=axis_amounts,
         cell=cell,
         contributions=contributions,
+        guaranteed=tuple(guaranteed or ()),
     )
+
+
+def _take_off_the_top(
+    guaranteed: list[int],
+    fund: float,
+    axis_amounts: FloatArray,
+    cell: FloatArray,
+    contributions: dict[str, FloatArray],
+) -> tuple[FloatArray, dict[str, FloatArray]]:
+    """Targets of "guaranteed amount plus a formula on the excess".
+
+    ``t[r,a] = tau_a (G_r + (F - sum G) s_a(r))``: each region keeps its guaranteed amount
+    (split among axes like the fund) and the criteria share only the excess ``F - sum G``.
+    """
+    g = np.array(guaranteed, dtype=np.float64)
+    excess = max(fund - float(sum(guaranteed)), 0.0)
+    factor = excess / fund if fund > 0 else 0.0
+    tau = axis_amounts / fund if fund > 0 else axis_amounts
+    out = {source: part * factor for source, part in contributions.items()}
+    out[GUARANTEED_SOURCE] = g * float(tau.sum())
+    return cell * factor + np.outer(g, tau), out

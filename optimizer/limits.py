@@ -65,6 +65,22 @@ MAX_CELLS = 250_000
 """Regions times axes: the cells of the plan, each one LP variable (10,000 x 24 municipal
 plans, the largest size the benchmark holds the engine to, fit)."""
 
+MAX_CRITERIA_DEPTH = 3
+"""Levels of nested criteria: categories, sub-categories, and the criteria inside them."""
+
+MAX_CATEGORIES = 100
+"""Categories of criteria in a scenario (the 2026 prototype has 4)."""
+
+MAX_DERIVED_INDICATORS = 100
+"""Declared indicators of a scenario; each costs one pass over the regions."""
+
+MAX_DERIVED_INPUTS = 50
+"""Columns one ``mean`` or ``sum`` may combine (a ten-year average needs 10)."""
+
+MAX_DERIVED_VALUES = 1_000_000
+"""Values all declared indicators read together (their columns times the regions): each is a
+Python float operation, so this bounds the seconds they cost (about 1 s at the limit)."""
+
 # -------------------------------------------------------------------------------- numbers
 
 MAX_NUMBER_CHARS = 40

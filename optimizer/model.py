@@ -24,7 +24,7 @@ import pulp
 from optimizer.domain import ALL_REGIONS, RegionBound, RuleFamily, Scenario
 from optimizer.formula import FloatArray, Targets
 
-LOWER_FAMILIES = (RuleFamily.BAND_FLOOR, RuleFamily.REGION_FLOOR)
+LOWER_FAMILIES = (RuleFamily.BAND_FLOOR, RuleFamily.REGION_FLOOR, RuleFamily.GUARANTEED)
 UPPER_FAMILIES = (RuleFamily.BAND_CAP, RuleFamily.REGION_CAP, RuleFamily.ABSORPTION_CAP)
 TARGET_FLOOR_LP = 1e-6
 """Smallest target of a unit in LP units (see :attr:`ModelData.target_floor`)."""
@@ -192,6 +192,10 @@ def build_model_data(scenario: Scenario, targets: Targets) -> ModelData:
             ]
     if rules.region_floors:
         lower[RuleFamily.REGION_FLOOR] = _region_bounds(rules.region_floors, scenario, upper=False)
+    if scenario.guaranteed is not None:
+        # A guaranteed amount is kept whatever the other rules do: a floor of its own family.
+        amounts = scenario.guaranteed.per_region(scenario.regions, unit)
+        lower[RuleFamily.GUARANTEED] = [_units_ceil(_dec(g), unit) for g in amounts]
     if rules.region_caps:
         upper[RuleFamily.REGION_CAP] = _region_bounds(rules.region_caps, scenario, upper=True)
     if rules.absorption_caps:

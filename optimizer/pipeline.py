@@ -22,14 +22,23 @@ from optimizer.domain import (
     CellTable,
     Conflict,
     Language,
+    RuleFamily,
     Scenario,
     SolveStats,
     SolveStatus,
     canonical_json,
 )
 from optimizer.errors import InfeasibleError, ScenarioError, SolverError
-from optimizer.explain import diagnose, family_text, justify, pesos, precheck_conflicts
-from optimizer.formula import compute_targets
+from optimizer.explain import (
+    category_summaries,
+    diagnose,
+    family_text,
+    justify,
+    pesos,
+    precheck_conflicts,
+)
+from optimizer.formula import compute_targets, guaranteed_amounts
+from optimizer.indicators import with_derived
 from optimizer.model import ModelData, build_model_data, violations
 from optimizer.objectives import RulesInfeasible, optimise
 from optimizer.rounding import Shortfall, WholeUnitsInfeasible, round_cells
@@ -79,6 +88,28 @@ def whole_unit_conflicts(shortfalls: Sequence[Shortfall], data: ModelData) -> li
             )
         )
     return out
+
+
+def raise_for_guaranteed(scenario: Scenario) -> None:
+    """Guaranteed amounts above the fund: infeasible criteria, diagnosed in pesos.
+
+    Raises
+    ------
+    InfeasibleError
+        With one conflict of family ``guaranteed`` and the pesos by which they exceed the fund.
+    """
+    amounts = guaranteed_amounts(scenario)
+    if amounts is None:
+        return
+    total, fund = sum(amounts), scenario.fund.total
+    if total <= fund:
+        return
+    description = (
+        f"the guaranteed amounts add up to {pesos(total)}, {pesos(total - fund)} more than the "
+        f"fund {pesos(fund)}: nothing is left for the formula"
+    )
+    conflict = Conflict(RuleFamily.GUARANTEED, total - fund, description)
+    raise InfeasibleError("the rules cannot all hold: " + description, [conflict])
 
 
 def input_sha256(scenario: Scenario) -> str:
@@ -134,6 +165,9 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     # P10), so the plan's cells and axis rows go back to the caller's order at the end.
     caller = scenario
     scenario = replace(scenario, axes=tuple(sorted(scenario.axes, key=lambda a: a.id)))
+    # Declared indicators become columns of the regions before the criteria read them.
+    scenario = with_derived(scenario)
+    raise_for_guaranteed(scenario)
     targets = compute_targets(scenario)
     data = build_model_data(scenario, targets)
     conflicts = precheck_conflicts(data)
@@ -213,4 +247,6 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         axes=axes,
         justifications=justifications,
         stats=stats,
+        categories=category_summaries(scenario, justifications, options.language),
+        guaranteed_total=sum(targets.guaranteed) if scenario.guaranteed is not None else None,
     )

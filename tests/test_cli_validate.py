@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from optimizer.cli import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK, main
 
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "bad"
@@ -98,13 +98,58 @@ CATALOGUE: dict[str, tuple[str, ...]] = {
         "scenario.yaml: rules.region_caps[0] (line 10)",
         "gives both amount and share",
     ),
+    # Nested criteria, declared indicators and guaranteed amounts (issue 10).
+    "category-weights-not-one": (
+        "scenario.yaml: criteria[1] (line 8)",
+        "the weights in category 'incidencia' (0.6 (homicidios) + 0.3 (victimas)) sum to 0.9",
+        "add 0.1",
+    ),
+    "category-without-criteria": (
+        "scenario.yaml: criteria[1] (line 8)",
+        "category 'incidencia' has no criteria",
+    ),
+    "criteria-too-deep": (
+        "scenario.yaml: criteria[0].criteria[0].criteria[0] (line 12)",
+        "criteria nest at most 3 levels",
+    ),
+    "derived-unknown-column": (
+        "scenario.yaml: indicators[0].of (line 8)",
+        "'victimass' (used by the declared indicator 'victimas_100k') is not a column",
+        "did you mean 'victimas'?",
+    ),
+    "derived-cycle": (
+        "scenario.yaml: indicators[0].of (line 8)",
+        "the indicator 'promedio' is built from itself: a cycle",
+    ),
+    "derived-division-by-zero": (
+        "data/states.csv row 3, column poblacion",
+        "division by zero in the declared indicator 'victimas_100k' for region 15 (México)",
+    ),
+    "guaranteed-negative": (
+        "data/states.csv row 3, column garantia",
+        "'-5' is negative",
+        "(guaranteed amount)",
+    ),
+    "guaranteed-fractional": (
+        "data/states.csv row 2, column garantia",
+        "'90000000.50' is not a whole number of pesos",
+    ),
+}
+
+# Entries the checks pass with a warning, but that cannot be allocated: `fsf solve` exits 3 with
+# the diagnosis in pesos.
+INFEASIBLE_CATALOGUE: dict[str, tuple[str, ...]] = {
+    "guaranteed-above-fund": (
+        "the guaranteed amounts add up to $330,000,000, $30,000,000 more than the fund "
+        "$300,000,000",
+    ),
 }
 
 
 def test_catalogue_is_complete() -> None:
     """Every folder of the bad catalogue has expectations here, and there are at least 24."""
     folders = {p.name for p in BAD.iterdir() if p.is_dir()}
-    assert folders == set(CATALOGUE)
+    assert folders == set(CATALOGUE) | set(INFEASIBLE_CATALOGUE)
     assert len(folders) >= 24
 
 
@@ -121,6 +166,22 @@ def test_bad_entry_is_reported_and_located(
         assert text in err, f"{text!r} not in:\n{err}"
     assert "Traceback" not in out + err
     assert out == ""
+
+
+@pytest.mark.parametrize(("entry", "expected"), sorted(INFEASIBLE_CATALOGUE.items()))
+def test_infeasible_entry_warns_then_exits_3(
+    entry: str, expected: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Validation warns (exit 0); solving exits 3 with the amount in pesos, no traceback."""
+    assert main(["validate", str(BAD / entry / "scenario.yaml")]) == EXIT_OK
+    out, _ = capsys.readouterr()
+    assert "warning: scenario.yaml: guaranteed (line 5)" in out
+    assert "add up to 330,000,000 pesos, 30,000,000 more than the fund" in out
+    assert main(["solve", str(BAD / entry / "scenario.yaml")]) == EXIT_INFEASIBLE
+    out, err = capsys.readouterr()
+    for text in expected:
+        assert text in err, f"{text!r} not in:\n{err}"
+    assert "Traceback" not in out + err
 
 
 def test_good_scenario_prints_summary(capsys: pytest.CaptureFixture[str]) -> None:

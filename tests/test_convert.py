@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from optimizer.domain import (
     AllocationPlan,
     AxisResult,
     BindingRule,
+    CategorySubtotal,
     Cell,
     CellTable,
     Contribution,
@@ -37,6 +39,13 @@ SCENARIOS = [
 ]
 
 
+def _subtotals(items: Sequence[CategorySubtotal]) -> list[pb.CategorySubtotal]:
+    return [
+        pb.CategorySubtotal(category=c.category, label=c.label, weight=c.weight, amount=c.amount)
+        for c in items
+    ]
+
+
 def plan_by_fields(plan: AllocationPlan) -> pb.Allocation:
     """The plan's message built one field at a time, the plain way."""
     out = pb.Allocation(scenario=plan.scenario, language=LANGUAGES_OUT[plan.language])
@@ -54,6 +63,8 @@ def plan_by_fields(plan: AllocationPlan) -> pb.Allocation:
                 lower=r.lower,
                 upper=r.upper,
                 main_rule=r.main_rule,
+                categories=_subtotals(r.categories),
+                guaranteed=r.guaranteed,
             )
         )
     for a in plan.axes:
@@ -99,8 +110,28 @@ def plan_by_fields(plan: AllocationPlan) -> pb.Allocation:
                 per_capita=j.per_capita,
                 per_capita_rank=j.per_capita_rank,
                 text=j.text,
+                categories=_subtotals(j.categories),
+                guaranteed=j.guaranteed,
+                formula_on_excess=j.formula_on_excess,
+                derived=[
+                    pb.DerivedIndicatorNote(name=d.name, label=d.label, description=d.description)
+                    for d in j.derived
+                ],
             )
         )
+    out.categories.extend(
+        pb.CategorySummary(
+            category=c.category,
+            label=c.label,
+            parent=c.parent,
+            weight=c.weight,
+            effective_weight=c.effective_weight,
+            amount=c.amount,
+        )
+        for c in plan.categories
+    )
+    if plan.guaranteed_total is not None:
+        out.guaranteed_total = plan.guaranteed_total
     s = plan.stats
     out.stats.CopyFrom(
         pb.SolveStats(

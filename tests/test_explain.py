@@ -343,7 +343,8 @@ def test_results_are_the_objects_their_constructors_make(path: Path) -> None:
     (filled without ``__init__``) are equal to, hash like, pickle like and hold the same
     fields as the constructors' objects."""
     try:
-        plan = allocate(load_scenario(path))
+        scenario = load_scenario(path)
+        plan = allocate(scenario)
     except InfeasibleError:
         pytest.skip("no plan")
     made = (plan.justifications, plan.regions)
@@ -358,7 +359,8 @@ def test_results_are_the_objects_their_constructors_make(path: Path) -> None:
         ]
         return [*justifications, *regions, *nested]
 
-    assert any(j.binding for j in plan.justifications)
+    # A scenario without rules (frozen shares) has nothing binding.
+    assert any(j.binding for j in plan.justifications) or scenario.rules == Rules()
     for mine, theirs in zip(every(plan.justifications, plan.regions), every(*rebuilt), strict=True):
         assert vars(mine) == vars(theirs)
         assert list(vars(mine)) == list(vars(theirs))
@@ -392,7 +394,8 @@ def test_no_justification_says_a_floor_lowered_or_a_cap_raised(name: str) -> Non
     assert _wrong_way(plan) == []
     if name == "fasp-2026":
         by_code = {j.region: j for j in plan.justifications}
-        for code, cut in (("08", -1_850_699), ("32", -3_433_585)):
+        # Amounts of the plan since issue 10 (rates computed from counts, crime category).
+        for code, cut in (("08", -7_132_710), ("32", -5_268_583)):
             j = by_code[code]
             assert [(str(a.cause), a.amount) for a in j.adjustments] == [("redistribution", cut)]
             assert "band_floor" in {str(b.family) for b in j.binding}

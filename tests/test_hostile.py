@@ -36,6 +36,17 @@ import pytest
 from optimizer.limits import MAX_AXES, MAX_CSV_BYTES, MAX_REGIONS, MAX_TABLES, MAX_YAML_BYTES
 
 BASE = Path(__file__).resolve().parents[1] / "scenarios" / "fasp-2026"
+_BASE_LINES = (BASE / "scenario.yaml").read_text(encoding="utf-8").splitlines()
+END = len(_BASE_LINES) + 1
+"""The line where text appended to the base scenario.yaml starts."""
+
+
+def line_of(text: str) -> int:
+    """The line of the base scenario.yaml where ``text`` first occurs (so edits of the shipped
+    scenario do not break the expected locations)."""
+    return next(i + 1 for i, line in enumerate(_BASE_LINES) if text in line)
+
+
 TIME_LIMIT = 20.0
 MEMORY_LIMIT = 4 * 1024**3
 COMMANDS = ("validate", "solve")
@@ -152,6 +163,23 @@ def indicator_files(folder: Path, count: int) -> None:
     edit(folder, "scenario.yaml", "indicators:\n", "indicators:\n" + entries)
 
 
+def deep_categories(folder: Path) -> None:
+    """Five levels of categories, each holding the next, around the population criterion (20
+    levels are the YAML nesting limit, "criteria-nested" checks the criteria's own)."""
+    text = "criteria:\n"
+    for level in range(5):
+        pad = "  " * (2 * level)
+        text += f"{pad}  - category: c{level}\n{pad}    weight: 1.0\n{pad}    criteria:\n"
+    text += "  " * 10 + "  - {indicator: pop_conapo_mid2026, weight: 1.0}\n"
+    edit(folder, "scenario.yaml", "criteria:\n", text + "unused_criteria:\n")
+
+
+def declared(folder: Path, count: int, of: str) -> None:
+    """``count`` declared indicators, each the mean of ``of``."""
+    entries = "".join(f"  - {{name: d{i}, op: mean, of: {of}}}\n" for i in range(count))
+    edit(folder, "scenario.yaml", "indicators:\n", "indicators:\n" + entries)
+
+
 def many_tables(folder: Path) -> None:
     codes = [line.split(",")[0] for line in (folder / STATES).read_text("utf-8").splitlines()]
     header = "cve_ent," + ",".join(f"x{i}" for i in range(MAX_TABLES + 1))
@@ -179,20 +207,22 @@ TOTAL = "total: 9941162915"
 STATES = "data/states.csv"
 CRIME = "data/crime_2024.csv"
 POLICE = "data/police_2024.csv"
-HOMICIDE = "homicidio_doloso_victims_per100k_2024"
+HOMICIDE = "homicidio_doloso_victims_2024"
 
 CATALOGUE: dict[str, Entry] = {
     # YAML structure
-    "alias-bomb": Entry(alias_bomb, ("scenario.yaml line 134", "YAML aliases are not supported")),
+    "alias-bomb": Entry(
+        alias_bomb, (f"scenario.yaml line {END + 1}", "YAML aliases are not supported")
+    ),
     "deep-lists": Entry(
         lambda f: append(f, "scenario.yaml", "deep: " + "[" * 999 + "]" * 999 + "\n"),
-        ("scenario.yaml line 133", "nest"),
+        (f"scenario.yaml line {END}", "nest"),
     ),
-    "deep-mappings": Entry(deep_mappings, ("scenario.yaml line 133", "nest")),
+    "deep-mappings": Entry(deep_mappings, (f"scenario.yaml line {END}", "nest")),
     "deep-block-mappings": Entry(deep_block, ("scenario.yaml line 1", "nested more than 20")),
     "sixty-thousand-values": Entry(
         lambda f: append(f, "scenario.yaml", "many: [" + ",".join(["0"] * 60_000) + "]\n"),
-        ("scenario.yaml line 133", "more than 50,000 values"),
+        (f"scenario.yaml line {END}", "more than 50,000 values"),
     ),
     "yaml-too-large": Entry(
         lambda f: append(f, "scenario.yaml", "#" + "x" * MAX_YAML_BYTES + "\n"),
@@ -200,25 +230,25 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "duplicated-keys": Entry(
         lambda f: append(f, "scenario.yaml", "objective: max_min_coverage\n"),
-        ("scenario.yaml: objective (line 132)", "duplicate key"),
+        (f"scenario.yaml: objective (line {line_of('objective:')})", "duplicate key"),
     ),
     "python-object-tag": Entry(
         lambda f: edit(
             f, "scenario.yaml", "name: FASP", "name: !!python/object/apply:os.system [id]"
         ),
-        ("scenario.yaml line 14", "could not determine a constructor"),
+        (f"scenario.yaml line {line_of('name: FASP')}", "could not determine a constructor"),
     ),
     "python-name-tag": Entry(
         lambda f: append(f, "scenario.yaml", "x: !!python/name:os.system ''\n"),
-        ("scenario.yaml line 133", "could not determine a constructor"),
+        (f"scenario.yaml line {END}", "could not determine a constructor"),
     ),
     "second-document": Entry(
         lambda f: append(f, "scenario.yaml", "---\nname: other\n"),
-        ("scenario.yaml line 133", "more than one YAML document"),
+        (f"scenario.yaml line {END}", "more than one YAML document"),
     ),
     "unhashable-key": Entry(
         lambda f: append(f, "scenario.yaml", "? [a, b]\n: 1\n"),
-        ("scenario.yaml line 133", "malformed YAML", "unhashable"),
+        (f"scenario.yaml line {END}", "malformed YAML", "unhashable"),
     ),
     "long-unknown-key": Entry(
         lambda f: append(f, "scenario.yaml", "k" * 1000 + ": 1\n"),
@@ -226,11 +256,11 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "half-megabyte-key": Entry(
         lambda f: append(f, "scenario.yaml", "k" * 500_000 + ": 1\n"),
-        ("scenario.yaml line 133", "malformed YAML"),
+        (f"scenario.yaml line {END}", "malformed YAML"),
     ),
     "thousands-of-unknown-keys": Entry(
         lambda f: append(f, "scenario.yaml", "".join(f"extra_{i}: 1\n" for i in range(5_000))),
-        ("scenario.yaml: extra_0 (line 133)", "and 4,900 more problem(s) not listed"),
+        (f"scenario.yaml: extra_0 (line {END})", "and 4,900 more problem(s) not listed"),
     ),
     "control-characters-yaml": Entry(
         lambda f: edit(f, "scenario.yaml", "name: FASP", "name: \x1b[31mFASP"),
@@ -239,55 +269,64 @@ CATALOGUE: dict[str, Entry] = {
     # numbers in the YAML
     "fund-5000-digits": Entry(
         lambda f: edit(f, "scenario.yaml", TOTAL, "total: " + "9" * 5000),
-        ("scenario.yaml: fund.total (line 16)", "5,000 characters"),
+        (f"scenario.yaml: fund.total (line {line_of(TOTAL)})", "5,000 characters"),
     ),
     "fund-1e30": Entry(
         lambda f: edit(f, "scenario.yaml", TOTAL, "total: 1e30"),
-        ("scenario.yaml: fund.total (line 16)", "'1e30' is too large"),
+        (f"scenario.yaml: fund.total (line {line_of(TOTAL)})", "'1e30' is too large"),
     ),
     "fund-2-to-63": Entry(
         lambda f: edit(f, "scenario.yaml", TOTAL, f"total: {2**63}"),
-        ("scenario.yaml: fund.total (line 16)", "is too large"),
+        (f"scenario.yaml: fund.total (line {line_of(TOTAL)})", "is too large"),
     ),
     "fund-hexadecimal": Entry(
         lambda f: edit(f, "scenario.yaml", TOTAL, "total: 0x" + "F" * 30),
-        ("scenario.yaml: fund.total (line 16)", "is too large"),
+        (f"scenario.yaml: fund.total (line {line_of(TOTAL)})", "is too large"),
     ),
     "fund-huge-negative": Entry(
         lambda f: edit(f, "scenario.yaml", TOTAL, "total: -" + "9" * 30),
-        ("scenario.yaml: fund.total (line 16)", "is negative"),
+        (f"scenario.yaml: fund.total (line {line_of(TOTAL)})", "is negative"),
     ),
     "rounding-unit-huge": Entry(
         lambda f: edit(f, "scenario.yaml", "rounding_unit: 1", "rounding_unit: 1.0e+300"),
-        ("scenario.yaml: fund.rounding_unit (line 18)", "is too large"),
+        (f"scenario.yaml: fund.rounding_unit (line {line_of('rounding_unit: 1')})", "is too large"),
     ),
     "fiscal-year-huge": Entry(
         lambda f: edit(f, "scenario.yaml", "fiscal_year: 2026", "fiscal_year: " + "2" * 400),
-        ("scenario.yaml: fund.fiscal_year (line 15)",),
+        (f"scenario.yaml: fund.fiscal_year (line {line_of('fiscal_year: 2026')})",),
     ),
     "weight-5000-digits": Entry(
         lambda f: edit(f, "scenario.yaml", "weight: 0.40", "weight: 0." + "4" * 5000),
-        ("scenario.yaml: criteria[0].weight (line 35)", "at most 40 characters"),
+        (
+            f"scenario.yaml: criteria[0].weight (line {line_of('weight: 0.40')})",
+            "at most 40 characters",
+        ),
     ),
     "weight-1e300": Entry(
         lambda f: edit(f, "scenario.yaml", "weight: 0.40", "weight: 1.0e+300"),
-        ("scenario.yaml: criteria[0].weight (line 35)", "out of range"),
+        (f"scenario.yaml: criteria[0].weight (line {line_of('weight: 0.40')})", "out of range"),
     ),
     "share-1e300": Entry(
         lambda f: edit(f, "scenario.yaml", "share_min: 0.20", "share_min: 1.0e+300"),
-        ("scenario.yaml: axes[0].share_min (line 74)", "out of range"),
+        (f"scenario.yaml: axes[0].share_min (line {line_of('share_min: 0.20')})", "out of range"),
     ),
     "band-upper-1e308": Entry(
         lambda f: edit(f, "scenario.yaml", "upper: 0.10", "upper: 1e308"),
-        ("scenario.yaml: rules.band.upper (line 128)", "out of range"),
+        (f"scenario.yaml: rules.band.upper (line {line_of('upper: 0.10')})", "out of range"),
     ),
     "cell-minimum-2-to-64": Entry(
         lambda f: edit(f, "scenario.yaml", "share: 0.005}", f"amount: {2**64}}}"),
-        ("scenario.yaml: rules.cell_minimums[0].amount (line 131)", "is too large"),
+        (
+            f"scenario.yaml: rules.cell_minimums[0].amount (line {line_of('share: 0.005}')})",
+            "is too large",
+        ),
     ),
     "region-code-5000-digits": Entry(
         lambda f: edit(f, "scenario.yaml", 'region: "*"', "region: " + "0" * 5000),
-        ("scenario.yaml: rules.cell_minimums[0].region (line 131)", "unknown region '0000"),
+        (
+            f"scenario.yaml: rules.cell_minimums[0].region (line {line_of('share: 0.005}')})",
+            "unknown region '0000",
+        ),
     ),
     # numbers in the CSVs
     "previous-400-digits": Entry(
@@ -353,30 +392,87 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "csv-too-large": Entry(
         lambda f: append(f, STATES, "#" * MAX_CSV_BYTES + "\n"),
-        ("scenario.yaml: regions.file (line 20)", "too large"),
+        (f"scenario.yaml: regions.file (line {line_of('file: data/states.csv')})", "too large"),
     ),
     "too-many-regions": Entry(
         lambda f: states_rows(f, MAX_REGIONS + 1),
         ("data/states.csv row 10002", f"at most {MAX_REGIONS:,} regions"),
     ),
     "hundred-and-one-tables": Entry(
-        many_tables, ("scenario.yaml: indicators[99].file (line 125)", "more than 100 CSV files")
+        many_tables,
+        (
+            f"scenario.yaml: indicators[99].file (line {line_of('indicators:') + 100})",
+            "more than 100 CSV files",
+        ),
     ),
     "large-file-named-three-times": Entry(
         repeated_large_file,
-        ("scenario.yaml: indicators[2].file (line 28)", "add up to more than 67,108,864 bytes"),
+        (
+            f"scenario.yaml: indicators[2].file (line {line_of('indicators:') + 3})",
+            "add up to more than 67,108,864 bytes",
+        ),
     ),
     "too-many-axes": Entry(many_axes, ("scenario.yaml: axes (line", f"at most {MAX_AXES}")),
+    # nested criteria and declared indicators (issue 10)
+    "criteria-nested-five-deep": Entry(
+        deep_categories,
+        ("scenario.yaml: criteria[0].criteria[0].criteria[0] (line", "nest at most 3 levels"),
+    ),
+    "thousand-declared-indicators": Entry(
+        lambda f: declared(f, 1_000, "[pop_conapo_mid2026]"),
+        (
+            "scenario.yaml: indicators (line",
+            "indicators: a scenario may declare at most 100",
+        ),
+    ),
+    "declared-ring": Entry(
+        lambda f: (
+            edit(
+                f,
+                "scenario.yaml",
+                "    of: [homicidio_doloso_victims_2024, pop_conapo_mid2026]",
+                "    of: [extorsion_100k, pop_conapo_mid2026]",
+            )
+            or edit(
+                f,
+                "scenario.yaml",
+                "    of: [extorsion_victims_2024, pop_conapo_mid2026]",
+                "    of: [homicidios_100k, pop_conapo_mid2026]",
+            )
+        ),
+        ("scenario.yaml: indicators[2].of (line", "are built from each other: a cycle"),
+    ),
+    "declared-rate-overflow": Entry(
+        lambda f: (
+            cell(f, CRIME, 2, HOMICIDE, "1e15") or cell(f, STATES, 2, "pop_conapo_mid2026", "1")
+        ),
+        ("data/states.csv row 2 (declared indicator 'homicidios_100k'", "rescale the indicator"),
+    ),
     # the file system
     "symlink-out-of-folder": Entry(
-        symlink_out, ("scenario.yaml: regions.file (line 20)", "outside the scenario folder")
+        symlink_out,
+        (
+            f"scenario.yaml: regions.file (line {line_of('file: data/states.csv')})",
+            "outside the scenario folder",
+        ),
     ),
     "symlink-loop": Entry(
-        symlink_loop, ("scenario.yaml: regions.file (line 20)", "leads back to itself")
+        symlink_loop,
+        (
+            f"scenario.yaml: regions.file (line {line_of('file: data/states.csv')})",
+            "leads back to itself",
+        ),
     ),
-    "named-pipe": Entry(fifo, ("scenario.yaml: regions.file (line 20)", "not a regular file")),
+    "named-pipe": Entry(
+        fifo,
+        (
+            f"scenario.yaml: regions.file (line {line_of('file: data/states.csv')})",
+            "not a regular file",
+        ),
+    ),
     "folder-instead-of-file": Entry(
-        folder_instead, ("scenario.yaml: regions.file (line 20)", "is a folder")
+        folder_instead,
+        (f"scenario.yaml: regions.file (line {line_of('file: data/states.csv')})", "is a folder"),
     ),
 }
 

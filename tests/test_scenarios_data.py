@@ -16,8 +16,8 @@ import yaml
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 REAL = ("fasp-2026", "dgp-prototype-2026")
-DIDACTIC = ("three-states", "four-states-axes", "infeasible")
-ALL = tuple(SCENARIOS / name for name in REAL) + tuple(
+DIDACTIC = ("three-states", "four-states-axes", "infeasible", "guaranteed-excess")
+ALL = tuple(SCENARIOS / name for name in (*REAL, "fasp-2026-frozen-shares")) + tuple(
     SCENARIOS / "didactic" / name for name in DIDACTIC
 )
 FUND_2026 = 9_941_162_915
@@ -50,13 +50,28 @@ def band_bounds(folder: Path, scenario: dict[str, Any]) -> tuple[float, float]:
     return total * (1 + band["lower"]), total * (1 + band["upper"])
 
 
+def leaves(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The criteria of a (possibly nested) criteria list, categories opened."""
+    out = []
+    for item in items:
+        out += leaves(item["criteria"]) if "category" in item else [item]
+    return out
+
+
+def check_sums(items: list[dict[str, Any]], base: float) -> None:
+    """Within the list and within every category, the weights plus the base sum to 1."""
+    total = sum(item["weight"] for item in items) + base
+    assert math.isclose(total, 1.0, rel_tol=0.0, abs_tol=1e-9), items
+    for item in items:
+        if "category" in item:
+            check_sums(item["criteria"], item.get("base_weight", 0.0))
+
+
 @pytest.mark.parametrize("folder", ALL, ids=lambda p: p.name)
 def test_weights_and_base_sum_to_one(folder: Path) -> None:
-    """Criteria weights plus the base amount weight sum to 1 in every scenario."""
+    """Criteria weights plus the base amount weight sum to 1, in every category too."""
     scenario = load(folder)
-    total = sum(c["weight"] for c in scenario["criteria"])
-    total += scenario.get("base_amount", {}).get("weight", 0.0)
-    assert math.isclose(total, 1.0, rel_tol=0.0, abs_tol=1e-9)
+    check_sums(scenario["criteria"], scenario.get("base_amount", {}).get("weight", 0.0))
 
 
 @pytest.mark.parametrize("folder", ALL, ids=lambda p: p.name)
@@ -72,7 +87,9 @@ def test_fund_is_a_positive_multiple_of_its_rounding_unit(folder: Path) -> None:
 def test_every_named_file_exists_inside_the_scenario_folder(folder: Path) -> None:
     """The regions and indicator files exist and are named by paths inside the folder."""
     scenario = load(folder)
-    files = [scenario["regions"]["file"]] + [i["file"] for i in scenario.get("indicators", [])]
+    files = [scenario["regions"]["file"]] + [
+        i["file"] for i in scenario.get("indicators", []) if "file" in i
+    ]
     for name in files:
         path = (folder / name).resolve()
         assert path.is_file(), name
@@ -83,11 +100,22 @@ def test_every_named_file_exists_inside_the_scenario_folder(folder: Path) -> Non
 def test_criteria_columns_are_present_and_numeric(folder: Path) -> None:
     """Every criterion's indicator is a numeric column without gaps in one of the CSVs."""
     scenario = load(folder)
-    tables = [regions(folder, scenario)] + [
-        pd.read_csv(folder / i["file"], dtype={i["code"]: str}, encoding="utf-8")
-        for i in scenario.get("indicators", [])
-    ]
-    for criterion in scenario["criteria"]:
+    table = regions(folder, scenario)
+    code = scenario["regions"]["code"]
+    for i in scenario.get("indicators", []):
+        if "file" in i:
+            other = pd.read_csv(folder / i["file"], dtype={i["code"]: str}, encoding="utf-8")
+            other = other.rename(columns={i["code"]: code})
+            keep = [code, *(c for c in other.columns if c not in table.columns)]
+            table = table.merge(other[keep], on=code, how="left")
+    tables = [table]
+    # Declared ratios, computed here with pandas (an independent reader).
+    for d in scenario.get("indicators", []):
+        if d.get("op") == "ratio":
+            numerator, denominator = d["of"]
+            assert (table[denominator] > 0).all(), d["name"]
+            tables.append(pd.DataFrame({d["name"]: table[numerator] / table[denominator]}))
+    for criterion in leaves(scenario["criteria"]):
         name = criterion["indicator"]
         matches = [t[name] for t in tables if name in t.columns]
         assert len(matches) == 1, name
@@ -109,6 +137,8 @@ def test_real_scenarios_have_the_32_states(name: str) -> None:
     assert sorted(table[scenario["regions"]["code"]]) == STATE_CODES
     assert table[scenario["regions"]["name"]].notna().all()
     for indicator in scenario.get("indicators", []):
+        if "file" not in indicator:
+            continue
         other = pd.read_csv(folder / indicator["file"], dtype={indicator["code"]: str})
         assert sorted(other[indicator["code"]]) == STATE_CODES
 

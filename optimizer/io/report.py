@@ -43,6 +43,41 @@ def _bars(rows: list[tuple[str, int, int]], es: bool) -> str:
     return "".join(parts)
 
 
+def _criteria_table(plan: AllocationPlan, es: bool) -> str:
+    """Guaranteed amounts and category subtotals per region (empty for plans without them)."""
+    guaranteed = plan.guaranteed_total is not None
+    if not plan.categories and not guaranteed:
+        return ""
+    heads = [escape("garantizado" if es else "guaranteed")] if guaranteed else []
+    heads += [f"{escape(c.label)} ({c.effective_weight * 100:.4g} %)" for c in plan.categories]
+    rows = []
+    for r in plan.regions:
+        cells = [f"{r.guaranteed or 0:,}"] if guaranteed else []
+        cells += [f"{c.amount:,}" for c in r.categories]
+        rows.append(
+            f"<tr><td>{escape(r.code)}</td><td>{escape(r.name)}</td>"
+            + "".join(f'<td class="n">{v}</td>' for v in cells)
+            + "</tr>"
+        )
+    totals = [f"{plan.guaranteed_total:,}"] if plan.guaranteed_total is not None else []
+    totals += [f"{c.amount:,}" for c in plan.categories]
+    title = (
+        "Meta de la fórmula por categoría de criterios"
+        if es
+        else "Formula target by category of criteria"
+    )
+    return (
+        f"<h2>{title}</h2>\n<table>\n<tr><th>{'clave' if es else 'code'}</th>"
+        f"<th>{'entidad' if es else 'region'}</th>"
+        + "".join(f"<th>{h}</th>" for h in heads)
+        + "</tr>\n"
+        + "".join(rows)
+        + "<tr><th></th><th>TOTAL</th>"
+        + "".join(f'<th class="n">{v}</th>' for v in totals)
+        + "</tr>\n</table>\n"
+    )
+
+
 def render_html(plan: AllocationPlan) -> str:
     """The whole report as one HTML document (UTF-8)."""
     es = plan.language is Language.ES
@@ -113,7 +148,7 @@ rect.amount {{ fill: #08519c; }}
 <tr><th></th><th>TOTAL</th><th class="n">{sum(r.target for r in plan.regions):,}</th>
 <th class="n">{plan.total:,}</th><th></th><th></th><th></th><th></th></tr>
 </table>
-<h2>{t("Ejes", "Axes")}</h2>
+{_criteria_table(plan, es)}<h2>{t("Ejes", "Axes")}</h2>
 {axis_chart}
 <table>
 <tr><th>id</th><th>{t("nombre", "name")}</th><th>{t("meta", "target")}</th>

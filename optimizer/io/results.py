@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 from optimizer.compare import Comparison
-from optimizer.domain import AllocationPlan, Language, to_plain
+from optimizer.domain import AllocationPlan, Language, RegionResult, to_plain
 
 PLAN_SCHEMA_VERSION = 1
 
@@ -71,6 +71,7 @@ def regions_csv(plan: AllocationPlan) -> str:
             "main_rule",
             "per_capita",
             "per_capita_rank",
+            *_criteria_head(plan),
         ]
     )
     for r in plan.regions:
@@ -89,9 +90,24 @@ def regions_csv(plan: AllocationPlan) -> str:
                 r.main_rule,
                 "" if j.per_capita is None else f"{j.per_capita:.2f}",
                 "" if j.per_capita_rank is None else j.per_capita_rank,
+                *_criteria_row(plan, r),
             ]
         )
     return out.getvalue()
+
+
+def _criteria_head(plan: AllocationPlan) -> list[str]:
+    """Extra columns of a plan with guaranteed amounts or categories (none otherwise)."""
+    head = ["guaranteed", "formula_on_excess"] if plan.guaranteed_total is not None else []
+    return head + [f"category:{c.category}" for c in plan.categories]
+
+
+def _criteria_row(plan: AllocationPlan, r: RegionResult) -> list[object]:
+    row: list[object] = []
+    if plan.guaranteed_total is not None:
+        g = r.guaranteed or 0
+        row += [g, r.target - g]
+    return row + [c.amount for c in r.categories]
 
 
 def justifications_md(plan: AllocationPlan) -> str:
@@ -113,6 +129,14 @@ def justifications_md(plan: AllocationPlan) -> str:
         ]
         lines += [f"| {c.label} | {c.weight:.4f} | {c.amount:,} |" for c in j.contributions]
         lines.append("")
+        if j.categories:
+            head = "categoría" if es else "category"
+            lines += [
+                f"| {head} | {'peso efectivo' if es else 'effective weight'} | pesos |",
+                "| --- | ---: | ---: |",
+            ]
+            lines += [f"| {c.label} | {c.weight:.4f} | {c.amount:,} |" for c in j.categories]
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -123,31 +147,39 @@ def render_table(plan: AllocationPlan, *, timings: bool = False) -> str:
     same text.
     """
     es = plan.language is Language.ES
-    head = (
+    head: tuple[str, ...] = (
         ("clave", "entidad", "meta", "final", "cambio", "regla")
         if es
         else ("code", "region", "target", "final", "change", "rule")
     )
+    # Plans with guaranteed amounts or categories show them after the target (top-level
+    # categories only: sub-categories are in the JSON and in regions.csv).
+    extra_head, extra = _table_extras(plan, es)
+    head = (*head[:3], *extra_head, *head[3:])
     rows: list[tuple[str, ...]] = []
-    for r in plan.regions:
+    for k, r in enumerate(plan.regions):
         change = "" if r.previous is None else f"{r.amount - r.previous:+,}"
-        rows.append((r.code, r.name, f"{r.target:,}", f"{r.amount:,}", change, r.main_rule))
+        rows.append(
+            (r.code, r.name, f"{r.target:,}", *extra[k], f"{r.amount:,}", change, r.main_rule)
+        )
     prev = [r.previous for r in plan.regions]
     total_change = (
         "" if any(p is None for p in prev) else f"{plan.total - sum(p or 0 for p in prev):+,}"
     )
+    sums = [sum(int(row[i].replace(",", "")) for row in extra) for i in range(len(extra_head))]
     rows.append(
         (
             "",
             "TOTAL",
             f"{sum(r.target for r in plan.regions):,}",
+            *(f"{v:,}" for v in sums),
             f"{plan.total:,}",
             total_change,
             "",
         )
     )
     widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
-    right = {2, 3, 4}
+    right = set(range(2, 5 + len(extra_head)))
 
     def fmt(row: tuple[str, ...]) -> str:
         cells = [
@@ -164,6 +196,21 @@ def render_table(plan: AllocationPlan, *, timings: bool = False) -> str:
         f"{stats.objective} · {stats.lp_solves} LP · {seconds}sha256 {stats.input_sha256[:12]}"
     )
     return "\n".join(body)
+
+
+def _table_extras(plan: AllocationPlan, es: bool) -> tuple[list[str], list[list[str]]]:
+    """Columns for the guaranteed amount and the top-level categories' subtotals, per region."""
+    head: list[str] = []
+    if plan.guaranteed_total is not None:
+        head.append("garantizado" if es else "guaranteed")
+    top = [k for k, c in enumerate(plan.categories) if not c.parent]
+    head += [plan.categories[k].category for k in top]
+    rows: list[list[str]] = []
+    for r in plan.regions:
+        row = [f"{r.guaranteed or 0:,}"] if plan.guaranteed_total is not None else []
+        row += [f"{r.categories[k].amount:,}" for k in top if k < len(r.categories)]
+        rows.append(row)
+    return head, rows
 
 
 XLSX_TIME = datetime.datetime(2000, 1, 1)

@@ -26,15 +26,20 @@ from optimizer.domain import (
     Axis,
     Band,
     CellMinimum,
+    CriteriaCategory,
     Criterion,
+    DerivedIndicator,
+    DerivedOp,
     Direction,
     Fund,
+    Guaranteed,
     Normalisation,
     Objective,
     Region,
     RegionBound,
     Rules,
     Scenario,
+    ShiftMethod,
 )
 from optimizer.errors import Problem, ScenarioError
 from optimizer.io.files import (
@@ -49,7 +54,9 @@ from optimizer.io.text import TextError, decode_text
 from optimizer.io.yamldoc import YamlDoc, YamlError, key_of, parse_yaml
 from optimizer.limits import (
     MAX_AXES,
+    MAX_CRITERIA_DEPTH,
     MAX_CSV_BYTES,
+    MAX_DERIVED_INPUTS,
     MAX_FISCAL_YEAR,
     MAX_NUMBER_CHARS,
     MAX_PROBLEMS,
@@ -81,10 +88,14 @@ _TOP_KEYS = (
     "axes",
     "rules",
     "objective",
+    "guaranteed",
 )
 _FUND_KEYS = ("name", "fiscal_year", "total", "currency", "rounding_unit")
 _REGION_KEYS = ("file", "code", "name", "previous_allocation", "population")
 _INDICATOR_KEYS = ("file", "code", "columns")
+_DERIVED_KEYS = ("name", "op", "of", "scale", "floor", "method", "label_es", "label_en")
+_CATEGORY_KEYS = ("category", "weight", "base_weight", "label_es", "label_en", "criteria")
+_GUARANTEED_KEYS = ("column", "previous_factor")
 _CRITERION_KEYS = (
     "indicator",
     "weight",
@@ -217,6 +228,12 @@ class _Loader:
         self.indicator_files: list[_IndicatorFile] = []
         self.bound_files: list[_BoundFile] = []
         self.used_indicators: set[str] = set()
+        self.derived: list[DerivedIndicator] = []
+        self.categories: list[CriteriaCategory] = []
+        self.guaranteed_column = ""
+        self.guaranteed_factor: float | None = None
+        self.guaranteed_amounts: dict[str, int] = {}
+        self.sources: dict[str, _Column] = {}
 
     # ---------------------------------------------------------------- problems and values
 
@@ -481,9 +498,68 @@ class _Loader:
             return None
         return Fund(name=name, fiscal_year=year, total=total, currency=currency, rounding_unit=unit)
 
-    def parse_criteria(self, value: object, path: str) -> list[Criterion]:
+    def parse_criteria_tree(self, value: object, path: str) -> list[Criterion]:
+        """The fund's criteria, categories flattened: leaves in file order, categories listed.
+
+        A criterion's ``weight`` stays the weight within its parent; :mod:`optimizer.formula`
+        multiplies along the path. Each leaf gets the location keys ``criteria/<i>/...`` of its
+        place in the flattened list, each category ``criteria/categories/<k>/...``.
+        """
+        out: list[Criterion] = []
+
+        def walk(value: object, path: str, parent: str, depth: int) -> None:
+            for item_path, m in self.items(value, path):
+                if "category" not in m:
+                    for criterion in self.parse_criteria([m], path, parent, item_path):
+                        i = len(out)
+                        self.locations[f"criteria/{i}"] = self.doc.where(item_path)
+                        for key in _CRITERION_KEYS:
+                            where = self.doc.where(_join(item_path, key))
+                            self.locations[f"criteria/{i}/{key}"] = where
+                        out.append(criterion)
+                    continue
+                if depth >= MAX_CRITERIA_DEPTH:
+                    message = (
+                        f"a category at level {depth} would hold criteria at level {depth + 1}: "
+                        f"criteria nest at most {MAX_CRITERIA_DEPTH} levels (docs/limits.md)"
+                    )
+                    self.error(item_path, message)
+                    continue
+                self.keys(m, item_path, _CATEGORY_KEYS, ("category", "weight", "criteria"))
+                category = self.text(m, "category", item_path)
+                weight = self.number(m, "weight", item_path)
+                base = self.number(m, "base_weight", item_path, 0.0)
+                if category and weight is not None and base is not None:
+                    k = len(self.categories)
+                    self.locations[f"criteria/categories/{k}"] = self.doc.where(item_path)
+                    for key in ("weight", "base_weight", "criteria"):
+                        where = self.doc.where(_join(item_path, key))
+                        self.locations[f"criteria/categories/{k}/{key}"] = where
+                    self.categories.append(
+                        CriteriaCategory(
+                            id=category,
+                            weight=weight,
+                            parent=parent,
+                            base_weight=base,
+                            label_es=self.text(m, "label_es", item_path),
+                            label_en=self.text(m, "label_en", item_path),
+                        )
+                    )
+                walk(m.get("criteria"), _join(item_path, "criteria"), category, depth + 1)
+
+        walk(value, path, "", 1)
+        return out
+
+    def parse_criteria(
+        self, value: object, path: str, category: str = "", given: str = ""
+    ) -> list[Criterion]:
         out = []
-        for item_path, m in self.items(value, path):
+        for position, m in self.items(value, path):
+            item_path = given or position
+            if "category" in m:
+                message = "categories group the fund's criteria only: list this axis' criteria flat"
+                self.error(item_path, message)
+                continue
             self.keys(m, item_path, _CRITERION_KEYS, ("indicator", "weight"))
             indicator = self.text(m, "indicator", item_path)
             weight = self.number(m, "weight", item_path)
@@ -508,6 +584,7 @@ class _Loader:
                     shift=shift,
                     label_es=self.text(m, "label_es", item_path),
                     label_en=self.text(m, "label_en", item_path),
+                    category=category,
                 )
             )
         return out
@@ -671,8 +748,93 @@ class _Loader:
             self.error(f"regions.{key}", why, table.where(number, column))
         return value
 
+    def parse_derived(self, m: Mapping[str, object], item_path: str) -> None:
+        """A declared indicator: ``{name, op, of, scale, floor, method, label_es, label_en}``."""
+        self.keys(m, item_path, _DERIVED_KEYS, ("name", "op", "of"))
+        name = self.text(m, "name", item_path)
+        op = self.choice(m, "op", item_path, DerivedOp, DerivedOp.RATIO)
+        method = self.choice(m, "method", item_path, ShiftMethod, ShiftMethod.RANGE)
+        raw = m.get("of")
+        if isinstance(raw, str | int | float) and not isinstance(raw, bool):
+            raw = [raw]
+        inputs: list[str] = []
+        if isinstance(raw, list) and len(raw) > MAX_DERIVED_INPUTS:
+            message = f"lists {len(raw):,} columns: at most {MAX_DERIVED_INPUTS} (docs/limits.md)"
+            self.error(_join(item_path, "of"), message)
+        elif isinstance(raw, list) and all(
+            isinstance(c, str | int | float) and not isinstance(c, bool) for c in raw
+        ):
+            inputs = [str(c).strip() for c in raw]
+        elif raw is not None:
+            message = f"must be a list of column names, not {_type_name(raw)}"
+            self.error(_join(item_path, "of"), message)
+        scale = self.number(m, "scale", item_path, 1.0)
+        floor = self.number(m, "floor", item_path)
+        self.used_indicators.update(inputs)
+        if not name or scale is None:
+            return
+        i = len(self.derived)
+        self.locations[f"indicators/derived/{i}"] = self.doc.where(item_path)
+        for key in ("name", "of", "scale", "floor"):
+            self.locations[f"indicators/derived/{i}/{key}"] = self.doc.where(_join(item_path, key))
+        self.derived.append(
+            DerivedIndicator(
+                name=name,
+                op=op,
+                inputs=tuple(inputs),
+                scale=scale,
+                floor=floor,
+                method=method,
+                label_es=self.text(m, "label_es", item_path),
+                label_en=self.text(m, "label_en", item_path),
+            )
+        )
+
+    def parse_guaranteed(self, value: object) -> None:
+        """``guaranteed: {column: C}`` or ``guaranteed: {previous_factor: F}``."""
+        if value is None:
+            return
+        m = self.mapping(value, "guaranteed")
+        if not m:
+            if isinstance(value, dict):
+                self.error("guaranteed", "is empty: give column or previous_factor")
+            return
+        self.keys(m, "guaranteed", _GUARANTEED_KEYS)
+        column = self.text(m, "column", "guaranteed")
+        factor = self.number(m, "previous_factor", "guaranteed")
+        if bool(column) == (factor is not None or m.get("previous_factor") is not None):
+            message = "give exactly one of column (pesos per region) or previous_factor"
+            self.error("guaranteed", message)
+            return
+        self.guaranteed_column = column
+        self.guaranteed_factor = factor
+
+    def read_guaranteed(self, regions: list[_RegionRow]) -> None:
+        """Whole pesos of every region from the guaranteed column, each bad cell located."""
+        column = self.guaranteed_column
+        source = self.sources.get(column)
+        if source is None:
+            known = ", ".join(sorted(self.sources)) or "none"
+            message = f"column '{shorten(column)}' is in no CSV table (columns: {known})"
+            self.error("guaranteed.column", message)
+            return
+        for region in regions:
+            if region.code not in source.cells:
+                continue
+            number, cell = source.cells[region.code]
+            where = source.table.where(number, column)
+            self.locations[f"regions/{region.code}/guaranteed"] = where
+            amount, why = parse_whole(cell)
+            if amount is None:
+                self.error("guaranteed.column", f"{why} (guaranteed amount)", where)
+                continue
+            self.guaranteed_amounts[region.code] = amount
+
     def load_indicator_files(self, top: Mapping[str, object]) -> None:
         for item_path, m in self.items(top.get("indicators"), "indicators"):
+            if "file" not in m and ("op" in m or "name" in m):
+                self.parse_derived(m, item_path)
+                continue
             self.keys(m, item_path, _INDICATOR_KEYS, ("file", "code"))
             columns_value = m.get("columns")
             columns: list[str] | None = None
@@ -747,6 +909,7 @@ class _Loader:
                     column in self.used_indicators or spec.columns is not None,
                     {code: (number, other.row(number)[index]) for number, code in rows},
                 )
+        self.sources = sources
         self.fill_indicators(regions, sources)
 
     def fill_indicators(self, regions: list[_RegionRow], sources: dict[str, _Column]) -> None:
@@ -775,9 +938,10 @@ class _Loader:
             for region in regions:
                 if region.code in values:
                     region.indicators[column] = values[region.code]
+        declared = {d.name for d in self.derived}
         if self.tables_ok:
             for path, indicator in self.criterion_paths():
-                if indicator not in sources:
+                if indicator not in sources and indicator not in declared:
                     close = difflib.get_close_matches(indicator, list(sources), n=1)
                     hint = f"; did you mean '{close[0]}'?" if close else ""
                     message = (
@@ -802,6 +966,8 @@ class _Loader:
                     if isinstance(item, dict) and item.get("indicator") is not None:
                         item_path = f"{path}[{j}].indicator"
                         out.append((item_path, self.doc.raw.get(item_path, str(item["indicator"]))))
+                    elif isinstance(item, dict) and "category" in item:
+                        lists.append((f"{path}[{j}].criteria", item.get("criteria")))
         return out
 
     def load_bound_files(self) -> tuple[dict[str, list[RegionBound]], list[CellMinimum]]:
@@ -883,7 +1049,8 @@ class _Loader:
         regions_spec = self.mapping(top.get("regions"), "regions")
         if regions_spec:
             self.keys(regions_spec, "regions", _REGION_KEYS, ("file", "code", "name"))
-        criteria = self.parse_criteria(top.get("criteria"), "criteria")
+        criteria = self.parse_criteria_tree(top.get("criteria"), "criteria")
+        self.parse_guaranteed(top.get("guaranteed"))
         base = self.mapping(top.get("base_amount"), "base_amount")
         self.keys(base, "base_amount", ("weight",))
         base_weight = self.number(base, "weight", "base_amount", 0.0)
@@ -906,6 +1073,8 @@ class _Loader:
                 self.gather_columns(regions, table, skip)
                 for region in regions:
                     self.register_region(region, table, regions_spec)
+                if self.guaranteed_column:
+                    self.read_guaranteed(regions)
         from_files, file_cells = self.load_bound_files()
 
         for path in self.doc.lines:
@@ -921,6 +1090,15 @@ class _Loader:
             absorption_caps=tuple(absorption + from_files.get("absorption_caps", [])),
             cell_minimums=tuple(cells + file_cells),
         )
+        guaranteed = None
+        factor = self.guaranteed_factor
+        if factor is not None:
+            guaranteed = Guaranteed(previous_factor=factor)
+        elif self.guaranteed_column:
+            amounts = dict(sorted(self.guaranteed_amounts.items()))
+            guaranteed = Guaranteed(amounts=amounts, column=self.guaranteed_column)
+        for key in ("guaranteed", "guaranteed.column", "guaranteed.previous_factor", "indicators"):
+            self.locations.setdefault(key_of(key), self.doc.where(key))
         return Scenario(
             name=name,
             fund=fund,
@@ -935,6 +1113,9 @@ class _Loader:
             objective=objective,
             description=self.text(top, "description", ""),
             locations=dict(self.locations),
+            categories=tuple(self.categories),
+            derived=tuple(self.derived),
+            guaranteed=guaranteed,
         )
 
     def register_region(self, region: _RegionRow, table: Table, spec: Mapping[str, object]) -> None:

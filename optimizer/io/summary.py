@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from optimizer.domain import Axis, Criterion, Scenario
+from optimizer.domain import Axis, CriteriaTreeNode, Criterion, Scenario, criteria_tree
+from optimizer.indicators import describe
 
 _WIDTH = 90
 """Longest free text (description, names) shown on a summary line."""
@@ -22,6 +23,61 @@ def _criterion_line(criterion: Criterion) -> str:
     name = f"{criterion.indicator} ({_short(label)})" if label else criterion.indicator
     extra = "" if criterion.normalisation == "share" else f", {criterion.normalisation}"
     return f"    {criterion.weight:>7.4f}  {name}: {criterion.direction}{extra}"
+
+
+def _tree_line(node: CriteriaTreeNode, scenario: Scenario) -> str:
+    indent = "  " * node.depth
+    weights = f"{node.weight:>7.4f} -> {node.effective_weight:.4f}"
+    if node.kind == "category":
+        return f"  {indent}{weights}  [{node.id}] {_short(node.label)}"
+    if node.kind == "base_amount":
+        return f"  {indent}{weights}  base amount (equal split)"
+    criterion = next(c for c in scenario.criteria if c.indicator == node.id)
+    return f"  {indent}{weights}  {_criterion_line(criterion).strip().split('  ', 1)[1]}"
+
+
+def _criteria_lines(scenario: Scenario) -> list[str]:
+    """The criteria: a flat list, or the tree of categories with effective weights."""
+    if not scenario.categories:
+        return [
+            f"  criteria: {len(scenario.criteria)}",
+            *(_criterion_line(c) for c in scenario.criteria),
+            f"    {scenario.base_weight:>7.4f}  base amount (equal split)",
+        ]
+    lines = [
+        f"  criteria: {len(scenario.criteria)} in {len(scenario.categories)} "
+        f"{'category' if len(scenario.categories) == 1 else 'categories'} "
+        "(weight within its parent -> effective weight)",
+    ]
+    lines += [_tree_line(node, scenario) for node in criteria_tree(scenario)]
+    return lines
+
+
+def _derived_lines(scenario: Scenario) -> list[str]:
+    if not scenario.derived:
+        return []
+    lines = [f"  declared indicators: {len(scenario.derived)}"]
+    lines += [f"    {d.name} = {_short(describe(d))}" for d in scenario.derived]
+    return lines
+
+
+def _guaranteed_lines(scenario: Scenario) -> list[str]:
+    guaranteed = scenario.guaranteed
+    if guaranteed is None:
+        return []
+    amounts = guaranteed.per_region(scenario.regions, scenario.fund.rounding_unit)
+    total = sum(amounts)
+    how = (
+        f"previous allocation x {guaranteed.previous_factor:g}"
+        if guaranteed.previous_factor is not None
+        else f"column {guaranteed.column or '(given)'}"
+    )
+    left = scenario.fund.total - total
+    if left < 0:
+        return [f"  guaranteed: {total:,} MXN ({how}), {-left:,} MXN more than the fund"]
+    return [
+        f"  guaranteed: {total:,} MXN ({how}); the formula shares the excess {left:,} MXN",
+    ]
 
 
 def _axis_line(axis: Axis) -> str:
@@ -57,9 +113,9 @@ def summarize(scenario: Scenario) -> str:
         f" (rounding unit {fund.rounding_unit:,})",
         f"  regions: {len(regions)} ({with_previous} with previous allocation, "
         f"{with_population} with population)",
-        f"  criteria: {len(scenario.criteria)}",
-        *(_criterion_line(c) for c in scenario.criteria),
-        f"    {scenario.base_weight:>7.4f}  base amount (equal split)",
+        *_derived_lines(scenario),
+        *_guaranteed_lines(scenario),
+        *_criteria_lines(scenario),
     ]
     if scenario.axes:
         lines.append(f"  axes: {len(scenario.axes)}")

@@ -29,9 +29,13 @@ from optimizer.domain import (
     CellMinimum,
     CellTable,
     Conflict,
+    CriteriaCategory,
     Criterion,
+    DerivedIndicator,
+    DerivedOp,
     Direction,
     Fund,
+    Guaranteed,
     Justification,
     Language,
     Normalisation,
@@ -41,6 +45,8 @@ from optimizer.domain import (
     RegionResult,
     Rules,
     Scenario,
+    ShiftMethod,
+    criteria_tree,
 )
 from optimizer.errors import Problem, ScenarioError
 from optimizer.v1 import allocation_pb2 as pb
@@ -112,7 +118,143 @@ def _criterion(msg: pb.Criterion, path: str, shape: _Shape) -> Criterion:
         shift=_opt(msg, "shift"),  # type: ignore[arg-type]
         label_es=msg.label_es,
         label_en=msg.label_en,
+        category=msg.category,
     )
+
+
+DERIVED_OPS = {
+    pb.DERIVED_OPERATION_RATIO: DerivedOp.RATIO,
+    pb.DERIVED_OPERATION_MEAN: DerivedOp.MEAN,
+    pb.DERIVED_OPERATION_SUM: DerivedOp.SUM,
+    pb.DERIVED_OPERATION_INVERSE_SHARE: DerivedOp.INVERSE_SHARE,
+    pb.DERIVED_OPERATION_SHIFT: DerivedOp.SHIFT,
+    pb.DERIVED_OPERATION_MIN_MAX: DerivedOp.MIN_MAX,
+}
+DERIVED_OPS_OUT = {v: k for k, v in DERIVED_OPS.items()}
+SHIFT_METHODS = {
+    pb.DERIVED_SHIFT_METHOD_UNSPECIFIED: ShiftMethod.RANGE,
+    pb.DERIVED_SHIFT_METHOD_RANGE: ShiftMethod.RANGE,
+    pb.DERIVED_SHIFT_METHOD_MEAN_3SD: ShiftMethod.MEAN_3SD,
+}
+SHIFT_METHODS_OUT = {
+    ShiftMethod.RANGE: pb.DERIVED_SHIFT_METHOD_RANGE,
+    ShiftMethod.MEAN_3SD: pb.DERIVED_SHIFT_METHOD_MEAN_3SD,
+}
+
+
+def _criteria_parts(
+    msg: pb.Scenario, prefix: str, shape: _Shape, locations: dict[str, str]
+) -> tuple[tuple[CriteriaCategory, ...], tuple[DerivedIndicator, ...], Guaranteed | None]:
+    """Categories, declared indicators and guaranteed amounts of a structured scenario."""
+    categories = []
+    for k, c in enumerate(msg.categories):
+        path = f"{prefix}.categories[{k}]"
+        locations[f"criteria/categories/{k}"] = path
+        for name in ("weight", "base_weight"):
+            locations[f"criteria/categories/{k}/{name}"] = f"{path}.{name}"
+        categories.append(
+            CriteriaCategory(
+                id=c.id,
+                weight=c.weight,
+                parent=c.parent,
+                base_weight=c.base_weight,
+                label_es=c.label_es,
+                label_en=c.label_en,
+            )
+        )
+    derived = []
+    for i, d in enumerate(msg.derived_indicators):
+        path = f"{prefix}.derived_indicators[{i}]"
+        locations[f"indicators/derived/{i}"] = path
+        for name, field in (
+            ("name", "name"),
+            ("of", "inputs"),
+            ("scale", "scale"),
+            ("floor", "floor"),
+        ):
+            locations[f"indicators/derived/{i}/{name}"] = f"{path}.{field}"
+        scale = _opt(d, "scale")
+        derived.append(
+            DerivedIndicator(
+                name=d.name,
+                op=shape.enum(DERIVED_OPS, d.op, f"{path}.op", "derived operation"),
+                inputs=tuple(d.inputs),
+                scale=1.0 if scale is None else float(scale),  # type: ignore[arg-type]
+                floor=_opt(d, "floor"),  # type: ignore[arg-type]
+                method=shape.enum(SHIFT_METHODS, d.method, f"{path}.method", "shift method"),
+                label_es=d.label_es,
+                label_en=d.label_en,
+            )
+        )
+    guaranteed = None
+    if msg.HasField("guaranteed"):
+        g = msg.guaranteed
+        locations["guaranteed"] = f"{prefix}.guaranteed"
+        locations["guaranteed/previous_factor"] = f"{prefix}.guaranteed.previous_factor"
+        for code in g.amounts:
+            locations[f"regions/{code}/guaranteed"] = f'{prefix}.guaranteed.amounts["{code}"]'
+        guaranteed = Guaranteed(
+            amounts=dict(sorted(g.amounts.items())),
+            previous_factor=_opt(g, "previous_factor"),  # type: ignore[arg-type]
+            column=g.column,
+        )
+    return tuple(categories), tuple(derived), guaranteed
+
+
+def scenario_to_proto_parts(scenario: Scenario, out: pb.Scenario) -> None:
+    """The categories, declared indicators and guaranteed amounts of a scenario into ``out``."""
+    for c in scenario.categories:
+        out.categories.append(
+            pb.CriteriaCategory(
+                id=c.id,
+                weight=c.weight,
+                parent=c.parent,
+                base_weight=c.base_weight,
+                label_es=c.label_es,
+                label_en=c.label_en,
+            )
+        )
+    out.derived_indicators.extend(derived_to_proto(d) for d in scenario.derived)
+    g = scenario.guaranteed
+    if g is not None:
+        out.guaranteed.CopyFrom(
+            pb.GuaranteedAmounts(
+                amounts=dict(g.amounts), previous_factor=g.previous_factor, column=g.column
+            )
+        )
+
+
+def derived_to_proto(d: DerivedIndicator) -> pb.DerivedIndicator:
+    """Proto of a declared indicator."""
+    return pb.DerivedIndicator(
+        name=d.name,
+        op=DERIVED_OPS_OUT[d.op],
+        inputs=list(d.inputs),
+        scale=d.scale,
+        floor=d.floor,
+        method=SHIFT_METHODS_OUT[d.method],
+        label_es=d.label_es,
+        label_en=d.label_en,
+    )
+
+
+def validation_parts_into_proto(scenario: Scenario, out: pb.ValidateScenarioResponse) -> None:
+    """The criteria tree, declared indicators and guaranteed total of a validated scenario."""
+    out.criteria_tree.extend(
+        pb.CriteriaTreeNode(
+            depth=node.depth,
+            kind=node.kind,
+            id=node.id,
+            label=node.label,
+            weight=node.weight,
+            effective_weight=node.effective_weight,
+        )
+        for node in criteria_tree(scenario)
+    )
+    out.derived_indicators.extend(derived_to_proto(d) for d in scenario.derived)
+    if scenario.guaranteed is not None:
+        amounts = scenario.guaranteed.per_region(scenario.regions, scenario.fund.rounding_unit)
+        out.guaranteed_total = sum(amounts)
 
 
 def _bound(msg: pb.RegionBound) -> RegionBound:
@@ -233,6 +375,10 @@ def scenario_from_proto(msg: pb.Scenario, prefix: str = "scenario") -> Scenario:
         if msg.objective == pb.OBJECTIVE_UNSPECIFIED
         else shape.enum(OBJECTIVES, msg.objective, f"{prefix}.objective", "objective")
     )
+    for i, c in enumerate(msg.criteria):
+        if c.category:
+            locations[f"criteria/{i}"] = f"{prefix}.criteria[{i}]"
+    categories, derived, guaranteed = _criteria_parts(msg, prefix, shape, locations)
     if shape.problems:
         raise ScenarioError(shape.problems)
     return Scenario(
@@ -246,6 +392,9 @@ def scenario_from_proto(msg: pb.Scenario, prefix: str = "scenario") -> Scenario:
         rules=rules,
         objective=objective,
         locations=locations,
+        categories=categories,
+        derived=derived,
+        guaranteed=guaranteed,
     )
 
 
@@ -323,6 +472,7 @@ def plan_into_proto(plan: AllocationPlan, out: pb.Allocation, bulk: bool | None 
         )
     else:
         _fields_into_proto(plan, out)
+    _criteria_into_proto(plan, out)
     for a in plan.axes:
         out.axes.append(
             pb.AxisSummary(
@@ -348,6 +498,56 @@ def plan_into_proto(plan: AllocationPlan, out: pb.Allocation, bulk: bool | None 
             input_sha256=s.input_sha256,
         )
     )
+
+
+def _criteria_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
+    """Category subtotals, guaranteed amounts and declared indicators (after either path).
+
+    Only plans of scenarios with categories or guaranteed amounts carry them, and those are
+    state plans: one message at a time is fast enough.
+    """
+    if (
+        not plan.categories
+        and plan.guaranteed_total is None
+        and not any(j.derived for j in plan.justifications[:1])
+    ):
+        return
+    for c in plan.categories:
+        out.categories.append(
+            pb.CategorySummary(
+                category=c.category,
+                label=c.label,
+                parent=c.parent,
+                weight=c.weight,
+                effective_weight=c.effective_weight,
+                amount=c.amount,
+            )
+        )
+    if plan.guaranteed_total is not None:
+        out.guaranteed_total = plan.guaranteed_total
+
+    def subtotals(items: Sequence[Any]) -> list[pb.CategorySubtotal]:
+        return [
+            pb.CategorySubtotal(
+                category=c.category, label=c.label, weight=c.weight, amount=c.amount
+            )
+            for c in items
+        ]
+
+    for row, r in zip(out.regions, plan.regions, strict=True):
+        row.categories.extend(subtotals(r.categories))
+        if r.guaranteed is not None:
+            row.guaranteed = r.guaranteed
+    for message, j in zip(out.justifications, plan.justifications, strict=True):
+        message.categories.extend(subtotals(j.categories))
+        if j.guaranteed is not None:
+            message.guaranteed = j.guaranteed
+        if j.formula_on_excess is not None:
+            message.formula_on_excess = j.formula_on_excess
+        message.derived.extend(
+            pb.DerivedIndicatorNote(name=d.name, label=d.label, description=d.description)
+            for d in j.derived
+        )
 
 
 def _fields_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:

@@ -242,6 +242,7 @@ def _validation(
         out.fund.CopyFrom(convert.fund_to_proto(scenario.fund))
         out.region_count = len(scenario.regions)
         out.axis_count = len(scenario.axes)
+        convert.validation_parts_into_proto(scenario, out)
     return out
 
 

@@ -37,6 +37,22 @@ class Language(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LANGUAGE_ES: _ClassVar[Language]
     LANGUAGE_EN: _ClassVar[Language]
 
+class DerivedOperation(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DERIVED_OPERATION_UNSPECIFIED: _ClassVar[DerivedOperation]
+    DERIVED_OPERATION_RATIO: _ClassVar[DerivedOperation]
+    DERIVED_OPERATION_MEAN: _ClassVar[DerivedOperation]
+    DERIVED_OPERATION_SUM: _ClassVar[DerivedOperation]
+    DERIVED_OPERATION_INVERSE_SHARE: _ClassVar[DerivedOperation]
+    DERIVED_OPERATION_SHIFT: _ClassVar[DerivedOperation]
+    DERIVED_OPERATION_MIN_MAX: _ClassVar[DerivedOperation]
+
+class DerivedShiftMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DERIVED_SHIFT_METHOD_UNSPECIFIED: _ClassVar[DerivedShiftMethod]
+    DERIVED_SHIFT_METHOD_RANGE: _ClassVar[DerivedShiftMethod]
+    DERIVED_SHIFT_METHOD_MEAN_3SD: _ClassVar[DerivedShiftMethod]
+
 class RunStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     RUN_STATUS_UNSPECIFIED: _ClassVar[RunStatus]
@@ -70,6 +86,16 @@ OBJECTIVE_MAX_MIN_COVERAGE: Objective
 LANGUAGE_UNSPECIFIED: Language
 LANGUAGE_ES: Language
 LANGUAGE_EN: Language
+DERIVED_OPERATION_UNSPECIFIED: DerivedOperation
+DERIVED_OPERATION_RATIO: DerivedOperation
+DERIVED_OPERATION_MEAN: DerivedOperation
+DERIVED_OPERATION_SUM: DerivedOperation
+DERIVED_OPERATION_INVERSE_SHARE: DerivedOperation
+DERIVED_OPERATION_SHIFT: DerivedOperation
+DERIVED_OPERATION_MIN_MAX: DerivedOperation
+DERIVED_SHIFT_METHOD_UNSPECIFIED: DerivedShiftMethod
+DERIVED_SHIFT_METHOD_RANGE: DerivedShiftMethod
+DERIVED_SHIFT_METHOD_MEAN_3SD: DerivedShiftMethod
 RUN_STATUS_UNSPECIFIED: RunStatus
 RUN_STATUS_OPTIMAL: RunStatus
 RUN_STATUS_INFEASIBLE: RunStatus
@@ -119,7 +145,7 @@ class Region(_message.Message):
     def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., indicators: _Optional[_Mapping[str, float]] = ..., previous: _Optional[int] = ..., population: _Optional[int] = ...) -> None: ...
 
 class Criterion(_message.Message):
-    __slots__ = ("indicator", "weight", "direction", "normalisation", "shift", "label_es", "label_en")
+    __slots__ = ("indicator", "weight", "direction", "normalisation", "shift", "label_es", "label_en", "category")
     INDICATOR_FIELD_NUMBER: _ClassVar[int]
     WEIGHT_FIELD_NUMBER: _ClassVar[int]
     DIRECTION_FIELD_NUMBER: _ClassVar[int]
@@ -127,6 +153,7 @@ class Criterion(_message.Message):
     SHIFT_FIELD_NUMBER: _ClassVar[int]
     LABEL_ES_FIELD_NUMBER: _ClassVar[int]
     LABEL_EN_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
     indicator: str
     weight: float
     direction: Direction
@@ -134,7 +161,115 @@ class Criterion(_message.Message):
     shift: float
     label_es: str
     label_en: str
-    def __init__(self, indicator: _Optional[str] = ..., weight: _Optional[float] = ..., direction: _Optional[_Union[Direction, str]] = ..., normalisation: _Optional[_Union[Normalisation, str]] = ..., shift: _Optional[float] = ..., label_es: _Optional[str] = ..., label_en: _Optional[str] = ...) -> None: ...
+    category: str
+    def __init__(self, indicator: _Optional[str] = ..., weight: _Optional[float] = ..., direction: _Optional[_Union[Direction, str]] = ..., normalisation: _Optional[_Union[Normalisation, str]] = ..., shift: _Optional[float] = ..., label_es: _Optional[str] = ..., label_en: _Optional[str] = ..., category: _Optional[str] = ...) -> None: ...
+
+class CriteriaCategory(_message.Message):
+    __slots__ = ("id", "weight", "parent", "base_weight", "label_es", "label_en")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    BASE_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    LABEL_ES_FIELD_NUMBER: _ClassVar[int]
+    LABEL_EN_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    weight: float
+    parent: str
+    base_weight: float
+    label_es: str
+    label_en: str
+    def __init__(self, id: _Optional[str] = ..., weight: _Optional[float] = ..., parent: _Optional[str] = ..., base_weight: _Optional[float] = ..., label_es: _Optional[str] = ..., label_en: _Optional[str] = ...) -> None: ...
+
+class DerivedIndicator(_message.Message):
+    __slots__ = ("name", "op", "inputs", "scale", "floor", "method", "label_es", "label_en")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OP_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
+    SCALE_FIELD_NUMBER: _ClassVar[int]
+    FLOOR_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    LABEL_ES_FIELD_NUMBER: _ClassVar[int]
+    LABEL_EN_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    op: DerivedOperation
+    inputs: _containers.RepeatedScalarFieldContainer[str]
+    scale: float
+    floor: float
+    method: DerivedShiftMethod
+    label_es: str
+    label_en: str
+    def __init__(self, name: _Optional[str] = ..., op: _Optional[_Union[DerivedOperation, str]] = ..., inputs: _Optional[_Iterable[str]] = ..., scale: _Optional[float] = ..., floor: _Optional[float] = ..., method: _Optional[_Union[DerivedShiftMethod, str]] = ..., label_es: _Optional[str] = ..., label_en: _Optional[str] = ...) -> None: ...
+
+class GuaranteedAmounts(_message.Message):
+    __slots__ = ("amounts", "previous_factor", "column")
+    class AmountsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    AMOUNTS_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_FACTOR_FIELD_NUMBER: _ClassVar[int]
+    COLUMN_FIELD_NUMBER: _ClassVar[int]
+    amounts: _containers.ScalarMap[str, int]
+    previous_factor: float
+    column: str
+    def __init__(self, amounts: _Optional[_Mapping[str, int]] = ..., previous_factor: _Optional[float] = ..., column: _Optional[str] = ...) -> None: ...
+
+class CategorySubtotal(_message.Message):
+    __slots__ = ("category", "label", "weight", "amount")
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    category: str
+    label: str
+    weight: float
+    amount: int
+    def __init__(self, category: _Optional[str] = ..., label: _Optional[str] = ..., weight: _Optional[float] = ..., amount: _Optional[int] = ...) -> None: ...
+
+class CategorySummary(_message.Message):
+    __slots__ = ("category", "label", "parent", "weight", "effective_weight", "amount")
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    category: str
+    label: str
+    parent: str
+    weight: float
+    effective_weight: float
+    amount: int
+    def __init__(self, category: _Optional[str] = ..., label: _Optional[str] = ..., parent: _Optional[str] = ..., weight: _Optional[float] = ..., effective_weight: _Optional[float] = ..., amount: _Optional[int] = ...) -> None: ...
+
+class DerivedIndicatorNote(_message.Message):
+    __slots__ = ("name", "label", "description")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    label: str
+    description: str
+    def __init__(self, name: _Optional[str] = ..., label: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class CriteriaTreeNode(_message.Message):
+    __slots__ = ("depth", "kind", "id", "label", "weight", "effective_weight")
+    DEPTH_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    depth: int
+    kind: str
+    id: str
+    label: str
+    weight: float
+    effective_weight: float
+    def __init__(self, depth: _Optional[int] = ..., kind: _Optional[str] = ..., id: _Optional[str] = ..., label: _Optional[str] = ..., weight: _Optional[float] = ..., effective_weight: _Optional[float] = ...) -> None: ...
 
 class Axis(_message.Message):
     __slots__ = ("id", "name_es", "name_en", "share", "share_min", "share_max", "target_share", "criteria", "base_weight")
@@ -203,7 +338,7 @@ class Rules(_message.Message):
     def __init__(self, band: _Optional[_Union[Band, _Mapping]] = ..., region_floors: _Optional[_Iterable[_Union[RegionBound, _Mapping]]] = ..., region_caps: _Optional[_Iterable[_Union[RegionBound, _Mapping]]] = ..., cell_minimums: _Optional[_Iterable[_Union[CellMinimum, _Mapping]]] = ..., absorption_caps: _Optional[_Iterable[_Union[RegionBound, _Mapping]]] = ...) -> None: ...
 
 class Scenario(_message.Message):
-    __slots__ = ("name", "description", "fund", "regions", "criteria", "base_weight", "axes", "rules", "objective")
+    __slots__ = ("name", "description", "fund", "regions", "criteria", "base_weight", "axes", "rules", "objective", "categories", "derived_indicators", "guaranteed")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     FUND_FIELD_NUMBER: _ClassVar[int]
@@ -213,6 +348,9 @@ class Scenario(_message.Message):
     AXES_FIELD_NUMBER: _ClassVar[int]
     RULES_FIELD_NUMBER: _ClassVar[int]
     OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    DERIVED_INDICATORS_FIELD_NUMBER: _ClassVar[int]
+    GUARANTEED_FIELD_NUMBER: _ClassVar[int]
     name: str
     description: str
     fund: Fund
@@ -222,7 +360,10 @@ class Scenario(_message.Message):
     axes: _containers.RepeatedCompositeFieldContainer[Axis]
     rules: Rules
     objective: Objective
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., regions: _Optional[_Iterable[_Union[Region, _Mapping]]] = ..., criteria: _Optional[_Iterable[_Union[Criterion, _Mapping]]] = ..., base_weight: _Optional[float] = ..., axes: _Optional[_Iterable[_Union[Axis, _Mapping]]] = ..., rules: _Optional[_Union[Rules, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ...) -> None: ...
+    categories: _containers.RepeatedCompositeFieldContainer[CriteriaCategory]
+    derived_indicators: _containers.RepeatedCompositeFieldContainer[DerivedIndicator]
+    guaranteed: GuaranteedAmounts
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., regions: _Optional[_Iterable[_Union[Region, _Mapping]]] = ..., criteria: _Optional[_Iterable[_Union[Criterion, _Mapping]]] = ..., base_weight: _Optional[float] = ..., axes: _Optional[_Iterable[_Union[Axis, _Mapping]]] = ..., rules: _Optional[_Union[Rules, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ..., categories: _Optional[_Iterable[_Union[CriteriaCategory, _Mapping]]] = ..., derived_indicators: _Optional[_Iterable[_Union[DerivedIndicator, _Mapping]]] = ..., guaranteed: _Optional[_Union[GuaranteedAmounts, _Mapping]] = ...) -> None: ...
 
 class ScenarioFile(_message.Message):
     __slots__ = ("name", "content")
@@ -253,7 +394,7 @@ class Cell(_message.Message):
     def __init__(self, region: _Optional[str] = ..., axis: _Optional[str] = ..., amount: _Optional[int] = ..., target: _Optional[int] = ...) -> None: ...
 
 class RegionSummary(_message.Message):
-    __slots__ = ("code", "name", "target", "amount", "previous", "lower", "upper", "main_rule")
+    __slots__ = ("code", "name", "target", "amount", "previous", "lower", "upper", "main_rule", "categories", "guaranteed")
     CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
@@ -262,6 +403,8 @@ class RegionSummary(_message.Message):
     LOWER_FIELD_NUMBER: _ClassVar[int]
     UPPER_FIELD_NUMBER: _ClassVar[int]
     MAIN_RULE_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    GUARANTEED_FIELD_NUMBER: _ClassVar[int]
     code: str
     name: str
     target: int
@@ -270,7 +413,9 @@ class RegionSummary(_message.Message):
     lower: int
     upper: int
     main_rule: str
-    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., target: _Optional[int] = ..., amount: _Optional[int] = ..., previous: _Optional[int] = ..., lower: _Optional[int] = ..., upper: _Optional[int] = ..., main_rule: _Optional[str] = ...) -> None: ...
+    categories: _containers.RepeatedCompositeFieldContainer[CategorySubtotal]
+    guaranteed: int
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., target: _Optional[int] = ..., amount: _Optional[int] = ..., previous: _Optional[int] = ..., lower: _Optional[int] = ..., upper: _Optional[int] = ..., main_rule: _Optional[str] = ..., categories: _Optional[_Iterable[_Union[CategorySubtotal, _Mapping]]] = ..., guaranteed: _Optional[int] = ...) -> None: ...
 
 class AxisSummary(_message.Message):
     __slots__ = ("id", "name", "target", "amount", "lower", "upper", "binding")
@@ -325,7 +470,7 @@ class BindingRule(_message.Message):
     def __init__(self, family: _Optional[str] = ..., key: _Optional[str] = ..., description: _Optional[str] = ..., bound: _Optional[int] = ..., marginal_value: _Optional[float] = ...) -> None: ...
 
 class Justification(_message.Message):
-    __slots__ = ("region", "target", "amount", "contributions", "adjustments", "binding", "previous", "change", "change_pct", "per_capita", "per_capita_rank", "text")
+    __slots__ = ("region", "target", "amount", "contributions", "adjustments", "binding", "previous", "change", "change_pct", "per_capita", "per_capita_rank", "text", "categories", "guaranteed", "formula_on_excess", "derived")
     REGION_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
@@ -338,6 +483,10 @@ class Justification(_message.Message):
     PER_CAPITA_FIELD_NUMBER: _ClassVar[int]
     PER_CAPITA_RANK_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    GUARANTEED_FIELD_NUMBER: _ClassVar[int]
+    FORMULA_ON_EXCESS_FIELD_NUMBER: _ClassVar[int]
+    DERIVED_FIELD_NUMBER: _ClassVar[int]
     region: str
     target: int
     amount: int
@@ -350,7 +499,11 @@ class Justification(_message.Message):
     per_capita: float
     per_capita_rank: int
     text: str
-    def __init__(self, region: _Optional[str] = ..., target: _Optional[int] = ..., amount: _Optional[int] = ..., contributions: _Optional[_Iterable[_Union[Contribution, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., binding: _Optional[_Iterable[_Union[BindingRule, _Mapping]]] = ..., previous: _Optional[int] = ..., change: _Optional[int] = ..., change_pct: _Optional[float] = ..., per_capita: _Optional[float] = ..., per_capita_rank: _Optional[int] = ..., text: _Optional[str] = ...) -> None: ...
+    categories: _containers.RepeatedCompositeFieldContainer[CategorySubtotal]
+    guaranteed: int
+    formula_on_excess: int
+    derived: _containers.RepeatedCompositeFieldContainer[DerivedIndicatorNote]
+    def __init__(self, region: _Optional[str] = ..., target: _Optional[int] = ..., amount: _Optional[int] = ..., contributions: _Optional[_Iterable[_Union[Contribution, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., binding: _Optional[_Iterable[_Union[BindingRule, _Mapping]]] = ..., previous: _Optional[int] = ..., change: _Optional[int] = ..., change_pct: _Optional[float] = ..., per_capita: _Optional[float] = ..., per_capita_rank: _Optional[int] = ..., text: _Optional[str] = ..., categories: _Optional[_Iterable[_Union[CategorySubtotal, _Mapping]]] = ..., guaranteed: _Optional[int] = ..., formula_on_excess: _Optional[int] = ..., derived: _Optional[_Iterable[_Union[DerivedIndicatorNote, _Mapping]]] = ...) -> None: ...
 
 class SolveStats(_message.Message):
     __slots__ = ("status", "objective", "objective_value", "lp_solves", "stage_seconds", "solver", "versions", "input_sha256")
@@ -397,7 +550,7 @@ class Conflict(_message.Message):
     def __init__(self, family: _Optional[str] = ..., amount: _Optional[int] = ..., description: _Optional[str] = ...) -> None: ...
 
 class Allocation(_message.Message):
-    __slots__ = ("run_id", "request_id", "created_at", "status", "scenario", "fund", "language", "cells", "regions", "axes", "justifications", "stats", "input_sha256", "caller_role", "conflicts", "error", "timings", "caller_name", "caller_subject")
+    __slots__ = ("run_id", "request_id", "created_at", "status", "scenario", "fund", "language", "cells", "regions", "axes", "justifications", "stats", "input_sha256", "caller_role", "conflicts", "error", "timings", "caller_name", "caller_subject", "categories", "guaranteed_total")
     class TimingsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -424,6 +577,8 @@ class Allocation(_message.Message):
     TIMINGS_FIELD_NUMBER: _ClassVar[int]
     CALLER_NAME_FIELD_NUMBER: _ClassVar[int]
     CALLER_SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    GUARANTEED_TOTAL_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     request_id: str
     created_at: _timestamp_pb2.Timestamp
@@ -443,7 +598,9 @@ class Allocation(_message.Message):
     timings: _containers.ScalarMap[str, float]
     caller_name: str
     caller_subject: str
-    def __init__(self, run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RunStatus, str]] = ..., scenario: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., language: _Optional[_Union[Language, str]] = ..., cells: _Optional[_Iterable[_Union[Cell, _Mapping]]] = ..., regions: _Optional[_Iterable[_Union[RegionSummary, _Mapping]]] = ..., axes: _Optional[_Iterable[_Union[AxisSummary, _Mapping]]] = ..., justifications: _Optional[_Iterable[_Union[Justification, _Mapping]]] = ..., stats: _Optional[_Union[SolveStats, _Mapping]] = ..., input_sha256: _Optional[str] = ..., caller_role: _Optional[str] = ..., conflicts: _Optional[_Iterable[_Union[Conflict, _Mapping]]] = ..., error: _Optional[str] = ..., timings: _Optional[_Mapping[str, float]] = ..., caller_name: _Optional[str] = ..., caller_subject: _Optional[str] = ...) -> None: ...
+    categories: _containers.RepeatedCompositeFieldContainer[CategorySummary]
+    guaranteed_total: int
+    def __init__(self, run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RunStatus, str]] = ..., scenario: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., language: _Optional[_Union[Language, str]] = ..., cells: _Optional[_Iterable[_Union[Cell, _Mapping]]] = ..., regions: _Optional[_Iterable[_Union[RegionSummary, _Mapping]]] = ..., axes: _Optional[_Iterable[_Union[AxisSummary, _Mapping]]] = ..., justifications: _Optional[_Iterable[_Union[Justification, _Mapping]]] = ..., stats: _Optional[_Union[SolveStats, _Mapping]] = ..., input_sha256: _Optional[str] = ..., caller_role: _Optional[str] = ..., conflicts: _Optional[_Iterable[_Union[Conflict, _Mapping]]] = ..., error: _Optional[str] = ..., timings: _Optional[_Mapping[str, float]] = ..., caller_name: _Optional[str] = ..., caller_subject: _Optional[str] = ..., categories: _Optional[_Iterable[_Union[CategorySummary, _Mapping]]] = ..., guaranteed_total: _Optional[int] = ...) -> None: ...
 
 class AllocateRequest(_message.Message):
     __slots__ = ("scenario", "files", "request_id", "language", "objective")
@@ -488,20 +645,26 @@ class Problem(_message.Message):
     def __init__(self, location: _Optional[str] = ..., message: _Optional[str] = ..., field: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ...) -> None: ...
 
 class ValidateScenarioResponse(_message.Message):
-    __slots__ = ("valid", "problems", "scenario", "fund", "region_count", "axis_count")
+    __slots__ = ("valid", "problems", "scenario", "fund", "region_count", "axis_count", "criteria_tree", "derived_indicators", "guaranteed_total")
     VALID_FIELD_NUMBER: _ClassVar[int]
     PROBLEMS_FIELD_NUMBER: _ClassVar[int]
     SCENARIO_FIELD_NUMBER: _ClassVar[int]
     FUND_FIELD_NUMBER: _ClassVar[int]
     REGION_COUNT_FIELD_NUMBER: _ClassVar[int]
     AXIS_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CRITERIA_TREE_FIELD_NUMBER: _ClassVar[int]
+    DERIVED_INDICATORS_FIELD_NUMBER: _ClassVar[int]
+    GUARANTEED_TOTAL_FIELD_NUMBER: _ClassVar[int]
     valid: bool
     problems: _containers.RepeatedCompositeFieldContainer[Problem]
     scenario: str
     fund: Fund
     region_count: int
     axis_count: int
-    def __init__(self, valid: _Optional[bool] = ..., problems: _Optional[_Iterable[_Union[Problem, _Mapping]]] = ..., scenario: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., region_count: _Optional[int] = ..., axis_count: _Optional[int] = ...) -> None: ...
+    criteria_tree: _containers.RepeatedCompositeFieldContainer[CriteriaTreeNode]
+    derived_indicators: _containers.RepeatedCompositeFieldContainer[DerivedIndicator]
+    guaranteed_total: int
+    def __init__(self, valid: _Optional[bool] = ..., problems: _Optional[_Iterable[_Union[Problem, _Mapping]]] = ..., scenario: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., region_count: _Optional[int] = ..., axis_count: _Optional[int] = ..., criteria_tree: _Optional[_Iterable[_Union[CriteriaTreeNode, _Mapping]]] = ..., derived_indicators: _Optional[_Iterable[_Union[DerivedIndicator, _Mapping]]] = ..., guaranteed_total: _Optional[int] = ...) -> None: ...
 
 class GetAllocationRequest(_message.Message):
     __slots__ = ("run_id",)
