@@ -88,8 +88,17 @@ def test_outputs_hold_every_sample_exactly(tmp_path: Path) -> None:
     axes = [c for c in table.columns if c.startswith("amount_")]
     assert len(axes) == 9
     assert (table[axes].sum(axis=1) == table["amount"]).all()
-    weights = [c for c in table.columns if c.startswith("weight_")]
-    assert table[weights].sum(axis=1).round(9).eq(1.0).all()
+    # The root's weights (the top-level criteria, the crime category, the base amount) sum to 1.
+    root = [
+        "weight_pop_conapo_mid2026",
+        "weight_incidencia_delictiva",
+        "weight_tasa_policial_per_1000hab",
+        "weight_control_confianza_vigente_pct_derived",
+        "weight_base_amount",
+    ]
+    assert table[root].sum(axis=1).round(9).eq(1.0).all()
+    inside = ["weight_homicidios_100k", "weight_extorsion_100k"]
+    assert table[inside].sum(axis=1).round(9).eq(1.0).all()
     rows = list(csv.DictReader(io.StringIO((out / "sweep_regions.csv").read_text("utf-8"))))
     assert [r["region"] for r in rows] == [f"{i:02d}" for i in range(1, 33)]
     assert sum(int(r["baseline"]) for r in rows) == FUND

@@ -81,11 +81,20 @@ def test_one_at_a_time_samples_with_moved_bands_are_allocate_plans(fasp: Scenari
     engine = BatchEngine(fasp)
     study = OneAtATime(weight_step=0.05, indicator_step=0.2, band_step=0.03)
     size = study.size(engine.context)
-    assert size == 1 + 2 * 6 + 2 * 5 * 32 + 4
+    # 8 weights: 3 top-level criteria, the base amount, the crime category, its 2 criteria
+    # and its (zero) base amount; 5 indicators x 32 states; 2 band limits.
+    assert len(engine.context.nodes) == 8
+    assert size == 1 + 2 * 8 + 2 * 5 * 32 + 4
     batch = study.batch(engine.context, 0, size)
     result = engine.run(batch)
     assert int(result.fallback.sum()) == 4  # the band samples change the rules
-    rows = [0, 1, 2, 11, 12, 40, 41, *range(size - 4, size)]
+    # The stated plan, population +/-, the crime category +/- and its base amount +/- (the
+    # criteria inside move together), indicator steps, the band limits.
+    rows = [0, 1, 2, 13, 14, 15, 16, 40, 41, *range(size - 4, size)]
+    assert [engine.context.nodes[k].name for k in (6, 7)] == [
+        "incidencia_delictiva",
+        "incidencia_delictiva:base_amount",
+    ]
     _assert_same_as_allocate(engine, batch, result, rows)
     assert (result.amounts[result.status == OK].sum(axis=(1, 2)) == fasp.fund.total).all()
 
@@ -157,10 +166,12 @@ def test_samples_do_not_depend_on_chunks(fasp: Scenario) -> None:
 
 
 def test_dirichlet_weights_stay_on_the_simplex_and_centre_on_the_stated(fasp: Scenario) -> None:
-    """Monte Carlo weights sum to 1 per sample, and their mean is near the stated weights."""
+    """Monte Carlo weights sum to 1 within each parent, their mean near the stated weights."""
     engine = BatchEngine(fasp)
     batch = MonteCarlo(samples=2000, seed=5, concentration=200).batch(engine.context, 0, 2000)
-    assert np.allclose(batch.weights.sum(axis=1), 1.0, atol=1e-12)
+    assert len(engine.parents) == 2  # the root and the crime category
+    for members in engine.parents:
+        assert np.allclose(batch.weights[:, members].sum(axis=1), 1.0, atol=1e-12)
     stated = engine.context.base_weights
     assert np.abs(batch.weights.mean(axis=0) - stated).max() < 0.005
     assert (batch.factors > 0).all()
@@ -203,7 +214,7 @@ def test_grid_point_asking_more_than_the_parent_holds_is_invalid(fasp: Scenario)
     grid = Grid(
         (
             GridAxis("pop_conapo_mid2026", 0.5, 0.6, 0.1),
-            GridAxis("homicidio_doloso_victims_per100k_2024", 0.3, 0.5, 0.2),
+            GridAxis("tasa_policial_per_1000hab", 0.3, 0.5, 0.2),
         )
     )
     result = run_in_process(SweepSpec(fasp, grid))

@@ -42,10 +42,18 @@ from optimizer.domain import (
 )
 from optimizer.errors import InfeasibleError, ScenarioError, SolverError
 from optimizer.explain import precheck_conflicts
-from optimizer.formula import DEFAULT_SHIFT, FloatArray, axis_target_shares, compute_targets
+from optimizer.formula import (
+    DEFAULT_SHIFT,
+    FloatArray,
+    axis_target_shares,
+    compute_targets,
+    effective_criteria,
+    guaranteed_amounts,
+)
+from optimizer.indicators import with_derived
 from optimizer.model import build_model_data, violations
 from optimizer.objectives import _fill_cells, closed_form_tolerance
-from optimizer.pipeline import allocate
+from optimizer.pipeline import allocate, raise_for_guaranteed
 from optimizer.rounding import (
     WholeUnitsInfeasible,
     _boxes,
@@ -162,15 +170,32 @@ class BatchEngine:
         problems = check_scenario(scenario)
         if any(p.severity == "error" for p in problems):
             raise ScenarioError(problems)
+        # Declared indicators become plain columns once: the samples move the values the
+        # criteria read (a sample's scenario carries them, and no declarations to recompute).
+        scenario = replace(with_derived(scenario), derived=())
         self.scenario = scenario
         self.objective = objective or scenario.objective
         self.options = AllocateOptions(objective=objective)
         self.context = StudyContext.of(scenario)
         ordered = replace(scenario, axes=tuple(sorted(scenario.axes, key=lambda a: a.id)))
+        try:
+            raise_for_guaranteed(ordered)
+            guaranteed_ok = True
+        except InfeasibleError:
+            guaranteed_ok = False
         targets = compute_targets(ordered)
         self.data = build_model_data(ordered, targets)
-        self.infeasible = bool(precheck_conflicts(self.data))
-        self.axis_amounts = axis_target_shares(ordered) * float(ordered.fund.total)
+        self.infeasible = not guaranteed_ok or bool(precheck_conflicts(self.data))
+        fund = float(ordered.fund.total)
+        self.axis_amounts = axis_target_shares(ordered) * fund
+        # Guaranteed amounts taken off the top, as formula._take_off_the_top does it.
+        guaranteed = guaranteed_amounts(ordered)
+        self.top: tuple[float, FloatArray] | None = None
+        if guaranteed is not None:
+            g = np.array(guaranteed, dtype=np.float64)
+            excess = max(fund - float(sum(guaranteed)), 0.0)
+            tau = self.axis_amounts / fund if fund > 0 else self.axis_amounts
+            self.top = (excess / fund if fund > 0 else 0.0, np.outer(g, tau))
         position = {axis: a for a, axis in enumerate(self.data.axes)}
         self.order = [position[axis.id] for axis in scenario.effective_axes]
         nodes = {n.key: k for k, n in enumerate(self.context.nodes)}
@@ -196,6 +221,7 @@ class BatchEngine:
             if axis.criteria
         }
         self.groups = [root, *by_id.values()]
+        self.base_node = nodes[BASE]
         self.parents = [
             [k for k, n in enumerate(self.context.nodes) if n.parent == parent]
             for parent in dict.fromkeys(n.parent for n in self.context.nodes)
@@ -230,14 +256,51 @@ class BatchEngine:
             total = total + share
         return total
 
+    def _effective(self, weights: FloatArray) -> FloatArray:
+        """The fund's criteria and base amount at their effective weights (products along the
+        categories), per sample, by ``formula.effective_criteria`` itself."""
+        scenario = self.scenario
+        if not scenario.categories:
+            return weights
+        out = weights.copy()
+        nodes = {n.key: k for k, n in enumerate(self.context.nodes)}
+        criteria_nodes = [nodes[f"criteria/{i}"] for i in range(len(scenario.criteria))]
+        category_nodes = [
+            (nodes[f"criteria/categories/{k}"], nodes[f"criteria/categories/{k}/base_weight"])
+            for k in range(len(scenario.categories))
+        ]
+        for s, row in enumerate(weights.tolist()):
+            if any(math.isnan(w) for w in row):
+                continue
+            sample = replace(
+                scenario,
+                criteria=tuple(
+                    replace(c, weight=row[k])
+                    for c, k in zip(scenario.criteria, criteria_nodes, strict=True)
+                ),
+                categories=tuple(
+                    replace(c, weight=row[k], base_weight=row[b])
+                    for c, (k, b) in zip(scenario.categories, category_nodes, strict=True)
+                ),
+                base_weight=row[self.base_node],
+            )
+            criteria, base = effective_criteria(sample)
+            out[s, criteria_nodes] = [c.weight for c in criteria]
+            out[s, self.base_node] = base
+        return out
+
     def targets(self, batch: Batch) -> FloatArray:
         """Cell targets (samples x regions x axes, axes by id), as ``compute_targets``."""
         values = self.values[None, :, :] * batch.factors
-        shares = [self._shares(g, batch.weights, values) for g in self.groups]
+        weights = self._effective(batch.weights)
+        shares = [self._shares(g, weights, values) for g in self.groups]
         count, n, m = len(batch), len(self.scenario.regions), self.data.m
         cell = np.zeros((count, n, m))
         for a in range(m):
             cell[:, :, a] = shares[self.axis_group[a]] * self.axis_amounts[a]
+        if self.top is not None:
+            factor, kept = self.top
+            cell = cell * factor + kept[None, :, :]
         return cell
 
     # -- plans -----------------------------------------------------------------------------

@@ -4,16 +4,20 @@ A sample of a scenario changes only what a study moves: the criteria weights, th
 values (a factor per indicator and region) and, in the one-at-a-time study, the band limits.
 Everything else (the fund, the rules, the axes) is the scenario's own.
 
-**Weight nodes.** Every weight sits under a parent whose weights sum to 1: today the fund's
-criteria and the base amount sit under the root, and an axis with its own criteria is the
-parent of those criteria and its ``base_weight``. A node moved to a new weight ``w_i'`` takes
+**Weight nodes.** Every weight sits under a parent whose weights sum to 1: the fund's
+top-level criteria, top-level categories and the base amount sit under the root; a category
+(``criteria/categories/<k>``) is the parent of its criteria, its sub-categories and its own
+``base_weight``; an axis with its own criteria is the parent of those criteria and its
+``base_weight``. A node moved to a new weight ``w_i'`` takes
 the difference from its siblings, which are scaled by the same factor
 ``(1 - w_i') / (1 - w_i)`` so that the parent still sums to 1 (a sibling's share of what the
 others hold stays the same). Two nodes of the same parent set at once (a two-weight grid) scale
 the others by ``(1 - w_i' - w_j') / (1 - w_i - w_j)``; siblings that hold nothing (all 0)
-share what is left equally. Nested categories plug in as more
-parents: a category is a node of its parent and the parent of its own criteria; a criterion's
-effective weight is the product along its path.
+share what is left equally. A criterion's effective weight is the product along its path
+(``formula.effective_criteria``), so moving a category's weight moves all its criteria together.
+
+Indicators are perturbed as the criteria read them: a declared (derived) indicator's values
+are moved themselves, not the columns it is computed from.
 
 Monte Carlo draws each parent's weights from a Dirichlet distribution centred on the stated
 weights, ``Dirichlet(kappa * w)``: the mean is ``w`` and a larger concentration ``kappa`` keeps
@@ -78,13 +82,39 @@ def weight_nodes(scenario: Scenario) -> tuple[WeightNode, ...]:
         seen[name] = seen.get(name, 0) + 1
         return name if seen[name] == 1 else f"{name}#{seen[name]}"
 
+    categories = {c.id: f"criteria/categories/{k}" for k, c in enumerate(scenario.categories)}
     for i, c in enumerate(scenario.criteria):
+        parent = categories.get(c.category, ROOT)
         nodes.append(
-            WeightNode(f"criteria/{i}", unique(c.indicator), ROOT, c.weight, c.label_es, c.label_en)
+            WeightNode(
+                f"criteria/{i}", unique(c.indicator), parent, c.weight, c.label_es, c.label_en
+            )
         )
     nodes.append(
         WeightNode(BASE, BASE, ROOT, scenario.base_weight, "Monto base", "Equal base amount")
     )
+    for category in scenario.categories:
+        key = categories[category.id]
+        nodes.append(
+            WeightNode(
+                key,
+                unique(category.id),
+                categories.get(category.parent, ROOT),
+                category.weight,
+                category.label_es,
+                category.label_en,
+            )
+        )
+        nodes.append(
+            WeightNode(
+                f"{key}/base_weight",
+                unique(f"{category.id}:{BASE}"),
+                key,
+                category.base_weight,
+                f"{category.id}: monto base",
+                f"{category.id}: base amount",
+            )
+        )
     for a, axis in enumerate(scenario.axes):
         if not axis.criteria:
             continue
@@ -502,6 +532,14 @@ def sample_scenario(scenario: Scenario, context: StudyContext, batch: Batch, row
             )
             axis = replace(stated, criteria=own, base_weight=weights[f"{parent}/base_weight"])
         axes.append(axis)
+    categories = tuple(
+        replace(
+            c,
+            weight=weights[f"criteria/categories/{k}"],
+            base_weight=weights[f"criteria/categories/{k}/base_weight"],
+        )
+        for k, c in enumerate(scenario.categories)
+    )
     regions = sorted(scenario.regions, key=lambda r: r.code)
     factors = batch.factors[row]
     if (factors != 1.0).any():
@@ -526,6 +564,7 @@ def sample_scenario(scenario: Scenario, context: StudyContext, batch: Batch, row
     return replace(
         scenario,
         criteria=criteria,
+        categories=categories,
         base_weight=weights[BASE],
         axes=tuple(axes),
         regions=tuple(regions),
