@@ -82,19 +82,18 @@ def test_one_at_a_time_samples_with_moved_bands_are_allocate_plans(fasp: Scenari
     study = OneAtATime(weight_step=0.05, indicator_step=0.2, band_step=0.03)
     size = study.size(engine.context)
     # 8 weights: 3 top-level criteria, the base amount, the crime category, its 2 criteria
-    # and its (zero) base amount; 5 indicators x 32 states; 2 band limits.
+    # and its (zero) base amount, held at 0 since the base amount sits at the top level;
+    # 5 indicators x 32 states; 2 band limits.
     assert len(engine.context.nodes) == 8
-    assert size == 1 + 2 * 8 + 2 * 5 * 32 + 4
+    assert [n.held for n in engine.context.nodes] == [False] * 7 + [True]
+    assert size == 1 + 2 * 7 + 2 * 5 * 32 + 4
     batch = study.batch(engine.context, 0, size)
     result = engine.run(batch)
     assert int(result.fallback.sum()) == 4  # the band samples change the rules
-    # The stated plan, population +/-, the crime category +/- and its base amount +/- (the
-    # criteria inside move together), indicator steps, the band limits.
+    # The stated plan, population +/-, the crime category +/- (the criteria inside move
+    # together), indicator steps, the band limits.
     rows = [0, 1, 2, 13, 14, 15, 16, 40, 41, *range(size - 4, size)]
-    assert [engine.context.nodes[k].name for k in (6, 7)] == [
-        "incidencia_delictiva",
-        "incidencia_delictiva:base_amount",
-    ]
+    assert engine.context.nodes[6].name == "incidencia_delictiva"
     _assert_same_as_allocate(engine, batch, result, rows)
     assert (result.amounts[result.status == OK].sum(axis=(1, 2)) == fasp.fund.total).all()
 
@@ -371,3 +370,15 @@ def test_every_shipped_scenario_sweeps_to_allocate_plans(path: Path) -> None:
                 continue
             assert result.status[s] == OK
             assert np.array_equal(result.amounts[s], expected), (path, study.kind, s)
+
+
+def test_a_base_amount_the_scenario_does_not_use_is_held(fasp: Scenario) -> None:
+    """The base amount sits in one place: the crime category's (stated 0) is never moved, and
+    a grid over it is refused."""
+    with pytest.raises(ScenarioError, match="sits in one place only"):
+        prepare(
+            SweepSpec(fasp, Grid((GridAxis("incidencia_delictiva:base_amount", 0.0, 0.2, 0.1),)))
+        )
+    engine = BatchEngine(fasp)
+    batch = MonteCarlo(samples=50, seed=1).batch(engine.context, 0, 50)
+    assert (batch.weights[:, 7] == 0.0).all()

@@ -13,7 +13,9 @@ the difference from its siblings, which are scaled by the same factor
 ``(1 - w_i') / (1 - w_i)`` so that the parent still sums to 1 (a sibling's share of what the
 others hold stays the same). Two nodes of the same parent set at once (a two-weight grid) scale
 the others by ``(1 - w_i' - w_j') / (1 - w_i - w_j)``; siblings that hold nothing (all 0)
-share what is left equally. A criterion's effective weight is the product along its path
+share what is left equally. The fund's base amount sits in one place (the root or one
+category, as the checks require): a base amount stated as 0 where it sits elsewhere is held at
+0 and never moved. A criterion's effective weight is the product along its path
 (``formula.effective_criteria``), so moving a category's weight moves all its criteria together.
 
 Indicators are perturbed as the criteria read them: a declared (derived) indicator's values
@@ -71,11 +73,19 @@ class WeightNode:
     weight: float
     label_es: str = ""
     label_en: str = ""
+    held: bool = False
+    """A base amount stated as 0 where the fund's base amount sits elsewhere: it stays 0 (the
+    checks allow the base amount in one place only), so no study moves it."""
 
 
 def weight_nodes(scenario: Scenario) -> tuple[WeightNode, ...]:
     """Every weight of the scenario with its parent, in the scenario's order."""
     nodes: list[WeightNode] = []
+    # The fund's base amount may sit in one place only: the root, or one category.
+    base_places = [c.id for c in scenario.categories if c.base_weight] + (
+        [ROOT] if scenario.base_weight else []
+    )
+    base_place = base_places[0] if base_places else ROOT
     seen: dict[str, int] = {}
 
     def unique(name: str) -> str:
@@ -91,7 +101,15 @@ def weight_nodes(scenario: Scenario) -> tuple[WeightNode, ...]:
             )
         )
     nodes.append(
-        WeightNode(BASE, BASE, ROOT, scenario.base_weight, "Monto base", "Equal base amount")
+        WeightNode(
+            BASE,
+            BASE,
+            ROOT,
+            scenario.base_weight,
+            "Monto base",
+            "Equal base amount",
+            held=base_place != ROOT,
+        )
     )
     for category in scenario.categories:
         key = categories[category.id]
@@ -113,6 +131,7 @@ def weight_nodes(scenario: Scenario) -> tuple[WeightNode, ...]:
                 category.base_weight,
                 f"{category.id}: monto base",
                 f"{category.id}: base amount",
+                held=base_place != category.id,
             )
         )
     for a, axis in enumerate(scenario.axes):
@@ -158,7 +177,7 @@ def moved(nodes: Sequence[WeightNode], weights: FloatArray, fixed: dict[int, flo
     """The weights with the nodes in ``fixed`` set, their siblings scaled (module docstring)."""
     out = np.array(weights, dtype=np.float64)
     for parent in {nodes[i].parent for i in fixed}:
-        members = [k for k, n in enumerate(nodes) if n.parent == parent]
+        members = [k for k, n in enumerate(nodes) if n.parent == parent and not n.held]
         chosen = [k for k in members if k in fixed]
         others = [k for k in members if k not in fixed]
         held = sum(float(weights[k]) for k in chosen)
@@ -297,7 +316,8 @@ class OneAtATime(Study):
     Sample 0 is the stated scenario; then the weights (+, - each), the indicators (by
     indicator, then region, + then -), the band's lower then upper limit (+, -). A weight is
     kept within [0, 1] and a factor above 0: a step that would leave them is cut there (the
-    value moved to is recorded). Scaling a whole indicator column would change nothing
+    value moved to is recorded). A weight alone in its parent (a category with one criterion
+    and no base amount) must stay 1 and is not moved. Scaling a whole indicator column would change nothing
     (criteria use each region's share of the column), so each region's value moves alone.
     """
 
@@ -316,7 +336,10 @@ class OneAtATime(Study):
 
     def factors(self, context: StudyContext) -> list[Factor]:
         out: list[Factor] = []
+        movable = [n for n in context.nodes if not n.held]
         for node in context.nodes:
+            if node.held or all(m.parent != node.parent for m in movable if m is not node):
+                continue  # held at 0, or alone in its parent (it must stay 1)
             for sign in (1, -1):
                 value = min(max(node.weight + sign * self.weight_step, 0.0), 1.0)
                 out.append(Factor("weight", node.name, sign, node.weight, value))
@@ -472,6 +495,12 @@ class Grid(Study):
             if g.name not in names:
                 known = ", ".join(n.name for n in context.nodes)
                 message = f"unknown weight '{g.name}'; the scenario's weights are: {known}"
+                raise _bad(f"--grid {g.name}", message)
+            if names[g.name].held:
+                message = (
+                    f"'{g.name}' is a base amount the scenario does not use: the base amount "
+                    "sits in one place only; grid the one the scenario states"
+                )
                 raise _bad(f"--grid {g.name}", message)
             chosen.append(names[g.name])
         if len(chosen) == 2:
