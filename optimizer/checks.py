@@ -35,12 +35,18 @@ from optimizer.limits import (
     MAX_INDICATOR_ABS,
     MAX_MESSAGE_CHARS,
     MAX_MONEY,
+    MAX_MONTHS,
+    MAX_MUNICIPALITIES,
     MAX_PROBLEMS,
+    MAX_PROPOSAL_LINES,
     MAX_REGIONS,
+    MAX_TREE_DEPTH,
+    MAX_TREE_NODES,
     MAX_YAML_NUMBER_ABS,
     MIN_INDICATOR_ABS,
     shorten,
 )
+from optimizer.tree import Tree
 
 _R = TypeVar("_R", RegionBound, CellMinimum)
 
@@ -1034,11 +1040,270 @@ def check_feasibility(scenario: Scenario) -> list[Problem]:
 
 # ---------------------------------------------------------------------------------- together
 
+# ------------------------------------------------------- the programa tree and what hangs off it
+
+
+def check_tree(scenario: Scenario) -> list[Problem]:
+    """Inner nodes of the programa tree: unique ids, known parents, one parent per node, no
+    cycle, no criteria of their own, shares in [0, 1] and ordered, size within the limits."""
+    groups = scenario.axis_groups
+    problems: list[Problem] = []
+    if not groups and not any(a.parent for a in scenario.axes):
+        return problems
+    nodes = len(groups) + len(scenario.axes)
+    if nodes > MAX_TREE_NODES:
+        message = f"the programa tree has {nodes:,} nodes: at most {MAX_TREE_NODES:,} are allowed"
+        return [_error(scenario, "axes", message)]
+    parent_of: dict[str, str] = {}
+    for position, group in enumerate(groups):
+        key = f"axis_groups/{position}"
+        if group.id in parent_of:
+            other = parent_of[group.id]
+            message = (
+                f"'{shorten(group.id)}' is declared twice (under {other or 'the top'} and under "
+                f"{group.parent or 'the top'}): every node of the tree needs its own id"
+            )
+            problems.append(_error(scenario, key, message))
+            continue
+        parent_of[group.id] = group.parent
+        if group.criteria or group.base_weight is not None:
+            message = (
+                f"{group.id} has children, so it cannot have criteria: give them to its leaves"
+            )
+            problems.append(_error(scenario, key, message))
+        for value, name in (
+            (group.share, "share"),
+            (group.share_min, "share_min"),
+            (group.share_max, "share_max"),
+            (group.target_share, "target_share"),
+        ):
+            problems.extend(_check_share(scenario, value, f"{key}/{name}", f"{group.id} {name}"))
+        if group.lower_share > group.upper_share:
+            message = (
+                f"{group.id}: share_min {group.lower_share:g} is above share_max "
+                f"{group.upper_share:g}; swap them"
+            )
+            problems.append(_error(scenario, key, message))
+    leaf_parent: dict[str, str] = {}
+    for position, axis in enumerate(scenario.axes):
+        if axis.id in leaf_parent and leaf_parent[axis.id] != axis.parent:
+            first = leaf_parent[axis.id]
+            message = (
+                f"leaf '{shorten(axis.id)}' is under two parents ({first or 'the top'} and "
+                f"{axis.parent or 'the top'}): a subprograma belongs to one programa"
+            )
+            problems.append(_error(scenario, f"axes/{position}", message))
+        leaf_parent.setdefault(axis.id, axis.parent)
+        if axis.id in parent_of:
+            first = parent_of[axis.id]
+            message = (
+                f"leaf '{shorten(axis.id)}' is under two parents ({first or 'the top'} and "
+                f"{axis.parent or 'the top'}): a subprograma belongs to one programa"
+            )
+            problems.append(_error(scenario, f"axes/{position}", message))
+    known = set(parent_of) | {a.id for a in scenario.axes}
+    for position, axis in enumerate((*groups, *scenario.axes)):
+        if axis.parent and axis.parent not in parent_of:
+            key = (
+                f"axis_groups/{position}"
+                if position < len(groups)
+                else f"axes/{position - len(groups)}"
+            )
+            hint = " (it is a leaf)" if axis.parent in known else ""
+            message = f"{axis.id}: unknown parent '{shorten(axis.parent)}'{hint}"
+            problems.append(_error(scenario, key, message))
+    if problems:
+        return problems
+    tree = Tree.of_scenario(scenario)
+    for group in groups:
+        chain = [group.id]
+        parent = group.parent
+        while parent and parent not in chain:
+            chain.append(parent)
+            parent = parent_of.get(parent, "")
+        if parent:
+            message = f"the tree has a cycle: {' > '.join(chain)} > {parent}"
+            return [_error(scenario, "axes", message)]
+        if not tree.leaf_positions(group.id):
+            message = f"{group.id} has no leaf under it: give it a subprograma or make it a leaf"
+            problems.append(_error(scenario, "axes", message))
+    depth = tree.depth()
+    if depth > MAX_TREE_DEPTH:
+        message = f"the programa tree has {depth} levels: at most {MAX_TREE_DEPTH} are allowed"
+        problems.append(_error(scenario, "axes", message))
+    return problems
+
+
+def check_proposals(scenario: Scenario) -> list[Problem]:
+    """Each proposal line names a known state and node, with one amount or share; a state's
+    shares sum to 1; no state proposes a node and one of its ancestors."""
+    lines = scenario.proposals
+    problems: list[Problem] = []
+    if not lines:
+        return problems
+    if len(lines) > MAX_PROPOSAL_LINES:
+        message = f"{len(lines):,} proposal lines: at most {MAX_PROPOSAL_LINES:,} are allowed"
+        return [_error(scenario, "proposals", message)]
+    codes = {r.code for r in scenario.regions}
+    tree = Tree.of_scenario(scenario)
+    nodes = list(tree.nodes)
+    shares: dict[str, list[float]] = defaultdict(list)
+    kinds: dict[str, set[str]] = defaultdict(set)
+    named: dict[str, list[str]] = defaultdict(list)
+    amounts: dict[str, int] = defaultdict(int)
+    for i, line in enumerate(lines):
+        key = f"proposals/{i}"
+        if line.region not in codes:
+            message = f"unknown state '{shorten(line.region)}' in a proposal"
+            problems.append(_error(scenario, f"{key}/region", message))
+            continue
+        if line.axis not in tree.nodes:
+            message = (
+                f"unknown programa '{shorten(line.axis)}' in the proposal of {line.region} "
+                f"(programas: {_list_codes(nodes)})"
+            )
+            problems.append(_error(scenario, f"{key}/axis", message))
+            continue
+        if (line.amount is None) == (line.share is None):
+            message = (
+                f"proposal of {line.region} for {line.axis}: give exactly one of amount or share"
+            )
+            problems.append(_error(scenario, key, message))
+            continue
+        if line.share is not None:
+            bad = _bad_number(line.share)
+            if bad is not None or not 0 <= line.share <= 1:
+                why = bad or f"is {line.share:g}"
+                message = f"proposal of {line.region} for {line.axis}: the share {why}; use [0, 1]"
+                problems.append(_error(scenario, f"{key}/share", message))
+                continue
+            shares[line.region].append(line.share)
+            kinds[line.region].add("share")
+        else:
+            kinds[line.region].add("amount")
+            amounts[line.region] += line.amount or 0
+        named[line.region].append(line.axis)
+    for code in sorted(named):
+        if len(kinds[code]) > 1:
+            message = f"the proposal of {code} mixes amounts and shares: use one or the other"
+            problems.append(_error(scenario, "proposals", message))
+        elif "share" in kinds[code]:
+            total = math.fsum(shares[code])
+            if abs(total - 1) > WEIGHT_TOLERANCE:
+                message = f"the proposal shares of {code} sum to {total:.6g}, not 1"
+                problems.append(_error(scenario, "proposals", message))
+        elif amounts[code] <= 0:
+            message = f"the proposal amounts of {code} sum to 0: propose some pesos, or no lines"
+            problems.append(_error(scenario, "proposals", message))
+        ids = named[code]
+        for node in ids:
+            above = [a for a in tree.ancestors(node) if a in ids]
+            if above:
+                message = (
+                    f"the proposal of {code} names both {node} and {above[0]}, which holds it: "
+                    "name each programa once, at one level"
+                )
+                problems.append(_error(scenario, "proposals", message))
+                break
+        if len(set(ids)) < len(ids):
+            twice = sorted({a for a in ids if ids.count(a) > 1})
+            message = f"the proposal of {code} names {', '.join(twice)} more than once"
+            problems.append(_error(scenario, "proposals", message))
+    return problems
+
+
+def check_cofinancing_and_calendar(scenario: Scenario) -> list[Problem]:
+    """The co-financing rate lies in [0, 1]; the calendar has 1 to MAX_MONTHS months whose
+    weights are non-negative and sum to 1."""
+    problems: list[Problem] = []
+    rate = scenario.cofinancing_rate
+    if rate is not None:
+        bad = _bad_number(rate)
+        if bad is not None or not 0 <= rate <= 1:
+            why = bad or f"is {rate:g}"
+            message = f"the co-financing rate {why}: it must be in [0, 1] (0.25 = 25 %)"
+            problems.append(_error(scenario, "cofinancing/rate", message))
+    spec = scenario.calendar
+    if spec is not None:
+        if not 1 <= len(spec.months) <= MAX_MONTHS:
+            message = f"the calendar has {len(spec.months)} months: give 1 to {MAX_MONTHS}"
+            problems.append(_error(scenario, "calendar/months", message))
+        elif len(spec.weights) != len(spec.months):
+            message = (
+                f"the calendar has {len(spec.months)} months and {len(spec.weights)} weights: "
+                "give one weight per month"
+            )
+            problems.append(_error(scenario, "calendar/weights", message))
+        elif any(_bad_number(w) is not None or w < 0 for w in spec.weights):
+            message = "the calendar weights must be finite numbers >= 0"
+            problems.append(_error(scenario, "calendar/weights", message))
+        else:
+            total = math.fsum(spec.weights)
+            if abs(total - 1) > WEIGHT_TOLERANCE:
+                gap = 1 - total
+                fix = f"add {gap:.6g}" if gap > 0 else f"remove {-gap:.6g}"
+                message = f"the calendar weights sum to {total:.6g}, not 1: {fix}"
+                problems.append(_error(scenario, "calendar/weights", message))
+    return problems
+
+
+def check_municipal(scenario: Scenario) -> list[Problem]:
+    """The pass-through share lies in [0, 1]; municipalities name known states, have unique
+    codes, fit the limit, and their criteria are usable (weights sum to 1)."""
+    spec = scenario.municipal
+    problems: list[Problem] = []
+    if spec is None:
+        return problems
+    bad = _bad_number(spec.share)
+    if bad is not None or not 0 <= spec.share <= 1:
+        why = bad or f"is {spec.share:.6g} ({spec.share:.2%})"
+        message = f"the municipal pass-through {why}: it must be between 0 and 1 (0.20 = 20 %)"
+        problems.append(_error(scenario, "municipalities/share", message))
+    rows = spec.municipalities
+    if not rows:
+        return problems
+    if len(rows) > MAX_MUNICIPALITIES:
+        message = f"{len(rows):,} municipalities: at most {MAX_MUNICIPALITIES:,} are allowed"
+        return [*problems, _error(scenario, "municipalities", message)]
+    codes = {r.code for r in scenario.regions}
+    seen: set[str] = set()
+    for m in rows:
+        key = f"municipalities/{m.code}"
+        if m.region not in codes:
+            message = f"municipality {m.code} ({m.name}): unknown state '{shorten(m.region)}'"
+            problems.append(_error(scenario, f"{key}/region", message))
+        if m.code in seen:
+            message = f"duplicate municipality code '{shorten(m.code)}'"
+            problems.append(_error(scenario, key, message))
+        seen.add(m.code)
+    if problems:
+        return problems
+    as_regions = replace(
+        scenario,
+        regions=tuple(Region(m.code, m.name, dict(m.indicators), None, m.population) for m in rows),
+    )
+    problems.extend(
+        _check_criteria_list(
+            as_regions,
+            spec.criteria,
+            prefix="municipalities/criteria",
+            base_weight=spec.base_weight,
+            base_key="municipalities/base_weight",
+            base_name="municipalities.base_weight",
+        )
+    )
+    return problems
+
+
 _CHECKS: tuple[Callable[[Scenario], list[Problem]], ...] = (
     check_fund,
     check_regions,
     check_criteria,
     check_axes,
+    check_tree,
+    check_proposals,
+    check_cofinancing_and_calendar,
+    check_municipal,
     check_band,
     check_region_bounds,
     check_cell_minimums,

@@ -22,6 +22,9 @@ _OMIT: Mapping[str, bool] = {"omit_empty": True}
 ``""``, ``{}``), so values made before the field existed keep their canonical JSON (and the
 SHA-256 of a scenario sent by an older client, the golden plans) byte for byte."""
 
+OMIT_DEFAULT = _OMIT
+"""The same metadata under the name the programa-tree fields use (all default to empty)."""
+
 
 class Direction(StrEnum):
     """How an indicator relates to need."""
@@ -223,6 +226,10 @@ class Axis:
     """Own criteria distributing this axis among regions; empty: the fund's criteria."""
     base_weight: float | None = None
     """Own base-amount weight when ``criteria`` is set."""
+    parent: str = field(default="", metadata=OMIT_DEFAULT)
+    """Id of the group (eje or programa) this axis belongs to; empty at the top of the tree."""
+    level: str = field(default="", metadata=OMIT_DEFAULT)
+    """Level in the catalogue: ``eje``, ``programa``, ``subprograma`` (a label; may be empty)."""
 
     @property
     def lower_share(self) -> float:
@@ -290,6 +297,72 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class Proposal:
+    """One line of a state's proposal (its concertación): an amount or a share of a programa.
+
+    ``axis`` names any node of the programa tree (an eje, a programa or a leaf); a node with
+    children spreads its proposal over its leaves in the national target mix of that node.
+    Amounts are scaled to the state's final total, so only their proportions matter.
+    """
+
+    region: str
+    axis: str
+    amount: int | None = None
+    share: float | None = None
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """The ministrations: month labels and the share of the fund paid in each."""
+
+    months: tuple[str, ...]
+    weights: tuple[float, ...]
+
+
+DEFAULT_MONTHS = (
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+)
+"""Ten monthly ministrations, January to October (LCF art. 45 calendar of the FASP)."""
+
+
+@dataclass(frozen=True)
+class Municipality:
+    """A municipality (or CDMX demarcación) with its state and indicators."""
+
+    code: str
+    region: str
+    """Code of its state."""
+    name: str
+    indicators: Mapping[str, float] = field(default_factory=dict)
+    population: int | None = None
+
+
+@dataclass(frozen=True)
+class MunicipalSpec:
+    """The pass-through to municipalities and, optionally, its allocation among them.
+
+    ``share`` of each state's allocation goes to its municipalities (at least 20 % by law).
+    With ``municipalities``, each state's pass-through is split among its municipalities by
+    ``criteria`` (and ``base_weight``), each municipality getting at least ``floor`` pesos.
+    """
+
+    share: float = 0.20
+    municipalities: tuple[Municipality, ...] = ()
+    criteria: tuple[Criterion, ...] = ()
+    base_weight: float = 0.0
+    floor: int | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A complete, self-contained allocation question.
 
@@ -309,6 +382,17 @@ class Scenario:
     objective: Objective = Objective.PROPORTIONAL
     description: str = ""
     locations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    axis_groups: tuple[Axis, ...] = field(default=(), metadata=OMIT_DEFAULT)
+    """The inner nodes of the programa tree (ejes, programas with subprogramas): no cells of
+    their own; a bound on a group holds the sum of its leaves. Leaves are ``axes``."""
+    proposals: tuple[Proposal, ...] = field(default=(), metadata=OMIT_DEFAULT)
+    """Each state's proposed programa mix; a state without lines follows the national mix."""
+    cofinancing_rate: float | None = field(default=None, metadata=OMIT_DEFAULT)
+    """Financiamiento conjunto: the states' minimum contribution per peso of FASP (0.25)."""
+    calendar: CalendarSpec | None = field(default=None, metadata=OMIT_DEFAULT)
+    """The monthly ministrations; None: no calendar in the plan."""
+    municipal: MunicipalSpec | None = field(default=None, metadata=OMIT_DEFAULT)
+    """The pass-through to municipalities; None: not in the plan."""
     categories: tuple[CriteriaCategory, ...] = field(default=(), metadata=_OMIT)
     """Categories of the fund's criteria, parents before children (nested criteria)."""
     derived: tuple[DerivedIndicator, ...] = field(default=(), metadata=_OMIT)
@@ -643,6 +727,8 @@ class Justification:
     """Pesos per inhabitant (rounded to centavos; informative, not money)."""
     per_capita_rank: int | None
     text: str
+    proposal_gaps: tuple[ProposalGap, ...] = field(default=(), metadata=OMIT_DEFAULT)
+    """Where this state's proposal gave way (empty: no proposal, or it was kept)."""
     categories: tuple[CategorySubtotal, ...] = field(default=(), metadata=_OMIT)
     """Pesos of the target per category of criteria (every level, parents first)."""
     guaranteed: int | None = field(default=None, metadata=_OMIT)
@@ -682,6 +768,85 @@ class AxisResult:
     lower: int
     upper: int
     binding: tuple[str, ...]
+    parent: str = field(default="", metadata=OMIT_DEFAULT)
+    level: str = field(default="", metadata=OMIT_DEFAULT)
+
+
+@dataclass(frozen=True)
+class ProposalGap:
+    """Where a state's proposal gave way: one programa of its proposal, in pesos, and why.
+
+    ``proposed``: the proposal scaled to the state's final total (largest remainder, whole
+    pesos); ``amount``: what the plan gives that programa; ``rule``: the rule family that moved
+    it (a national share bound of ``rule_key``, a priority minimum) or ``redistribution`` when
+    it gave way so that others' rules could hold.
+    """
+
+    region: str
+    axis: str
+    proposed: int
+    amount: int
+    rule: str
+    rule_key: str = ""
+
+    @property
+    def gap(self) -> int:
+        """Pesos by which the plan differs from the proposal (negative: less)."""
+        return self.amount - self.proposed
+
+
+@dataclass(frozen=True)
+class CofinancingRow:
+    """Financiamiento conjunto of one state (or, with ``axis``, of one programa nationally).
+
+    ``contribution`` = ceil(rate x federal): the least whole pesos that are at least the rate,
+    so the minimum is never under-stated.
+    """
+
+    key: str
+    """A state code, or a node id of the programa tree (national totals per programa)."""
+    federal: int
+    contribution: int
+    total: int
+
+
+@dataclass(frozen=True)
+class CalendarPlan:
+    """The ministrations: integer pesos per state and month, exact in both directions.
+
+    ``amounts`` is region-major: ``amounts[r * len(months) + k]`` is region r in month k.
+    Each state's months sum to its allocation; each month's states sum to ``national[k]``.
+    """
+
+    months: tuple[str, ...]
+    national: tuple[int, ...]
+    regions: tuple[str, ...]
+    amounts: tuple[int, ...]
+
+    def row(self, r: int) -> tuple[int, ...]:
+        """Region r's months."""
+        k = len(self.months)
+        return self.amounts[r * k : (r + 1) * k]
+
+
+@dataclass(frozen=True)
+class PassThrough:
+    """The part of a state's allocation that goes to its municipalities (ceil to the peso)."""
+
+    region: str
+    share: float
+    amount: int
+
+
+@dataclass(frozen=True)
+class MunicipalAmount:
+    """One municipality's part of its state's pass-through."""
+
+    code: str
+    region: str
+    name: str
+    amount: int
+    target: int
 
 
 @dataclass(frozen=True)
@@ -711,6 +876,15 @@ class AllocationPlan:
     axes: tuple[AxisResult, ...]
     justifications: tuple[Justification, ...]
     stats: SolveStats
+    groups: tuple[AxisResult, ...] = field(default=(), metadata=OMIT_DEFAULT)
+    """Totals of the programa tree's inner nodes (ejes, programas), in tree order."""
+    proposal_gaps: tuple[ProposalGap, ...] = field(default=(), metadata=OMIT_DEFAULT)
+    cofinancing: tuple[CofinancingRow, ...] = field(default=(), metadata=OMIT_DEFAULT)
+    """Per state (keys: codes), then per node of the tree (keys: axis ids)."""
+    cofinancing_rate: float | None = field(default=None, metadata=OMIT_DEFAULT)
+    calendar: CalendarPlan | None = field(default=None, metadata=OMIT_DEFAULT)
+    pass_through: tuple[PassThrough, ...] = field(default=(), metadata=OMIT_DEFAULT)
+    municipalities: tuple[MunicipalAmount, ...] = field(default=(), metadata=OMIT_DEFAULT)
     categories: tuple[CategorySummary, ...] = field(default=(), metadata=_OMIT)
     """The categories of criteria with their pesos over all regions."""
     guaranteed_total: int | None = field(default=None, metadata=_OMIT)

@@ -6,6 +6,7 @@ other way round.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections.abc import Sequence
 from typing import TypeVar
@@ -25,6 +26,7 @@ from optimizer.domain import (
     DerivedNote,
     Justification,
     Language,
+    ProposalGap,
     RegionResult,
     RuleFamily,
     Scenario,
@@ -398,6 +400,7 @@ def _justify(
                     "per_capita": per_capita[r],
                     "per_capita_rank": rank.get(r),
                     "text": text,
+                    "proposal_gaps": (),
                     "categories": categories,
                     "guaranteed": guaranteed,
                     "formula_on_excess": on_excess,
@@ -738,6 +741,53 @@ def precheck_conflicts(data: ModelData) -> list[Conflict]:
                     f"the axis maximum shares add up to {pesos(hi_sum)}, {pesos(data.fund - hi_sum)} less than the fund",
                 )
             )
+    if data.groups:
+        found.extend(group_conflicts(data))
+    return found
+
+
+def group_conflicts(data: ModelData) -> list[Conflict]:
+    """Share bounds on an inner node of the programa tree that contradict its children's.
+
+    Bottom up, each node's least and largest possible total is its own bound narrowed by the
+    sum of its parts (its largest proper sub-nodes and the leaves outside them); a node whose
+    parts need more than its maximum, or cannot reach its minimum, is a conflict in pesos.
+    """
+    found: list[Conflict] = []
+    low: dict[tuple[int, ...], int] = {
+        (a,): data.axis_lower[a] if data.m > 1 else 0 for a in range(data.m)
+    }
+    high: dict[tuple[int, ...], int] = {
+        (a,): data.axis_upper[a] if data.m > 1 else data.fund for a in range(data.m)
+    }
+    for group in sorted(data.groups, key=lambda g: len(g.members)):
+        members = set(group.members)
+        inner = [key for key in low if len(key) > 1 and set(key) < members]
+        parts = [key for key in inner if not any(set(key) < set(o) for o in inner)]
+        covered = {a for key in parts for a in key}
+        parts += [(a,) for a in group.members if a not in covered]
+        need = sum(low[key] for key in parts)
+        room = sum(high[key] for key in parts)
+        if need > group.upper:
+            found.append(
+                Conflict(
+                    RuleFamily.AXIS_MAX,
+                    need - group.upper,
+                    f"the minimum shares under {group.key} add up to {pesos(need)}, "
+                    f"{pesos(need - group.upper)} more than its maximum share {pesos(group.upper)}",
+                )
+            )
+        if room < group.lower:
+            found.append(
+                Conflict(
+                    RuleFamily.AXIS_MIN,
+                    group.lower - room,
+                    f"the maximum shares under {group.key} add up to {pesos(room)}, "
+                    f"{pesos(group.lower - room)} less than its minimum share {pesos(group.lower)}",
+                )
+            )
+        low[group.members] = max(group.lower, need)
+        high[group.members] = min(group.upper, room)
     return found
 
 
@@ -809,3 +859,96 @@ def _summarise_keys(keys: Sequence[str]) -> str:
     if len(unique) <= 6:
         return ", ".join(unique)
     return ", ".join(unique[:6]) + f" and {len(unique) - 6} more"
+
+
+# --------------------------------------------------------------------------------------------
+# Proposals (concertación): where a state's proposal gave way
+# --------------------------------------------------------------------------------------------
+
+_GAP_RULE = {
+    Language.ES: {
+        str(RuleFamily.AXIS_MAX): "el máximo nacional de {key}",
+        str(RuleFamily.AXIS_MIN): "el mínimo nacional de {key}",
+        str(RuleFamily.CELL_MINIMUM): "un monto mínimo de prioridad nacional",
+        "redistribution": "la redistribución proporcional para cumplir las demás reglas",
+    },
+    Language.EN: {
+        str(RuleFamily.AXIS_MAX): "the national maximum of {key}",
+        str(RuleFamily.AXIS_MIN): "the national minimum of {key}",
+        str(RuleFamily.CELL_MINIMUM): "a national-priority minimum",
+        "redistribution": "the proportional redistribution that lets the other rules hold",
+    },
+}
+
+
+def proposal_text(gaps: Sequence[ProposalGap], language: Language) -> str:
+    """Where the state's proposal gave way (empty: it was kept).
+
+    Each programa moved by a rule gets its own clause (pesos and rule); those that only took
+    part in the redistribution are summed up in one clause.
+    """
+    words = _GAP_RULE[language]
+    es = language is Language.ES
+    parts = []
+    shared = [g for g in gaps if g.rule == "redistribution"]
+    for g in gaps:
+        if g.rule == "redistribution":
+            continue
+        rule = words.get(g.rule, g.rule).format(key=g.rule_key)
+        if es:
+            verb = "recibe" if g.gap > 0 else "cede"
+            parts.append(f"{g.axis} {verb} {pesos(abs(g.gap))} respecto de su propuesta por {rule}")
+        else:
+            verb = "gains" if g.gap > 0 else "gives up"
+            parts.append(f"{g.axis} {verb} {pesos(abs(g.gap))} against its proposal due to {rule}")
+    if shared:
+        ids = ", ".join(g.axis for g in shared)
+        more = sum(g.gap for g in shared if g.gap > 0)
+        less = -sum(g.gap for g in shared if g.gap < 0)
+        rule = words["redistribution"]
+        if es:
+            moved = " y ".join(
+                t
+                for t in (
+                    f"reciben {pesos(more)}" if more else "",
+                    f"ceden {pesos(less)}" if less else "",
+                )
+                if t
+            )
+            parts.append(f"{ids} {moved} en conjunto por {rule}")
+        else:
+            moved = " and ".join(
+                t
+                for t in (
+                    f"gain {pesos(more)}" if more else "",
+                    f"give up {pesos(less)}" if less else "",
+                )
+                if t
+            )
+            parts.append(f"{ids} {moved} together due to {rule}")
+    if not parts:
+        return ""
+    head = "Propuesta de la entidad: " if es else "The state's proposal: "
+    return head + "; ".join(parts) + "."
+
+
+def with_proposal_gaps(
+    justifications: tuple[Justification, ...],
+    gaps: Sequence[ProposalGap],
+    data: ModelData,
+    language: Language,
+) -> tuple[Justification, ...]:
+    """The justifications with each state's proposal gaps and their sentence appended."""
+    del data  # the gaps carry everything the sentence needs
+    by_region: dict[str, list[ProposalGap]] = {}
+    for g in gaps:
+        by_region.setdefault(g.region, []).append(g)
+    out = []
+    for j in justifications:
+        mine = by_region.get(j.region)
+        if not mine:
+            out.append(j)
+            continue
+        text = f"{j.text} {proposal_text(mine, language)}".strip()
+        out.append(dataclasses.replace(j, proposal_gaps=tuple(mine), text=text))
+    return tuple(out)

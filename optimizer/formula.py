@@ -22,6 +22,7 @@ from optimizer.domain import (
     category_weights,
 )
 from optimizer.indicators import with_derived
+from optimizer.tree import Tree
 
 BASE_SOURCE = "base_amount"
 GUARANTEED_SOURCE = "guaranteed"
@@ -127,7 +128,13 @@ def guaranteed_amounts(scenario: Scenario) -> list[int] | None:
 
 
 def axis_target_shares(scenario: Scenario) -> FloatArray:
-    """Each axis' share of the fund used for targets, normalised to sum to 1."""
+    """Each axis' share of the fund used for targets, normalised to sum to 1.
+
+    With a programa tree the shares come down the tree (:mod:`optimizer.tree`).
+    """
+    if scenario.axis_groups:
+        shares_by_id = Tree.of_scenario(scenario).target_shares()
+        return np.array([shares_by_id[a.id] for a in scenario.effective_axes], dtype=np.float64)
     raw = []
     for axis in scenario.effective_axes:
         if axis.share is not None:
@@ -178,6 +185,8 @@ def compute_targets(scenario: Scenario) -> Targets:
     guaranteed = guaranteed_amounts(scenario)
     if guaranteed is not None:
         cell, contributions = _take_off_the_top(guaranteed, fund, axis_amounts, cell, contributions)
+    if scenario.proposals:
+        cell = proposal_split(scenario, cell)
     return Targets(
         regions=tuple(r.code for r in scenario.regions),
         axes=tuple(axis.id for axis in axes),
@@ -186,6 +195,46 @@ def compute_targets(scenario: Scenario) -> Targets:
         contributions=contributions,
         guaranteed=tuple(guaranteed or ()),
     )
+
+
+def proposal_mixes(scenario: Scenario) -> dict[str, FloatArray]:
+    """Each proposing state's programa mix over the leaves (sums to 1), by region code.
+
+    A line on an inner node spreads over that node's leaves in the national target mix; amounts
+    and shares both count only by their proportions (amounts are scaled to the final total).
+    """
+    tree = Tree.of_scenario(scenario)
+    position = {leaf: a for a, leaf in enumerate(tree.leaves)}
+    mixes: dict[str, FloatArray] = {}
+    spread: dict[str, dict[str, float]] = {}
+    for line in scenario.proposals:
+        value = float(line.amount if line.amount is not None else (line.share or 0.0))
+        mix = mixes.setdefault(line.region, np.zeros(len(tree.leaves)))
+        if line.axis not in spread:
+            spread[line.axis] = tree.leaf_mix(line.axis)
+        for leaf, part in spread[line.axis].items():
+            mix[position[leaf]] += value * part
+    out = {}
+    for region, mix in mixes.items():
+        total = float(mix.sum())
+        if total > 0:
+            out[region] = np.asarray(mix / total, dtype=np.float64)
+    return out
+
+
+def proposal_split(scenario: Scenario, cell: FloatArray) -> FloatArray:
+    """Cell targets with each proposing state's total split by its own mix, not the national one.
+
+    The state's total target (what the criteria give it) is unchanged; only its split among the
+    programas follows its proposal. States without a proposal keep the national split.
+    """
+    out = cell.copy()
+    mixes = proposal_mixes(scenario)
+    for r, region in enumerate(scenario.regions):
+        mix = mixes.get(region.code)
+        if mix is not None:
+            out[r, :] = float(cell[r, :].sum()) * mix
+    return out
 
 
 def _take_off_the_top(

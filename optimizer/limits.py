@@ -34,7 +34,7 @@ YAML_ALIASES_ALLOWED = False
 """Aliases (``*name``) are refused: they are how a 300-byte file expands to gigabytes."""
 
 MAX_YAML_DEPTH = 20
-"""Nesting of lists and mappings in the YAML (a scenario needs 5)."""
+"""Nesting of lists and mappings in the YAML (a flat scenario needs 5; a four-level programa tree with leaf criteria 11)."""
 
 MAX_YAML_NODES = 50_000
 """Scalars, lists and mappings in the YAML (fasp-2026 has about 300; 2,500 inline floors 10,000)."""
@@ -65,6 +65,21 @@ MAX_CELLS = 250_000
 """Regions times axes: the cells of the plan, each one LP variable (10,000 x 24 municipal
 plans, the largest size the benchmark holds the engine to, fit)."""
 
+MAX_TREE_DEPTH = 4
+"""Levels of the programa tree (eje > programa > subprograma is 3; one more for a finer split)."""
+
+MAX_TREE_NODES = 200
+"""Nodes of the programa tree, inner nodes and leaves together (the 2023-2025 catalogue has 5
+ejes, 9 programas and 24 subprogramas); the leaves are also held to ``MAX_AXES``."""
+
+MAX_PROPOSAL_LINES = 100_000
+"""Lines of the states' proposals (32 states x 100 programas is 3,200)."""
+
+MAX_MONTHS = 24
+"""Ministrations of the calendar (the FASP has 10, January to October)."""
+
+MAX_MUNICIPALITIES = 10_000
+"""Municipalities of the municipal table (Mexico has 2,469 municipios and demarcaciones)."""
 MAX_CRITERIA_DEPTH = 3
 """Levels of nested criteria: categories, sub-categories, and the criteria inside them."""
 

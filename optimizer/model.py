@@ -23,6 +23,7 @@ import pulp
 
 from optimizer.domain import ALL_REGIONS, RegionBound, RuleFamily, Scenario
 from optimizer.formula import FloatArray, Targets
+from optimizer.tree import Tree
 
 LOWER_FAMILIES = (RuleFamily.BAND_FLOOR, RuleFamily.REGION_FLOOR, RuleFamily.GUARANTEED)
 UPPER_FAMILIES = (RuleFamily.BAND_CAP, RuleFamily.REGION_CAP, RuleFamily.ABSORPTION_CAP)
@@ -56,6 +57,20 @@ def share_minimum(share: float, total: int) -> int:
 
 
 @dataclass(frozen=True)
+class GroupBound:
+    """A share bound on an inner node of the programa tree: the sum of its leaves' totals.
+
+    ``members``: positions of the leaves (in ``ModelData.axes``) under the node; ``lower`` and
+    ``upper`` in pesos, multiples of the rounding unit (0 and the fund when a side is off).
+    """
+
+    key: str
+    members: tuple[int, ...]
+    lower: int
+    upper: int
+
+
+@dataclass(frozen=True)
 class ModelData:
     """Everything the LP needs, with every money bound in integer pesos.
 
@@ -76,6 +91,8 @@ class ModelData:
     axis_upper: list[int]
     cell_min: list[list[int]]
     cell_min_share: list[list[float]]
+    groups: tuple[GroupBound, ...] = ()
+    """Bounds on the programa tree's inner nodes (ejes, programas); empty for flat axes."""
 
     @property
     def n(self) -> int:
@@ -216,6 +233,7 @@ def build_model_data(scenario: Scenario, targets: Targets) -> ModelData:
                 cell_min_share[r][a] = max(cell_min_share[r][a], cm.share)
     axis_lower = [_units_ceil(_dec(axis.lower_share) * fund, unit) for axis in axes]
     axis_upper = [_units_floor(_dec(axis.upper_share) * fund, unit) for axis in axes]
+    groups = group_bounds(scenario)
     # LP numbers of order 1..10^4 keep HiGHS' absolute tolerances far below one peso.
     scale = float(max(1, 10 ** max(0, math.floor(math.log10(fund)) - 4)))
     return ModelData(
@@ -231,7 +249,25 @@ def build_model_data(scenario: Scenario, targets: Targets) -> ModelData:
         axis_upper=axis_upper,
         cell_min=cell_min,
         cell_min_share=cell_min_share,
+        groups=groups,
     )
+
+
+def group_bounds(scenario: Scenario) -> tuple[GroupBound, ...]:
+    """Integer-peso bounds of the inner nodes that have a share bound, in declaration order."""
+    if not scenario.axis_groups:
+        return ()
+    unit = scenario.fund.rounding_unit
+    fund = scenario.fund.total
+    tree = Tree.of_scenario(scenario)
+    out = []
+    for group in scenario.axis_groups:
+        lo = _units_ceil(_dec(group.lower_share) * fund, unit)
+        hi = _units_floor(_dec(group.upper_share) * fund, unit)
+        if lo <= 0 and hi >= fund:
+            continue
+        out.append(GroupBound(group.id, tree.leaf_positions(group.id), max(lo, 0), min(hi, fund)))
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,6 +434,30 @@ def add_axis_share_constraints(model: LpModel, data: ModelData) -> None:
             )
 
 
+def add_group_share_constraints(model: LpModel, data: ModelData) -> None:
+    """ceil(s_min[g] F) <= sum_{a in g} Y[a] <= floor(s_max[g] F) for each inner node g.
+
+    An eje or a programa with subprogramas: its bound holds the sum of its leaves' totals.
+    Registered under the axis families with the node's id as key.
+    """
+    for group in data.groups:
+        total = pulp.lpSum(model.x[r][a] for r in range(data.n) for a in group.members)
+        if group.lower > 0:
+            model.add(
+                total >= group.lower / data.scale,
+                ConstraintInfo(
+                    RuleFamily.AXIS_MIN, group.key, f"minimum share of {group.key}", group.lower
+                ),
+            )
+        if group.upper < data.fund:
+            model.add(
+                total <= group.upper / data.scale,
+                ConstraintInfo(
+                    RuleFamily.AXIS_MAX, group.key, f"maximum share of {group.key}", group.upper
+                ),
+            )
+
+
 def add_cell_minimum_constraints(model: LpModel, data: ModelData) -> None:
     """x[r,a] >= s[r,a] X[r] for share minimums (amount minimums are variable bounds)."""
     for r in range(data.n):
@@ -419,6 +479,7 @@ def add_rule_constraints(model: LpModel, data: ModelData) -> None:
     add_fund_total_constraint(model, data)
     add_region_bound_constraints(model, data)
     add_axis_share_constraints(model, data)
+    add_group_share_constraints(model, data)
     add_cell_minimum_constraints(model, data)
 
 
@@ -689,6 +750,16 @@ def violations(
                 f"axis {data.axes[a]}: {y_list[a]} outside "
                 f"[{data.axis_lower[a]}, {data.axis_upper[a]}]"
             )
+    if data.groups:
+        y_all = x.sum(axis=0) if integer else np.add.accumulate(x, axis=0)[-1] + 0
+        for group in data.groups:
+            value = y_all[list(group.members)].sum() if group.members else 0
+            if exact:
+                outside = value < group.lower or value > group.upper
+            else:
+                outside = value < group.lower - tol or value > group.upper + tol
+            if outside:
+                found.append(f"{group.key}: {_plain(value)} outside [{group.lower}, {group.upper}]")
     # need = max(minimum amount, share x total, 0): ``max()`` keeps the first of equal values,
     # which decides whether the message shows an int or a float.
     by_share = arrays.cell_min_share * totals[:, None]

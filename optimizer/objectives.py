@@ -497,6 +497,7 @@ def _region_level(data: ModelData) -> ModelData:
         axis_upper=[data.fund],
         cell_min=[[sum(row)] for row in data.cell_min],
         cell_min_share=[[0.0] for _ in range(data.n)],
+        groups=(),
     )
 
 

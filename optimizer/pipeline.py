@@ -14,14 +14,20 @@ from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
+import numpy.typing as npt
 
+from optimizer.calendar import calendar_plan
 from optimizer.checks import check_scenario
+from optimizer.cofinancing import cofinancing_rows
+from optimizer.concertacion import group_results, proposal_gaps
 from optimizer.domain import (
     AllocateOptions,
     AllocationPlan,
     CellTable,
     Conflict,
     Language,
+    MunicipalAmount,
+    PassThrough,
     RuleFamily,
     Scenario,
     SolveStats,
@@ -36,13 +42,16 @@ from optimizer.explain import (
     justify,
     pesos,
     precheck_conflicts,
+    with_proposal_gaps,
 )
 from optimizer.formula import compute_targets, guaranteed_amounts
 from optimizer.indicators import with_derived
 from optimizer.model import ModelData, build_model_data, violations
+from optimizer.municipal import municipal_scenarios, pass_through
 from optimizer.objectives import RulesInfeasible, optimise
 from optimizer.rounding import Shortfall, WholeUnitsInfeasible, round_cells
 from optimizer.solve import solver_version
+from optimizer.tree import Tree
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +233,19 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         cell_targets[:, order].ravel().tolist(),
     )
     axes = tuple(axes[a] for a in order)
+    if scenario.axis_groups:
+        # Leaves carry their place in the tree (parent, level) like the groups' rows.
+        by_id = {a.id: a for a in scenario.axes}
+        axes = tuple(
+            replace(row, parent=by_id[row.id].parent, level=by_id[row.id].level) for row in axes
+        )
     lap("cells")
+    extras = _along_the_axes(scenario, data, cells, cell_targets, options)
+    gaps = extras.get("proposal_gaps")
+    if isinstance(gaps, tuple) and gaps:
+        justifications = with_proposal_gaps(justifications, gaps, data, options.language)
+    if extras:
+        lap("extras")
     digest = input_sha256(caller)
     lap("hash")
     stats = SolveStats(
@@ -247,6 +268,73 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
         axes=axes,
         justifications=justifications,
         stats=stats,
+        **extras,  # type: ignore[arg-type]
         categories=category_summaries(scenario, justifications, options.language),
         guaranteed_total=sum(targets.guaranteed) if scenario.guaranteed is not None else None,
     )
+
+
+def _along_the_axes(
+    scenario: Scenario,
+    data: ModelData,
+    cells: npt.NDArray[np.int64],
+    cell_targets: npt.NDArray[np.int64],
+    options: AllocateOptions,
+) -> dict[str, object]:
+    """The plan's parts beyond the cells: tree totals, proposals, co-financing, calendar,
+    municipalities (each only when the scenario asks for it)."""
+    out: dict[str, object] = {}
+    if scenario.axis_groups:
+        out["groups"] = group_results(scenario, data, cells, cell_targets, options.language)
+    if scenario.proposals:
+        out["proposal_gaps"] = proposal_gaps(scenario, data, cells, cell_targets)
+    totals = cells.sum(axis=1).tolist()
+    if scenario.cofinancing_rate is not None:
+        by_id = {a.id: a for a in scenario.effective_axes}
+        tree = Tree.of([by_id[a] for a in data.axes], scenario.axis_groups)
+        nodes = [(node, tree.leaf_positions(node)) for node in tree.order()]
+        out["cofinancing_rate"] = scenario.cofinancing_rate
+        out["cofinancing"] = cofinancing_rows(
+            scenario.cofinancing_rate, data.regions, cells.tolist(), nodes
+        )
+    if scenario.calendar is not None:
+        out["calendar"] = calendar_plan(scenario.calendar, data.regions, totals, data.unit)
+    if scenario.municipal is not None:
+        amounts = pass_through(scenario.municipal, data.regions, totals, data.unit)
+        out["pass_through"] = amounts
+        if scenario.municipal.municipalities:
+            out["municipalities"] = allocate_municipalities(scenario, amounts, options)
+    return out
+
+
+def allocate_municipalities(
+    scenario: Scenario, amounts: Sequence[PassThrough], options: AllocateOptions
+) -> tuple[MunicipalAmount, ...]:
+    """Each state's pass-through split among its municipalities by the same engine.
+
+    Each state's municipalities sum exactly to its pass-through (each sub-plan is exact).
+    """
+    assert scenario.municipal is not None
+    names = {m.code: m for m in scenario.municipal.municipalities}
+    out: list[MunicipalAmount] = []
+    for sub in municipal_scenarios(scenario, scenario.municipal, amounts):
+        state = sub.name.rsplit("/", 1)[-1]
+        try:
+            plan = allocate(sub, replace(options, objective=None))
+        except ScenarioError as err:
+            # The sub-scenario has no file locations: name the state and the municipal table.
+            raise ScenarioError(
+                [
+                    replace(p, location=f"municipalities of state {state}: {p.location}")
+                    for p in err.problems
+                ]
+            ) from None
+        except InfeasibleError as err:
+            raise InfeasibleError(
+                f"the municipalities of state {state}: {err.summary}",
+                [replace(c, description=f"state {state}: {c.description}") for c in err.conflicts],
+            ) from None
+        for region in plan.regions:
+            m = names[region.code]
+            out.append(MunicipalAmount(m.code, m.region, m.name, region.amount, region.target))
+    return tuple(out)

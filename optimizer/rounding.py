@@ -85,6 +85,8 @@ class _Boxes:
     share_p: IntArray
     share_q: IntArray
     """Each share as the exact fraction p / q of what the planner wrote."""
+    groups: tuple[tuple[tuple[int, ...], int, int], ...] = ()
+    """Inner nodes of the programa tree: (leaf positions, lower, upper) in units."""
 
     def share_cells(self) -> list[tuple[int, int, float]]:
         """(region, axis, share) of every share-of-region minimum."""
@@ -131,6 +133,7 @@ def _boxes(data: ModelData) -> _Boxes:
         shares=shares,
         share_p=np.array([f.numerator for f in fractions], dtype=np.int64),
         share_q=np.array([f.denominator for f in fractions], dtype=np.int64),
+        groups=tuple((g.members, -(-g.lower // unit), g.upper // unit) for g in data.groups),
     )
 
 
@@ -225,6 +228,10 @@ def _holds(y: IntArray, boxes: _Boxes, fund: int) -> bool:
         return False
     if (axes < boxes.axis_lo).any() or (axes > boxes.axis_hi).any():
         return False
+    for members, lo, hi in boxes.groups:
+        value = int(axes[list(members)].sum())
+        if value < lo or value > hi:
+            return False
     return bool((y[boxes.share_rows, boxes.share_cols] >= boxes.share_needs(totals)).all())
 
 
@@ -411,6 +418,12 @@ def _rule_rows(
             axis = pulp.lpSum(d[r][a] for r in range(n))
             problem += axis >= int(boxes.axis_lo[a]) - int(at.axis[a])
             problem += axis <= int(boxes.axis_hi[a]) - int(at.axis[a])
+    # Bounds on the programa tree's inner nodes.
+    for members, lo, hi in boxes.groups:
+        node = pulp.lpSum(d[r][a] for r in range(n) for a in members)
+        base = sum(int(at.axis[a]) for a in members)
+        problem += node >= lo - base
+        problem += node <= hi - base
     # Share-of-region minimums: x[r,a] >= s X[r], as q x[r,a] - p X[r] >= 0 for s = p / q.
     for r, a, s in boxes.share_cells():
         problem += _share_row(d[r][a], totals[r], s, at.share_rhs(r, a, s))
@@ -535,6 +548,11 @@ def _shortfalls(
             b = int(at.axis[a])
             problem += axis + slack(RuleFamily.AXIS_MIN, data.axes[a]) >= int(boxes.axis_lo[a]) - b
             problem += axis - slack(RuleFamily.AXIS_MAX, data.axes[a]) <= int(boxes.axis_hi[a]) - b
+    for group, (members, lo, hi) in zip(data.groups, boxes.groups, strict=True):
+        node = pulp.lpSum(d[r][a] for r in range(n) for a in members)
+        b = sum(int(at.axis[a]) for a in members)
+        problem += node + slack(RuleFamily.AXIS_MIN, group.key) >= lo - b
+        problem += node - slack(RuleFamily.AXIS_MAX, group.key) <= hi - b
     for r in range(n):
         for a in range(m):
             if boxes.cell_lo[r, a] > 0:

@@ -97,6 +97,13 @@ def _rule_rows(
                 data.axis_lower[a] / scale,
                 data.axis_upper[a] / scale,
             )
+    # Inner nodes of the programa tree: the sum of their leaves' columns.
+    for group in data.groups:
+        rows.add(
+            [(col(r, a), 1.0) for r in range(n) for a in group.members],
+            group.lower / scale,
+            group.upper / scale,
+        )
     for r in range(n):
         for a in range(m):
             share = data.cell_min_share[r][a]

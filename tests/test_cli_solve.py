@@ -32,7 +32,7 @@ def test_json_cells_sum_to_the_fund(capsys: pytest.CaptureFixture[str]) -> None:
     assert int(plan["fund"]["total"]) == 9_941_162_915
     assert plan["status"] == "RUN_STATUS_OPTIMAL"
     assert len(plan["regions"]) == 32
-    assert len(plan["axes"]) == 9
+    assert len(plan["axes"]) == 26  # the leaves of the catalogue tree
     assert len(plan["input_sha256"]) == 64
 
 
@@ -130,11 +130,12 @@ def test_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "justifications.md",
         "plan.json",
         "plan.xlsx",
+        "programas.csv",  # fasp-2026 is on the catalogue tree
         "regions.csv",
     ]
     with (tmp_path / "allocations.csv").open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 32 * 9
+    assert len(rows) == 32 * 26
     assert sum(int(r["amount"]) for r in rows) == 9_941_162_915
     assert any(r["region_name"] == "Michoacán" for r in rows)
     with (tmp_path / "regions.csv").open(encoding="utf-8-sig") as f:

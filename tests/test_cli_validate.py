@@ -98,6 +98,34 @@ CATALOGUE: dict[str, tuple[str, ...]] = {
         "scenario.yaml: rules.region_caps[0] (line 10)",
         "gives both amount and share",
     ),
+    "proposal-unknown-state": (
+        "data/propuestas.csv row 4, column cve_ent",
+        "unknown state '33' in a proposal",
+    ),
+    "proposal-unknown-programa": (
+        "data/propuestas.csv row 3, column programa",
+        "unknown programa 'P99' in the proposal of 09",
+    ),
+    "proposal-shares-not-one": (
+        "scenario.yaml: proposals (line 18)",
+        "the proposal shares of 15 sum to 0.9, not 1",
+    ),
+    "leaf-under-two-parents": (
+        "scenario.yaml: axes[1].children[1] (line 16)",
+        "leaf 'P2' is under two parents (E1 and E2)",
+    ),
+    "calendar-weights-not-one": (
+        "scenario.yaml: calendar.weights (line 10)",
+        "the calendar weights sum to 0.9, not 1: add 0.1",
+    ),
+    "municipality-unknown-state": (
+        "data/municipios.csv row 4, column cve_ent",
+        "municipality 33001 (Inexistente): unknown state '33'",
+    ),
+    "pass-through-above-100": (
+        "scenario.yaml: municipalities.share (line 9)",
+        "the municipal pass-through is 1.2 (120.00%)",
+    ),
     # Nested criteria, declared indicators and guaranteed amounts (issue 10).
     "category-weights-not-one": (
         "scenario.yaml: criteria[1] (line 8)",
@@ -146,10 +174,19 @@ INFEASIBLE_CATALOGUE: dict[str, tuple[str, ...]] = {
 }
 
 
+# Entries that validate but cannot be solved: ``fsf solve`` exits 3 with a diagnosis in pesos.
+INFEASIBLE: dict[str, tuple[str, ...]] = {
+    "parent-contradicts-children": (
+        "the minimum shares under E1 add up to $120,000,000",
+        "$30,000,000 more than its maximum share $90,000,000",
+    ),
+}
+
+
 def test_catalogue_is_complete() -> None:
     """Every folder of the bad catalogue has expectations here, and there are at least 24."""
     folders = {p.name for p in BAD.iterdir() if p.is_dir()}
-    assert folders == set(CATALOGUE) | set(INFEASIBLE_CATALOGUE)
+    assert folders == set(CATALOGUE) | set(INFEASIBLE_CATALOGUE) | set(INFEASIBLE)
     assert len(folders) >= 24
 
 
@@ -166,6 +203,21 @@ def test_bad_entry_is_reported_and_located(
         assert text in err, f"{text!r} not in:\n{err}"
     assert "Traceback" not in out + err
     assert out == ""
+
+
+@pytest.mark.parametrize(("entry", "expected"), sorted(INFEASIBLE.items()))
+def test_infeasible_entry_is_diagnosed_in_pesos(
+    entry: str, expected: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each entry validates (exit 0) and its solve exits 3 with the conflict in pesos."""
+    path = str(BAD / entry / "scenario.yaml")
+    assert main(["validate", path]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["solve", path]) == EXIT_INFEASIBLE
+    out, err = capsys.readouterr()
+    for text in expected:
+        assert text in out + err, f"{text!r} not in:\n{out + err}"
+    assert "Traceback" not in out + err
 
 
 @pytest.mark.parametrize(("entry", "expected"), sorted(INFEASIBLE_CATALOGUE.items()))

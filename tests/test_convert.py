@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,6 +78,8 @@ def plan_by_fields(plan: AllocationPlan) -> pb.Allocation:
                 lower=a.lower,
                 upper=a.upper,
                 binding=list(a.binding),
+                parent=a.parent,
+                level=a.level,
             )
         )
     for j in plan.justifications:
@@ -117,6 +120,7 @@ def plan_by_fields(plan: AllocationPlan) -> pb.Allocation:
                     pb.DerivedIndicatorNote(name=d.name, label=d.label, description=d.description)
                     for d in j.derived
                 ],
+                proposal_gaps=[_gap(g) for g in j.proposal_gaps],
             )
         )
     out.categories.extend(
@@ -132,6 +136,7 @@ def plan_by_fields(plan: AllocationPlan) -> pb.Allocation:
     )
     if plan.guaranteed_total is not None:
         out.guaranteed_total = plan.guaranteed_total
+    _along_axes_by_fields(plan, out)
     s = plan.stats
     out.stats.CopyFrom(
         pb.SolveStats(
@@ -146,6 +151,52 @@ def plan_by_fields(plan: AllocationPlan) -> pb.Allocation:
         )
     )
     return out
+
+
+def _gap(g: Any) -> pb.ProposalGap:
+    return pb.ProposalGap(
+        region=g.region,
+        axis=g.axis,
+        proposed=g.proposed,
+        amount=g.amount,
+        rule=g.rule,
+        rule_key=g.rule_key,
+    )
+
+
+def _along_axes_by_fields(plan: AllocationPlan, out: pb.Allocation) -> None:
+    """The tree totals, gaps, co-financing, calendar and municipal parts, field by field."""
+    for a in plan.groups:
+        out.groups.add(
+            id=a.id,
+            name=a.name,
+            target=a.target,
+            amount=a.amount,
+            lower=a.lower,
+            upper=a.upper,
+            binding=list(a.binding),
+            parent=a.parent,
+            level=a.level,
+        )
+    for g in plan.proposal_gaps:
+        out.proposal_gaps.append(_gap(g))
+    for c in plan.cofinancing:
+        out.cofinancing.add(
+            key=c.key, federal=c.federal, contribution=c.contribution, total=c.total
+        )
+    if plan.cofinancing_rate is not None:
+        out.cofinancing_rate = plan.cofinancing_rate
+    if plan.calendar is not None:
+        out.calendar.months.extend(plan.calendar.months)
+        out.calendar.national.extend(plan.calendar.national)
+        out.calendar.regions.extend(plan.calendar.regions)
+        out.calendar.amounts.extend(plan.calendar.amounts)
+    for p in plan.pass_through:
+        out.pass_through.add(region=p.region, share=p.share, amount=p.amount)
+    for m in plan.municipalities:
+        out.municipalities.add(
+            code=m.code, region=m.region, name=m.name, amount=m.amount, target=m.target
+        )
 
 
 def assert_same_message(plan: AllocationPlan) -> None:

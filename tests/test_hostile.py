@@ -152,7 +152,7 @@ def many_axes(folder: Path) -> None:
     text = (folder / "scenario.yaml").read_text(encoding="utf-8")
     start, end = text.index("\naxes:\n"), text.index("\nrules:\n")
     text = text[:start] + "\naxes:\n" + axes.rstrip("\n") + text[end:]
-    text = text.replace("{axis: P6,", "{axis: X0,")
+    text = text.replace("{axis: S11,", "{axis: X0,")
     (folder / "scenario.yaml").write_text(text, encoding="utf-8")
 
 
@@ -219,7 +219,26 @@ CATALOGUE: dict[str, Entry] = {
         (f"scenario.yaml line {END}", "nest"),
     ),
     "deep-mappings": Entry(deep_mappings, (f"scenario.yaml line {END}", "nest")),
-    "deep-block-mappings": Entry(deep_block, ("scenario.yaml line 1", "nested more than 20")),
+    "deep-block-mappings": Entry(
+        deep_block, (f"scenario.yaml line {END + 20}", "nested more than 20")
+    ),
+    "programa-tree-five-levels": Entry(
+        lambda f: edit(
+            f,
+            "scenario.yaml",
+            "\nrules:\n",
+            "\n  - id: X1\n    children:\n      - id: X2\n        children:\n"
+            "          - id: X3\n            children:\n              - id: X4\n"
+            "                children:\n                  - id: X5\nrules:\n",
+        ),
+        ("scenario.yaml: axes[5].children[0].children[0].children[0].children", "deeper than 4"),
+    ),
+    "calendar-thousand-months": Entry(
+        lambda f: append(
+            f, "scenario.yaml", "calendar: {months: [" + ",".join(["m"] * 1000) + "]}\n"
+        ),
+        (f"scenario.yaml: calendar.months (line {END})", "1 to 24 month names"),
+    ),
     "sixty-thousand-values": Entry(
         lambda f: append(f, "scenario.yaml", "many: [" + ",".join(["0"] * 60_000) + "]\n"),
         (f"scenario.yaml line {END}", "more than 50,000 values"),
@@ -307,8 +326,8 @@ CATALOGUE: dict[str, Entry] = {
         (f"scenario.yaml: criteria[0].weight (line {line_of('weight: 0.40')})", "out of range"),
     ),
     "share-1e300": Entry(
-        lambda f: edit(f, "scenario.yaml", "share_min: 0.20", "share_min: 1.0e+300"),
-        (f"scenario.yaml: axes[0].share_min (line {line_of('share_min: 0.20')})", "out of range"),
+        lambda f: edit(f, "scenario.yaml", "share_min: 0.30", "share_min: 1.0e+300"),
+        (f"scenario.yaml: axes[0].share_min (line {line_of('share_min: 0.30')})", "out of range"),
     ),
     "band-upper-1e308": Entry(
         lambda f: edit(f, "scenario.yaml", "upper: 0.10", "upper: 1e308"),

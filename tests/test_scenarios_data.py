@@ -183,10 +183,40 @@ def test_dgp_prototype_is_labelled_unofficial_with_a_single_axis() -> None:
     assert "axes" not in scenario
 
 
+def _programas(ejes: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [p for e in ejes for p in e["children"]]  # type: ignore[attr-defined]
+
+
+def _leaves(nodes: list[dict[str, object]]) -> list[dict[str, object]]:
+    out = []
+    for node in nodes:
+        kids = node.get("children")
+        out += _leaves(kids) if kids else [node]  # type: ignore[arg-type]
+    return out
+
+
+def test_fasp_2026_tree_is_the_catalogue() -> None:
+    """5 ejes, the 9 programas under them, and every subprograma of the catalogue as a leaf."""
+    import csv
+
+    ejes = load(SCENARIOS / "fasp-2026")["axes"]
+    assert [e["id"] for e in ejes] == [f"E{i}" for i in range(1, 6)]
+    programas = sorted(p["id"] for p in _programas(ejes))
+    assert programas == sorted(f"P{i}" for i in range(1, 10))
+    leaves = {leaf["id"] for leaf in _leaves(ejes)}
+    catalogue = SCENARIOS.parent.parent / "shared" / "data" / "ppn_catalog_fasp_2023_2025.csv"
+    if catalogue.exists():
+        with catalogue.open(encoding="utf-8") as f:
+            subs = [r for r in csv.DictReader(f) if r["level"] == "subprograma"]
+        for r in subs:
+            sid = "SA" if r["id"].startswith("A") else f"S{int(r['id']):02d}"
+            assert sid in leaves
+    assert len(leaves) == 26  # 25 subprogramas and programa 3, which has none
+
+
 def test_fasp_2026_axes_are_the_nine_programas_and_feasible() -> None:
     """The 9 programa axes have lower shares summing to at most 1 and upper shares to at least 1."""
-    axes = load(SCENARIOS / "fasp-2026")["axes"]
-    assert [a["id"] for a in axes] == [f"P{i}" for i in range(1, 10)]
+    axes = _programas(load(SCENARIOS / "fasp-2026")["axes"])
     lower = sum(a["share_min"] for a in axes)
     upper = sum(a["share_max"] for a in axes)
     assert lower <= 1 <= upper
@@ -199,10 +229,11 @@ def test_fasp_2026_axes_are_the_nine_programas_and_feasible() -> None:
 def test_fasp_2026_cell_minimums_fit_inside_their_axis() -> None:
     """Each cell-minimum share, summed over all states (share x fund), fits under its axis cap."""
     scenario = load(SCENARIOS / "fasp-2026")
-    maxima = {a["id"]: a["share_max"] for a in scenario["axes"]}
+    maxima = {a["id"]: a["share_max"] for a in _programas(scenario["axes"])}
     for rule in scenario["rules"]["cell_minimums"]:
         assert rule["region"] == "*"
-        assert rule["share"] <= maxima[rule["axis"]]
+        assert rule["axis"] == "S11"  # subprograma 11 is programa 6's
+        assert rule["share"] <= maxima["P6"]
 
 
 @pytest.mark.parametrize("name", ["three-states", "four-states-axes"])

@@ -149,7 +149,8 @@ def test_allocate_fasp_2026_files_sums_to_fund(stub: pb_grpc.AllocationServiceSt
     assert plan.fund.total == FASP_2026_FUND
     assert sum(c.amount for c in plan.cells) == FASP_2026_FUND
     assert len(plan.regions) == 32
-    assert len(plan.axes) == 9
+    assert len(plan.axes) == 26  # the leaves of the catalogue tree
+    assert [g.id for g in plan.groups if g.level == "eje"] == ["E1", "E2", "E3", "E4", "E5"]
     listed = stub.ListAllocations(pb.ListAllocationsRequest(fiscal_year=2026), timeout=5)
     assert listed.allocations[0].run_id == plan.run_id
 

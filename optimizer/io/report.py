@@ -156,8 +156,63 @@ rect.amount {{ fill: #08519c; }}
 <th>{t("máximo", "maximum")}</th><th>{t("regla activa", "binding")}</th></tr>
 {axis_rows}
 </table>
+{along_axes_html(plan)}
 <h2>{t("Justificaciones", "Justifications")}</h2>
 {texts}
 </body>
 </html>
 """
+
+
+def along_axes_html(plan: AllocationPlan) -> str:
+    """Sections for the programa tree, co-financing, calendar and pass-through (when present)."""
+    es = plan.language is Language.ES
+    out: list[str] = []
+    if plan.groups:
+        rows = "\n".join(
+            f"<tr><td>{escape(g.id)}</td><td>{escape(g.level)}</td><td>{escape(g.name)}</td>"
+            f'<td class="n">{g.amount:,}</td><td class="n">{g.lower:,}</td>'
+            f'<td class="n">{g.upper:,}</td><td>{escape(", ".join(g.binding))}</td></tr>'
+            for g in plan.groups
+        )
+        title = "Ejes y programas" if es else "Ejes and programas"
+        head = "<tr><th>id</th><th>nivel</th><th>nombre</th><th>asignación</th><th>mínimo</th>"
+        out.append(
+            f"<h2>{title}</h2>\n<table>\n{head}<th>máximo</th><th>regla</th></tr>\n{rows}\n</table>"
+        )
+    if plan.cofinancing:
+        codes = {r.code for r in plan.regions}
+        rows = "\n".join(
+            f'<tr><td>{escape(c.key)}</td><td class="n">{c.federal:,}</td>'
+            f'<td class="n">{c.contribution:,}</td><td class="n">{c.total:,}</td></tr>'
+            for c in plan.cofinancing
+            if c.key in codes
+        )
+        title = "Financiamiento conjunto" if es else "Co-financing"
+        out.append(
+            f"<h2>{title}</h2>\n<table>\n<tr><th></th><th>FASP</th><th>aportación estatal</th>"
+            f"<th>total</th></tr>\n{rows}\n</table>"
+        )
+    if plan.calendar is not None:
+        cal = plan.calendar
+        head = "".join(f"<th>{escape(m)}</th>" for m in cal.months)
+        rows = "\n".join(
+            f"<tr><td>{escape(code)}</td>"
+            + "".join(f'<td class="n">{v:,}</td>' for v in cal.row(r))
+            + "</tr>"
+            for r, code in enumerate(cal.regions)
+        )
+        total = "".join(f'<th class="n">{v:,}</th>' for v in cal.national)
+        title = "Calendario de ministraciones" if es else "Ministrations"
+        out.append(
+            f"<h2>{title}</h2>\n<table>\n<tr><th></th>{head}</tr>\n{rows}\n"
+            f"<tr><th>TOTAL</th>{total}</tr>\n</table>"
+        )
+    if plan.pass_through:
+        rows = "\n".join(
+            f'<tr><td>{escape(p.region)}</td><td class="n">{p.amount:,}</td></tr>'
+            for p in plan.pass_through
+        )
+        title = "Municipios (participación)" if es else "Municipalities (pass-through)"
+        out.append(f"<h2>{title}</h2>\n<table>\n{rows}\n</table>")
+    return "\n".join(out)

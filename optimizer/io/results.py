@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 from optimizer.compare import Comparison
-from optimizer.domain import AllocationPlan, Language, RegionResult, to_plain
+from optimizer.domain import AllocationPlan, AxisResult, Language, RegionResult, to_plain
 
 PLAN_SCHEMA_VERSION = 1
 
@@ -195,6 +195,9 @@ def render_table(plan: AllocationPlan, *, timings: bool = False) -> str:
     body.append(
         f"{stats.objective} · {stats.lp_solves} LP · {seconds}sha256 {stats.input_sha256[:12]}"
     )
+    along = along_axes_table(plan)
+    if along:
+        body += ["", along]
     return "\n".join(body)
 
 
@@ -238,6 +241,7 @@ def write_xlsx(plan: AllocationPlan, path: Path) -> None:
         sheet.append(rows[0])
         for row in rows[1:]:
             sheet.append([_cell_value(v) for v in row])
+    add_along_axes_sheets(book, plan)
     saved = io.BytesIO()
     book.save(saved)
     # save() sets `modified` to the current time; put the constant back and write that part anew.
@@ -287,6 +291,7 @@ def write_out_dir(plan: AllocationPlan, folder: Path, plan_json: str | None = No
         "justifications.md": justifications_md(plan),
         "plan.json": plan_json if plan_json is not None else plan_to_json(plan),
     }
+    files.update({name: "\ufeff" + text for name, text in along_axes_csvs(plan).items()})
     written = []
     for name, text in files.items():
         path = folder / name
@@ -370,3 +375,196 @@ def render_comparison(diff: Comparison, base: AllocationPlan, other: AllocationP
             lines += ["", f"{title}:"]
             lines += [f"  {ref.family} {ref.key}" for ref in refs]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Along the approved axes: tree totals, proposals, co-financing, calendar, municipalities
+# --------------------------------------------------------------------------------------------
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return out.getvalue()
+
+
+def groups_csv(plan: AllocationPlan) -> str:
+    """One row per node of the programa tree (ejes and programas, then the leaves)."""
+    rows: list[list[object]] = [
+        [g.id, g.name, g.level, g.parent, g.target, g.amount, g.lower, g.upper, " ".join(g.binding)]
+        for g in plan.groups
+    ]
+    rows += [
+        [a.id, a.name, a.level, a.parent, a.target, a.amount, a.lower, a.upper, " ".join(a.binding)]
+        for a in plan.axes
+    ]
+    header = ["id", "name", "level", "parent", "target", "amount", "lower", "upper", "binding"]
+    return _csv(header, rows)
+
+
+def proposals_csv(plan: AllocationPlan) -> str:
+    """Where each state's proposal gave way: proposed, final, gap (pesos) and rule."""
+    rows: list[list[object]] = [
+        [g.region, g.axis, g.proposed, g.amount, g.gap, g.rule, g.rule_key]
+        for g in plan.proposal_gaps
+    ]
+    return _csv(["region", "axis", "proposed", "amount", "gap", "rule", "rule_key"], rows)
+
+
+def cofinancing_csv(plan: AllocationPlan) -> str:
+    """Financiamiento conjunto per state, then per node of the tree."""
+    rows: list[list[object]] = [
+        [c.key, c.federal, c.contribution, c.total] for c in plan.cofinancing
+    ]
+    return _csv(["key", "federal", "contribution", "total"], rows)
+
+
+def calendar_csv(plan: AllocationPlan) -> str:
+    """One row per state with its ministrations, then the national row; each row's total."""
+    cal = plan.calendar
+    if cal is None:
+        return ""
+    names = {r.code: r.name for r in plan.regions}
+    rows: list[list[object]] = []
+    for r, code in enumerate(cal.regions):
+        row = list(cal.row(r))
+        rows.append([code, names.get(code, ""), *row, sum(row)])
+    rows.append(["", "TOTAL", *cal.national, sum(cal.national)])
+    return _csv(["region", "region_name", *cal.months, "total"], rows)
+
+
+def municipalities_csv(plan: AllocationPlan) -> str:
+    """Each state's pass-through, then each municipality's part of it."""
+    rows: list[list[object]] = [
+        [p.region, "", "", f"{p.share:.4f}", p.amount, ""] for p in plan.pass_through
+    ]
+    rows += [[m.region, m.code, m.name, "", m.amount, m.target] for m in plan.municipalities]
+    return _csv(["region", "municipality", "name", "share", "amount", "target"], rows)
+
+
+def along_axes_csvs(plan: AllocationPlan) -> dict[str, str]:
+    """The --out files of the parts the scenario asked for (none for a flat scenario)."""
+    out = {}
+    if plan.groups:
+        out["programas.csv"] = groups_csv(plan)
+    if plan.proposal_gaps:
+        out["propuestas.csv"] = proposals_csv(plan)
+    if plan.cofinancing:
+        out["coparticipacion.csv"] = cofinancing_csv(plan)
+    if plan.calendar is not None:
+        out["calendario.csv"] = calendar_csv(plan)
+    if plan.pass_through:
+        out["municipios.csv"] = municipalities_csv(plan)
+    return out
+
+
+_SHEETS = {
+    "programas.csv": "Ejes y programas",
+    "propuestas.csv": "Propuestas",
+    "coparticipacion.csv": "Coparticipación",
+    "calendario.csv": "Calendario",
+    "municipios.csv": "Municipios",
+}
+
+
+def add_along_axes_sheets(book: object, plan: AllocationPlan) -> None:
+    """Sheets "Ejes y programas", "Propuestas", "Coparticipación", "Calendario", "Municipios"."""
+    for name, text in along_axes_csvs(plan).items():
+        sheet = book.create_sheet(_SHEETS[name])  # type: ignore[attr-defined]
+        rows = list(csv.reader(io.StringIO(text)))
+        sheet.append(rows[0])
+        for row in rows[1:]:
+            sheet.append([_cell_value(v) for v in row])
+
+
+def along_axes_table(plan: AllocationPlan) -> str:
+    """Terminal lines for the tree totals, co-financing, calendar and pass-through."""
+    es = plan.language is Language.ES
+    lines: list[str] = []
+    if plan.groups:
+        lines.append("ejes y programas:" if es else "ejes and programas:")
+        lines += _tree_lines(plan)
+    if plan.proposal_gaps:
+        lines += programa_mix_lines(plan, es)
+        states = len({g.region for g in plan.proposal_gaps})
+        moved = sum(g.gap for g in plan.proposal_gaps if g.gap > 0)
+        lines.append(
+            f"propuestas: {states} entidades ajustadas, {moved:,} pesos movidos"
+            if es
+            else f"proposals: {states} states adjusted, {moved:,} pesos moved"
+        )
+    if plan.cofinancing and plan.cofinancing_rate is not None:
+        codes = {r.code for r in plan.regions}
+        own = sum(c.contribution for c in plan.cofinancing if c.key in codes)
+        label = "financiamiento conjunto" if es else "co-financing"
+        lines.append(f"{label} ({plan.cofinancing_rate:.0%}): {own:,}; total {plan.total + own:,}")
+    if plan.calendar is not None:
+        cal = plan.calendar
+        label = "ministraciones" if es else "ministrations"
+        months = ", ".join(f"{m} {v:,}" for m, v in zip(cal.months, cal.national, strict=True))
+        lines.append(f"{label}: {months}")
+    if plan.pass_through:
+        label = "a municipios" if es else "to municipalities"
+        total = sum(p.amount for p in plan.pass_through)
+        lines.append(f"{label}: {total:,}")
+    return "\n".join(lines)
+
+
+def _tree_lines(plan: AllocationPlan) -> list[str]:
+    """The tree's inner nodes and its leaves above subprograma level (a programa without
+    subprogramas is a leaf), depth-first, children in natural id order (P2 before P10)."""
+    children: dict[str, list[AxisResult]] = {}
+    for node in (*plan.groups, *plan.axes):
+        children.setdefault(node.parent, []).append(node)
+    lines: list[str] = []
+
+    def walk(parent: str, depth: int) -> None:
+        for node in sorted(children.get(parent, []), key=lambda n: (len(n.id), n.id)):
+            if node.level == "subprograma":
+                continue
+            mark = f"  [{', '.join(node.binding)}]" if node.binding else ""
+            lines.append(f"{'  ' * (1 + depth)}{node.id:<6} {node.amount:>16,}{mark}")
+            walk(node.id, depth + 1)
+
+    walk("", 0)
+    return lines
+
+
+def programa_mix_lines(plan: AllocationPlan, es: bool) -> list[str]:
+    """Each state's programa mix: the share of its total in each programa (level ``programa``
+    nodes, else the tree's top level), one line per state."""
+    parent = {a.id: a.parent for a in (*plan.groups, *plan.axes)}
+    level = {a.id: a.level for a in (*plan.groups, *plan.axes)}
+    programas = [i for i in parent if level[i] == "programa"] or [
+        i for i in parent if not parent[i]
+    ]
+    wanted = set(programas)
+
+    def programa_of(leaf: str) -> str:
+        node, seen = leaf, set()
+        while node and node not in wanted and node not in seen:
+            seen.add(node)
+            node = parent.get(node, "")
+        return node
+
+    owner = {a.id: programa_of(a.id) for a in plan.axes}
+    sums: dict[str, dict[str, int]] = {}
+    for c in plan.cells:
+        row = sums.setdefault(c.region, {})
+        row[owner[c.axis]] = row.get(owner[c.axis], 0) + c.amount
+    order = sorted(programas, key=lambda i: (len(i), i))
+    lines = [
+        "mezcla por programa (% del total de la entidad):"
+        if es
+        else "programa mix (% of the state's total):"
+    ]
+    lines.append("  " + " ".join(f"{i:>6}" for i in ["", *order]))
+    for r in plan.regions:
+        row = sums.get(r.code, {})
+        total = max(r.amount, 1)
+        lines.append(
+            "  " + f"{r.code:>6} " + " ".join(f"{100 * row.get(i, 0) / total:6.1f}" for i in order)
+        )
+    return lines

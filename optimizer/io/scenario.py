@@ -21,10 +21,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from optimizer.checks import cap_problems, more_problems
+from optimizer.cofinancing import DEFAULT_RATE
 from optimizer.domain import (
     ALL_REGIONS,
+    DEFAULT_MONTHS,
     Axis,
     Band,
+    CalendarSpec,
     CellMinimum,
     CriteriaCategory,
     Criterion,
@@ -33,8 +36,11 @@ from optimizer.domain import (
     Direction,
     Fund,
     Guaranteed,
+    Municipality,
+    MunicipalSpec,
     Normalisation,
     Objective,
+    Proposal,
     Region,
     RegionBound,
     Rules,
@@ -58,16 +64,21 @@ from optimizer.limits import (
     MAX_CSV_BYTES,
     MAX_DERIVED_INPUTS,
     MAX_FISCAL_YEAR,
+    MAX_MONTHS,
+    MAX_MUNICIPALITIES,
     MAX_NUMBER_CHARS,
     MAX_PROBLEMS,
     MAX_REGIONS,
     MAX_SCENARIO_BYTES,
     MAX_TABLES,
+    MAX_TREE_DEPTH,
+    MAX_TREE_NODES,
     MAX_YAML_BYTES,
     MAX_YAML_NUMBER_ABS,
     MIN_FISCAL_YEAR,
     shorten,
 )
+from optimizer.municipal import DEFAULT_SHARE
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +99,10 @@ _TOP_KEYS = (
     "axes",
     "rules",
     "objective",
+    "proposals",
+    "cofinancing",
+    "calendar",
+    "municipalities",
     "guaranteed",
 )
 _FUND_KEYS = ("name", "fiscal_year", "total", "currency", "rounding_unit")
@@ -115,6 +130,20 @@ _AXIS_KEYS = (
     "target_share",
     "criteria",
     "base_weight",
+    "level",
+    "children",
+)
+_PROPOSAL_KEYS = ("file", "code", "axis", "amount", "share")
+_MUNICIPAL_KEYS = (
+    "share",
+    "file",
+    "code",
+    "state",
+    "name",
+    "population",
+    "criteria",
+    "base_weight",
+    "floor",
 )
 _RULE_KEYS = ("band", "region_floors", "region_caps", "absorption_caps", "cell_minimums")
 _BOUND_KEYS = ("region", "amount", "share")
@@ -228,6 +257,9 @@ class _Loader:
         self.indicator_files: list[_IndicatorFile] = []
         self.bound_files: list[_BoundFile] = []
         self.used_indicators: set[str] = set()
+        self.node_paths: dict[str, str] = {}
+        self.proposal_spec: Mapping[str, object] | None = None
+        self.municipal_spec: Mapping[str, object] | None = None
         self.derived: list[DerivedIndicator] = []
         self.categories: list[CriteriaCategory] = []
         self.guaranteed_column = ""
@@ -589,30 +621,237 @@ class _Loader:
             )
         return out
 
-    def parse_axes(self, value: object) -> list[Axis]:
-        out: list[Axis] = []
+    def parse_axes(self, value: object) -> tuple[list[Axis], list[Axis]]:
+        """The leaves (``axes``) and the inner nodes (``axis_groups``) of the programa tree.
+
+        A node with ``children`` is an inner node; its children name it as their parent. Flat
+        lists are the one-level tree.
+        """
+        leaves: list[Axis] = []
+        groups: list[Axis] = []
         if isinstance(value, list) and len(value) > MAX_AXES:
             message = f"lists {len(value):,} axes: a scenario may have at most {MAX_AXES:,}"
             self.error("axes", message)
-            return out
-        for item_path, m in self.items(value, "axes"):
+            return leaves, groups
+        self._parse_nodes(value, "axes", "", leaves, groups, 1)
+        return leaves, groups
+
+    def _parse_nodes(
+        self,
+        value: object,
+        path: str,
+        parent: str,
+        leaves: list[Axis],
+        groups: list[Axis],
+        depth: int,
+    ) -> None:
+        if depth > MAX_TREE_DEPTH:
+            message = f"the programa tree is deeper than {MAX_TREE_DEPTH} levels"
+            self.error(path, message)
+            return
+        for item_path, m in self.items(value, path):
+            if len(leaves) + len(groups) >= MAX_TREE_NODES:
+                message = f"the programa tree has more than {MAX_TREE_NODES} nodes"
+                self.error(item_path, message)
+                return
             self.keys(m, item_path, _AXIS_KEYS, ("id",))
             axis_id = self.text(m, "id", item_path)
             criteria = self.parse_criteria(m.get("criteria"), _join(item_path, "criteria"))
             if not axis_id:
                 continue
+            children = m.get("children")
+            axis = Axis(
+                id=axis_id,
+                name_es=self.text(m, "name_es", item_path, axis_id),
+                name_en=self.text(m, "name_en", item_path),
+                share=self.number(m, "share", item_path),
+                share_min=self.number(m, "share_min", item_path),
+                share_max=self.number(m, "share_max", item_path),
+                target_share=self.number(m, "target_share", item_path),
+                criteria=tuple(criteria),
+                base_weight=self.number(m, "base_weight", item_path),
+                parent=parent,
+                level=self.text(m, "level", item_path),
+            )
+            if children is None:
+                self.node_paths.setdefault(f"axes/{len(leaves)}", item_path)
+                leaves.append(axis)
+                continue
+            self.node_paths.setdefault(f"axis_groups/{len(groups)}", item_path)
+            groups.append(axis)
+            child_path = _join(item_path, "children")
+            if isinstance(children, list) and not children:
+                self.error(child_path, "is empty: give the children, or remove the key")
+            self._parse_nodes(children, child_path, axis_id, leaves, groups, depth + 1)
+
+    def parse_proposals(self, value: object) -> None:
+        """``proposals: {file, code, axis, amount | share}``: one line per state and programa."""
+        if value is None:
+            return
+        m = self.mapping(value, "proposals")
+        if not m:
+            return
+        self.keys(m, "proposals", _PROPOSAL_KEYS, ("file", "code", "axis"))
+        amount = self.text(m, "amount", "proposals") or None
+        share = self.text(m, "share", "proposals") or None
+        if (amount is None) == (share is None):
+            self.error("proposals", "name exactly one column: amount (pesos) or share")
+            return
+        self.proposal_spec = m
+
+    def load_proposals(self) -> list[Proposal]:
+        m = self.proposal_spec
+        if m is None:
+            return []
+        table = self.read_table(self.text(m, "file", "proposals"), "proposals.file")
+        if table is None:
+            return []
+        code = self.text(m, "code", "proposals")
+        axis = self.text(m, "axis", "proposals")
+        column = self.text(m, "amount", "proposals") or self.text(m, "share", "proposals")
+        wanted = [
+            (code, "proposals.code"),
+            (axis, "proposals.axis"),
+            (column, "proposals.amount" if "amount" in m else "proposals.share"),
+        ]
+        if not self.require_columns(table, wanted):
+            return []
+        axis_at = table.columns.index(axis)
+        value_at = table.columns.index(column)
+        code_at = table.columns.index(code)
+        out: list[Proposal] = []
+        for number in table.numbers:
+            row = table.row(number)
+            cell = row[value_at]
+            key = f"proposals/{len(out)}"
+            if "amount" in m:
+                amount, why = parse_whole(cell)
+                if amount is None:
+                    self.error("proposals", why, table.where(number, column))
+                    continue
+                line = Proposal(row[code_at], row[axis_at], amount=amount)
+            else:
+                share, why = parse_number(cell)
+                if share is None:
+                    self.error("proposals", why, table.where(number, column))
+                    continue
+                line = Proposal(row[code_at], row[axis_at], share=share)
+            self.locations[key] = table.where(number)
+            self.locations[f"{key}/region"] = table.where(number, code)
+            self.locations[f"{key}/axis"] = table.where(number, axis)
+            self.locations[f"{key}/share"] = table.where(number, column)
+            out.append(line)
+        return out
+
+    def parse_cofinancing(self, value: object) -> float | None:
+        if value is None:
+            return None
+        m = self.mapping(value, "cofinancing")
+        self.keys(m, "cofinancing", ("rate",))
+        return self.number(m, "rate", "cofinancing", DEFAULT_RATE)
+
+    def parse_calendar(self, value: object) -> CalendarSpec | None:
+        if value is None:
+            return None
+        m = self.mapping(value, "calendar")
+        self.keys(m, "calendar", ("months", "weights"))
+        months_value = m.get("months")
+        months: tuple[str, ...] = DEFAULT_MONTHS
+        if months_value is not None:
+            if not isinstance(months_value, list) or len(months_value) > MAX_MONTHS:
+                self.error("calendar.months", f"must be a list of 1 to {MAX_MONTHS} month names")
+                return None
+            months = tuple(shorten(str(x)) for x in months_value)
+        weights_value = m.get("weights")
+        if weights_value is None:
+            weights = tuple(1.0 / len(months) for _ in months) if months else ()
+            # Equal weights as exact fractions of the fund: 1/10 each for ten months.
+            return CalendarSpec(months, weights)
+        if not isinstance(weights_value, list) or len(weights_value) > MAX_MONTHS:
+            self.error("calendar.weights", f"must be a list of at most {MAX_MONTHS} numbers")
+            return None
+        weights_list = []
+        items = {str(i): w for i, w in enumerate(weights_value)}
+        for i in range(len(weights_value)):
+            w = self.number(items, str(i), "calendar.weights")
+            if w is None:
+                return None
+            weights_list.append(w)
+        return CalendarSpec(months, tuple(weights_list))
+
+    def parse_municipal(self, value: object) -> None:
+        if value is None:
+            return
+        m = self.mapping(value, "municipalities")
+        self.keys(m, "municipalities", _MUNICIPAL_KEYS)
+        self.municipal_spec = m
+
+    def load_municipal(self) -> MunicipalSpec | None:
+        m = self.municipal_spec
+        if m is None:
+            return None
+        path = "municipalities"
+        share = self.number(m, "share", path, DEFAULT_SHARE)
+        criteria = self.parse_criteria(m.get("criteria"), _join(path, "criteria"))
+        base_weight = self.number(m, "base_weight", path, 0.0)
+        floor = self.money(m, "floor", path)
+        rows: list[Municipality] = []
+        name = self.text(m, "file", path)
+        if name:
+            rows = self.load_municipalities(m, name)
+        return MunicipalSpec(
+            share=share if share is not None else DEFAULT_SHARE,
+            municipalities=tuple(rows),
+            criteria=tuple(criteria),
+            base_weight=base_weight or 0.0,
+            floor=floor,
+        )
+
+    def load_municipalities(self, m: Mapping[str, object], name: str) -> list[Municipality]:
+        path = "municipalities"
+        table = self.read_table(name, _join(path, "file"))
+        if table is None:
+            return []
+        columns = {k: self.text(m, k, path) for k in ("code", "state", "name", "population")}
+        wanted = [(columns[k], _join(path, k)) for k in ("code", "state", "name")]
+        if columns["population"]:
+            wanted.append((columns["population"], _join(path, "population")))
+        if not all(c for c, _ in wanted):
+            self.error(path, "name the code, state and name columns of the municipal table")
+            return []
+        if not self.require_columns(table, wanted):
+            return []
+        at = {k: table.columns.index(c) for k, c in columns.items() if c}
+        numeric = [
+            (i, c)
+            for i, c in enumerate(table.columns)
+            if c not in {columns["code"], columns["state"], columns["name"]}
+        ]
+        if len(table.rows) > MAX_MUNICIPALITIES:
+            message = (
+                f"{len(table.rows):,} municipalities: at most {MAX_MUNICIPALITIES:,} are allowed"
+            )
+            self.error(path, message)
+            return []
+        out = []
+        for number in table.numbers:
+            row = table.row(number)
+            indicators: dict[str, float] = {}
+            for i, c in numeric:
+                value, _ = parse_number(row[i])
+                if value is not None:
+                    indicators[c] = value
+            population = None
+            if "population" in at:
+                population, why = parse_whole(row[at["population"]])
+                if population is None:
+                    self.error(path, why, table.where(number, columns["population"]))
+                    continue
+            code = row[at["code"]]
+            self.locations[f"municipalities/{code}"] = table.where(number)
+            self.locations[f"municipalities/{code}/region"] = table.where(number, columns["state"])
             out.append(
-                Axis(
-                    id=axis_id,
-                    name_es=self.text(m, "name_es", item_path, axis_id),
-                    name_en=self.text(m, "name_en", item_path),
-                    share=self.number(m, "share", item_path),
-                    share_min=self.number(m, "share_min", item_path),
-                    share_max=self.number(m, "share_max", item_path),
-                    target_share=self.number(m, "target_share", item_path),
-                    criteria=tuple(criteria),
-                    base_weight=self.number(m, "base_weight", item_path),
-                )
+                Municipality(code, row[at["state"]], row[at["name"]], indicators, population)
             )
         return out
 
@@ -1054,7 +1293,11 @@ class _Loader:
         base = self.mapping(top.get("base_amount"), "base_amount")
         self.keys(base, "base_amount", ("weight",))
         base_weight = self.number(base, "weight", "base_amount", 0.0)
-        axes = self.parse_axes(top.get("axes"))
+        axes, groups = self.parse_axes(top.get("axes"))
+        self.parse_proposals(top.get("proposals"))
+        cofinancing = self.parse_cofinancing(top.get("cofinancing"))
+        calendar = self.parse_calendar(top.get("calendar"))
+        self.parse_municipal(top.get("municipalities"))
         rules_map = self.mapping(top.get("rules"), "rules")
         self.keys(rules_map, "rules", _RULE_KEYS)
         band = self.parse_band(rules_map.get("band"))
@@ -1076,9 +1319,16 @@ class _Loader:
                 if self.guaranteed_column:
                     self.read_guaranteed(regions)
         from_files, file_cells = self.load_bound_files()
+        proposals = self.load_proposals()
+        municipal = self.load_municipal()
 
         for path in self.doc.lines:
             self.locations.setdefault(key_of(path), self.doc.where(path))
+        # Tree nodes are numbered as leaves and inner nodes, not as written: point at the YAML.
+        for key, path in self.node_paths.items():
+            self.locations[key] = self.doc.where(path)
+            for sub in ("id", "share", "share_min", "share_max", "target_share", "base_weight"):
+                self.locations[f"{key}/{sub}"] = self.doc.where(_join(path, sub))
         for path in ("fund.rounding_unit", "fund.currency", "base_amount.weight", "objective"):
             self.locations.setdefault(key_of(path), self.doc.where(path))
         if self.problems or fund is None or base_weight is None:
@@ -1113,6 +1363,11 @@ class _Loader:
             objective=objective,
             description=self.text(top, "description", ""),
             locations=dict(self.locations),
+            axis_groups=tuple(groups),
+            proposals=tuple(proposals),
+            cofinancing_rate=cofinancing,
+            calendar=calendar,
+            municipal=municipal,
             categories=tuple(self.categories),
             derived=tuple(self.derived),
             guaranteed=guaranteed,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from optimizer.domain import Axis, CriteriaTreeNode, Criterion, Scenario, criteria_tree
 from optimizer.indicators import describe
+from optimizer.tree import natural_key
 
 _WIDTH = 90
 """Longest free text (description, names) shown on a summary line."""
@@ -117,7 +118,9 @@ def summarize(scenario: Scenario) -> str:
         *_guaranteed_lines(scenario),
         *_criteria_lines(scenario),
     ]
-    if scenario.axes:
+    if scenario.axis_groups:
+        lines.extend(_tree_lines(scenario))
+    elif scenario.axes:
         lines.append(f"  axes: {len(scenario.axes)}")
         lines.extend(_axis_line(a) for a in scenario.axes)
     else:
@@ -136,4 +139,52 @@ def summarize(scenario: Scenario) -> str:
             on.append(f"{len(items)} {label}")
     lines.append(f"  rules: {'; '.join(on) if on else 'none'}")
     lines.append(f"  objective: {scenario.objective}")
+    lines.extend(_along_axes_lines(scenario))
     return "\n".join(lines)
+
+
+def _tree_lines(scenario: Scenario) -> list[str]:
+    """The programa tree, indented by level, parents before children."""
+    nodes = {a.id: a for a in (*scenario.axis_groups, *scenario.axes)}
+    children: dict[str, list[str]] = {}
+    for node in nodes.values():
+        children.setdefault(node.parent, []).append(node.id)
+    out = [
+        f"  axes: a tree of {len(scenario.axis_groups)} groups and {len(scenario.axes)} leaves "
+        "(allocation at the leaves)"
+    ]
+    seen: set[str] = set()
+
+    def visit(node_id: str, depth: int) -> None:
+        if node_id in seen or depth > 8:
+            return
+        seen.add(node_id)
+        line = _axis_line(nodes[node_id])
+        level = f"[{nodes[node_id].level}] " if nodes[node_id].level else ""
+        out.append("  " * depth + line.replace(f"    {node_id}  ", f"    {level}{node_id}  ", 1))
+        for child in children.get(node_id, []):
+            visit(child, depth + 1)
+
+    for kids in children.values():
+        kids.sort(key=natural_key)
+    for top in children.get("", []):
+        visit(top, 0)
+    return out
+
+
+def _along_axes_lines(scenario: Scenario) -> list[str]:
+    """Proposals, co-financing, calendar and municipalities, when the scenario has them."""
+    out = []
+    if scenario.proposals:
+        states = len({p.region for p in scenario.proposals})
+        out.append(f"  proposals: {len(scenario.proposals)} lines from {states} states")
+    if scenario.cofinancing_rate is not None:
+        out.append(f"  co-financing: at least {_pct(scenario.cofinancing_rate)} of each state")
+    if scenario.calendar is not None:
+        months = scenario.calendar.months
+        out.append(f"  calendar: {len(months)} ministrations ({', '.join(months[:3])}...)")
+    if scenario.municipal is not None:
+        m = scenario.municipal
+        table = f", {len(m.municipalities)} municipalities" if m.municipalities else ""
+        out.append(f"  municipalities: pass-through {_pct(m.share)}{table}")
+    return out

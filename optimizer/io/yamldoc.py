@@ -169,7 +169,7 @@ def _compose(loader: _Loader) -> yaml.Node | None:
             if len(stack) >= MAX_YAML_DEPTH:
                 message = (
                     f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep{where}: "
-                    "a scenario needs at most 5"
+                    "a scenario needs at most 11"
                 )
                 raise YamlError(message, line)
             kind = (

@@ -21,10 +21,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from optimizer.compare import compare_plans
 from optimizer.domain import (
     ALL_REGIONS,
+    DEFAULT_MONTHS,
     AllocateOptions,
     AllocationPlan,
     Axis,
     Band,
+    CalendarSpec,
     Cell,
     CellMinimum,
     CellTable,
@@ -38,8 +40,12 @@ from optimizer.domain import (
     Guaranteed,
     Justification,
     Language,
+    Municipality,
+    MunicipalSpec,
     Normalisation,
     Objective,
+    Proposal,
+    ProposalGap,
     Region,
     RegionBound,
     RegionResult,
@@ -342,8 +348,11 @@ def scenario_from_proto(msg: pb.Scenario, prefix: str = "scenario") -> Scenario:
                     _criterion(c, f"{path}.criteria[{j}]", shape) for j, c in enumerate(a.criteria)
                 ),
                 base_weight=_opt(a, "base_weight"),  # type: ignore[arg-type]
+                parent=a.parent,
+                level=a.level,
             )
         )
+    along = _along_axes_from_proto(msg, prefix, shape, locations)
     rules_msg = msg.rules
     band = (
         Band(lower=_opt(rules_msg.band, "lower"), upper=_opt(rules_msg.band, "upper"))  # type: ignore[arg-type]
@@ -392,10 +401,98 @@ def scenario_from_proto(msg: pb.Scenario, prefix: str = "scenario") -> Scenario:
         rules=rules,
         objective=objective,
         locations=locations,
+        **along,  # type: ignore[arg-type]
         categories=categories,
         derived=derived,
         guaranteed=guaranteed,
     )
+
+
+def _axis_of(a: pb.Axis, path: str, shape: _Shape) -> Axis:
+    return Axis(
+        id=a.id,
+        name_es=a.name_es,
+        name_en=a.name_en,
+        share=_opt(a, "share"),  # type: ignore[arg-type]
+        share_min=_opt(a, "share_min"),  # type: ignore[arg-type]
+        share_max=_opt(a, "share_max"),  # type: ignore[arg-type]
+        target_share=_opt(a, "target_share"),  # type: ignore[arg-type]
+        criteria=tuple(
+            _criterion(c, f"{path}.criteria[{j}]", shape) for j, c in enumerate(a.criteria)
+        ),
+        base_weight=_opt(a, "base_weight"),  # type: ignore[arg-type]
+        parent=a.parent,
+        level=a.level,
+    )
+
+
+def _along_axes_from_proto(
+    msg: pb.Scenario, prefix: str, shape: _Shape, locations: dict[str, str]
+) -> dict[str, object]:
+    """The tree's inner nodes, proposals, co-financing, calendar and municipal parts."""
+    out: dict[str, object] = {}
+    if msg.axis_groups:
+        groups = []
+        for i, a in enumerate(msg.axis_groups):
+            path = f"{prefix}.axis_groups[{i}]"
+            locations[f"axis_groups/{i}"] = path
+            for name in ("id", "share", "share_min", "share_max", "target_share"):
+                locations[f"axis_groups/{i}/{name}"] = f"{path}.{name}"
+            groups.append(_axis_of(a, path, shape))
+        out["axis_groups"] = tuple(groups)
+    if msg.proposals:
+        lines = []
+        for i, p in enumerate(msg.proposals):
+            path = f"{prefix}.proposals[{i}]"
+            locations[f"proposals/{i}"] = path
+            for name in ("region", "axis", "amount", "share"):
+                locations[f"proposals/{i}/{name}"] = f"{path}.{name}"
+            lines.append(
+                Proposal(
+                    region=p.region,
+                    axis=p.axis,
+                    amount=_opt(p, "amount"),  # type: ignore[arg-type]
+                    share=_opt(p, "share"),  # type: ignore[arg-type]
+                )
+            )
+        out["proposals"] = tuple(lines)
+    if msg.HasField("cofinancing_rate"):
+        locations["cofinancing/rate"] = f"{prefix}.cofinancing_rate"
+        out["cofinancing_rate"] = msg.cofinancing_rate
+    if msg.HasField("calendar"):
+        locations["calendar/months"] = f"{prefix}.calendar.months"
+        locations["calendar/weights"] = f"{prefix}.calendar.weights"
+        months = tuple(msg.calendar.months) or DEFAULT_MONTHS
+        weights = tuple(msg.calendar.weights) or tuple(1.0 / len(months) for _ in months)
+        out["calendar"] = CalendarSpec(months, weights)
+    if msg.HasField("municipal"):
+        m = msg.municipal
+        locations["municipalities/share"] = f"{prefix}.municipal.share"
+        towns = []
+        for i, t in enumerate(m.municipalities):
+            path = f"{prefix}.municipal.municipalities[{i}]"
+            locations[f"municipalities/{t.code}"] = path
+            locations[f"municipalities/{t.code}/region"] = f"{path}.region"
+            towns.append(
+                Municipality(
+                    code=t.code,
+                    region=t.region,
+                    name=t.name,
+                    indicators=dict(sorted(t.indicators.items())),
+                    population=_opt(t, "population"),  # type: ignore[arg-type]
+                )
+            )
+        out["municipal"] = MunicipalSpec(
+            share=m.share,
+            municipalities=tuple(towns),
+            criteria=tuple(
+                _criterion(c, f"{prefix}.municipal.criteria[{j}]", shape)
+                for j, c in enumerate(m.criteria)
+            ),
+            base_weight=m.base_weight,
+            floor=_opt(m, "floor"),  # type: ignore[arg-type]
+        )
+    return out
 
 
 def options_from_request(msg: pb.AllocateRequest) -> AllocateOptions:
@@ -483,8 +580,11 @@ def plan_into_proto(plan: AllocationPlan, out: pb.Allocation, bulk: bool | None 
                 lower=a.lower,
                 upper=a.upper,
                 binding=list(a.binding),
+                parent=a.parent,
+                level=a.level,
             )
         )
+    _along_axes_into_proto(plan, out)
     s = plan.stats
     out.stats.CopyFrom(
         pb.SolveStats(
@@ -497,6 +597,65 @@ def plan_into_proto(plan: AllocationPlan, out: pb.Allocation, bulk: bool | None 
             versions=dict(s.versions),
             input_sha256=s.input_sha256,
         )
+    )
+
+
+def _gap_to_proto(g: ProposalGap) -> pb.ProposalGap:
+    return pb.ProposalGap(
+        region=g.region,
+        axis=g.axis,
+        proposed=g.proposed,
+        amount=g.amount,
+        rule=g.rule,
+        rule_key=g.rule_key,
+    )
+
+
+def _along_axes_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
+    """Tree totals, proposal gaps, co-financing, calendar and municipalities (when present)."""
+    for a in plan.groups:
+        out.groups.append(
+            pb.AxisSummary(
+                id=a.id,
+                name=a.name,
+                target=a.target,
+                amount=a.amount,
+                lower=a.lower,
+                upper=a.upper,
+                binding=list(a.binding),
+                parent=a.parent,
+                level=a.level,
+            )
+        )
+    if plan.proposal_gaps:
+        out.proposal_gaps.extend(_gap_to_proto(g) for g in plan.proposal_gaps)
+        for message, j in zip(out.justifications, plan.justifications, strict=True):
+            message.proposal_gaps.extend(_gap_to_proto(g) for g in j.proposal_gaps)
+    out.cofinancing.extend(
+        pb.CofinancingRow(key=c.key, federal=c.federal, contribution=c.contribution, total=c.total)
+        for c in plan.cofinancing
+    )
+    if plan.cofinancing_rate is not None:
+        out.cofinancing_rate = plan.cofinancing_rate
+    if plan.calendar is not None:
+        cal = plan.calendar
+        out.calendar.CopyFrom(
+            pb.CalendarPlan(
+                months=list(cal.months),
+                national=list(cal.national),
+                regions=list(cal.regions),
+                amounts=list(cal.amounts),
+            )
+        )
+    out.pass_through.extend(
+        pb.MunicipalPassThrough(region=p.region, share=p.share, amount=p.amount)
+        for p in plan.pass_through
+    )
+    out.municipalities.extend(
+        pb.MunicipalAmount(
+            code=m.code, region=m.region, name=m.name, amount=m.amount, target=m.target
+        )
+        for m in plan.municipalities
     )
 
 

@@ -272,7 +272,7 @@ class CriteriaTreeNode(_message.Message):
     def __init__(self, depth: _Optional[int] = ..., kind: _Optional[str] = ..., id: _Optional[str] = ..., label: _Optional[str] = ..., weight: _Optional[float] = ..., effective_weight: _Optional[float] = ...) -> None: ...
 
 class Axis(_message.Message):
-    __slots__ = ("id", "name_es", "name_en", "share", "share_min", "share_max", "target_share", "criteria", "base_weight")
+    __slots__ = ("id", "name_es", "name_en", "share", "share_min", "share_max", "target_share", "criteria", "base_weight", "parent", "level")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_ES_FIELD_NUMBER: _ClassVar[int]
     NAME_EN_FIELD_NUMBER: _ClassVar[int]
@@ -282,6 +282,8 @@ class Axis(_message.Message):
     TARGET_SHARE_FIELD_NUMBER: _ClassVar[int]
     CRITERIA_FIELD_NUMBER: _ClassVar[int]
     BASE_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
     id: str
     name_es: str
     name_en: str
@@ -291,7 +293,9 @@ class Axis(_message.Message):
     target_share: float
     criteria: _containers.RepeatedCompositeFieldContainer[Criterion]
     base_weight: float
-    def __init__(self, id: _Optional[str] = ..., name_es: _Optional[str] = ..., name_en: _Optional[str] = ..., share: _Optional[float] = ..., share_min: _Optional[float] = ..., share_max: _Optional[float] = ..., target_share: _Optional[float] = ..., criteria: _Optional[_Iterable[_Union[Criterion, _Mapping]]] = ..., base_weight: _Optional[float] = ...) -> None: ...
+    parent: str
+    level: str
+    def __init__(self, id: _Optional[str] = ..., name_es: _Optional[str] = ..., name_en: _Optional[str] = ..., share: _Optional[float] = ..., share_min: _Optional[float] = ..., share_max: _Optional[float] = ..., target_share: _Optional[float] = ..., criteria: _Optional[_Iterable[_Union[Criterion, _Mapping]]] = ..., base_weight: _Optional[float] = ..., parent: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
 
 class Band(_message.Message):
     __slots__ = ("lower", "upper")
@@ -338,7 +342,7 @@ class Rules(_message.Message):
     def __init__(self, band: _Optional[_Union[Band, _Mapping]] = ..., region_floors: _Optional[_Iterable[_Union[RegionBound, _Mapping]]] = ..., region_caps: _Optional[_Iterable[_Union[RegionBound, _Mapping]]] = ..., cell_minimums: _Optional[_Iterable[_Union[CellMinimum, _Mapping]]] = ..., absorption_caps: _Optional[_Iterable[_Union[RegionBound, _Mapping]]] = ...) -> None: ...
 
 class Scenario(_message.Message):
-    __slots__ = ("name", "description", "fund", "regions", "criteria", "base_weight", "axes", "rules", "objective", "categories", "derived_indicators", "guaranteed")
+    __slots__ = ("name", "description", "fund", "regions", "criteria", "base_weight", "axes", "rules", "objective", "axis_groups", "proposals", "cofinancing_rate", "calendar", "municipal", "categories", "derived_indicators", "guaranteed")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     FUND_FIELD_NUMBER: _ClassVar[int]
@@ -348,6 +352,11 @@ class Scenario(_message.Message):
     AXES_FIELD_NUMBER: _ClassVar[int]
     RULES_FIELD_NUMBER: _ClassVar[int]
     OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    AXIS_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    PROPOSALS_FIELD_NUMBER: _ClassVar[int]
+    COFINANCING_RATE_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_FIELD_NUMBER: _ClassVar[int]
+    MUNICIPAL_FIELD_NUMBER: _ClassVar[int]
     CATEGORIES_FIELD_NUMBER: _ClassVar[int]
     DERIVED_INDICATORS_FIELD_NUMBER: _ClassVar[int]
     GUARANTEED_FIELD_NUMBER: _ClassVar[int]
@@ -360,10 +369,15 @@ class Scenario(_message.Message):
     axes: _containers.RepeatedCompositeFieldContainer[Axis]
     rules: Rules
     objective: Objective
+    axis_groups: _containers.RepeatedCompositeFieldContainer[Axis]
+    proposals: _containers.RepeatedCompositeFieldContainer[Proposal]
+    cofinancing_rate: float
+    calendar: CalendarSpec
+    municipal: MunicipalSpec
     categories: _containers.RepeatedCompositeFieldContainer[CriteriaCategory]
     derived_indicators: _containers.RepeatedCompositeFieldContainer[DerivedIndicator]
     guaranteed: GuaranteedAmounts
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., regions: _Optional[_Iterable[_Union[Region, _Mapping]]] = ..., criteria: _Optional[_Iterable[_Union[Criterion, _Mapping]]] = ..., base_weight: _Optional[float] = ..., axes: _Optional[_Iterable[_Union[Axis, _Mapping]]] = ..., rules: _Optional[_Union[Rules, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ..., categories: _Optional[_Iterable[_Union[CriteriaCategory, _Mapping]]] = ..., derived_indicators: _Optional[_Iterable[_Union[DerivedIndicator, _Mapping]]] = ..., guaranteed: _Optional[_Union[GuaranteedAmounts, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., regions: _Optional[_Iterable[_Union[Region, _Mapping]]] = ..., criteria: _Optional[_Iterable[_Union[Criterion, _Mapping]]] = ..., base_weight: _Optional[float] = ..., axes: _Optional[_Iterable[_Union[Axis, _Mapping]]] = ..., rules: _Optional[_Union[Rules, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ..., axis_groups: _Optional[_Iterable[_Union[Axis, _Mapping]]] = ..., proposals: _Optional[_Iterable[_Union[Proposal, _Mapping]]] = ..., cofinancing_rate: _Optional[float] = ..., calendar: _Optional[_Union[CalendarSpec, _Mapping]] = ..., municipal: _Optional[_Union[MunicipalSpec, _Mapping]] = ..., categories: _Optional[_Iterable[_Union[CriteriaCategory, _Mapping]]] = ..., derived_indicators: _Optional[_Iterable[_Union[DerivedIndicator, _Mapping]]] = ..., guaranteed: _Optional[_Union[GuaranteedAmounts, _Mapping]] = ...) -> None: ...
 
 class ScenarioFile(_message.Message):
     __slots__ = ("name", "content")
@@ -418,7 +432,7 @@ class RegionSummary(_message.Message):
     def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., target: _Optional[int] = ..., amount: _Optional[int] = ..., previous: _Optional[int] = ..., lower: _Optional[int] = ..., upper: _Optional[int] = ..., main_rule: _Optional[str] = ..., categories: _Optional[_Iterable[_Union[CategorySubtotal, _Mapping]]] = ..., guaranteed: _Optional[int] = ...) -> None: ...
 
 class AxisSummary(_message.Message):
-    __slots__ = ("id", "name", "target", "amount", "lower", "upper", "binding")
+    __slots__ = ("id", "name", "target", "amount", "lower", "upper", "binding", "parent", "level")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
@@ -426,6 +440,8 @@ class AxisSummary(_message.Message):
     LOWER_FIELD_NUMBER: _ClassVar[int]
     UPPER_FIELD_NUMBER: _ClassVar[int]
     BINDING_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     target: int
@@ -433,7 +449,9 @@ class AxisSummary(_message.Message):
     lower: int
     upper: int
     binding: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., target: _Optional[int] = ..., amount: _Optional[int] = ..., lower: _Optional[int] = ..., upper: _Optional[int] = ..., binding: _Optional[_Iterable[str]] = ...) -> None: ...
+    parent: str
+    level: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., target: _Optional[int] = ..., amount: _Optional[int] = ..., lower: _Optional[int] = ..., upper: _Optional[int] = ..., binding: _Optional[_Iterable[str]] = ..., parent: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
 
 class Contribution(_message.Message):
     __slots__ = ("source", "label", "weight", "amount")
@@ -470,7 +488,7 @@ class BindingRule(_message.Message):
     def __init__(self, family: _Optional[str] = ..., key: _Optional[str] = ..., description: _Optional[str] = ..., bound: _Optional[int] = ..., marginal_value: _Optional[float] = ...) -> None: ...
 
 class Justification(_message.Message):
-    __slots__ = ("region", "target", "amount", "contributions", "adjustments", "binding", "previous", "change", "change_pct", "per_capita", "per_capita_rank", "text", "categories", "guaranteed", "formula_on_excess", "derived")
+    __slots__ = ("region", "target", "amount", "contributions", "adjustments", "binding", "previous", "change", "change_pct", "per_capita", "per_capita_rank", "text", "proposal_gaps", "categories", "guaranteed", "formula_on_excess", "derived")
     REGION_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
@@ -483,6 +501,7 @@ class Justification(_message.Message):
     PER_CAPITA_FIELD_NUMBER: _ClassVar[int]
     PER_CAPITA_RANK_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    PROPOSAL_GAPS_FIELD_NUMBER: _ClassVar[int]
     CATEGORIES_FIELD_NUMBER: _ClassVar[int]
     GUARANTEED_FIELD_NUMBER: _ClassVar[int]
     FORMULA_ON_EXCESS_FIELD_NUMBER: _ClassVar[int]
@@ -499,11 +518,12 @@ class Justification(_message.Message):
     per_capita: float
     per_capita_rank: int
     text: str
+    proposal_gaps: _containers.RepeatedCompositeFieldContainer[ProposalGap]
     categories: _containers.RepeatedCompositeFieldContainer[CategorySubtotal]
     guaranteed: int
     formula_on_excess: int
     derived: _containers.RepeatedCompositeFieldContainer[DerivedIndicatorNote]
-    def __init__(self, region: _Optional[str] = ..., target: _Optional[int] = ..., amount: _Optional[int] = ..., contributions: _Optional[_Iterable[_Union[Contribution, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., binding: _Optional[_Iterable[_Union[BindingRule, _Mapping]]] = ..., previous: _Optional[int] = ..., change: _Optional[int] = ..., change_pct: _Optional[float] = ..., per_capita: _Optional[float] = ..., per_capita_rank: _Optional[int] = ..., text: _Optional[str] = ..., categories: _Optional[_Iterable[_Union[CategorySubtotal, _Mapping]]] = ..., guaranteed: _Optional[int] = ..., formula_on_excess: _Optional[int] = ..., derived: _Optional[_Iterable[_Union[DerivedIndicatorNote, _Mapping]]] = ...) -> None: ...
+    def __init__(self, region: _Optional[str] = ..., target: _Optional[int] = ..., amount: _Optional[int] = ..., contributions: _Optional[_Iterable[_Union[Contribution, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., binding: _Optional[_Iterable[_Union[BindingRule, _Mapping]]] = ..., previous: _Optional[int] = ..., change: _Optional[int] = ..., change_pct: _Optional[float] = ..., per_capita: _Optional[float] = ..., per_capita_rank: _Optional[int] = ..., text: _Optional[str] = ..., proposal_gaps: _Optional[_Iterable[_Union[ProposalGap, _Mapping]]] = ..., categories: _Optional[_Iterable[_Union[CategorySubtotal, _Mapping]]] = ..., guaranteed: _Optional[int] = ..., formula_on_excess: _Optional[int] = ..., derived: _Optional[_Iterable[_Union[DerivedIndicatorNote, _Mapping]]] = ...) -> None: ...
 
 class SolveStats(_message.Message):
     __slots__ = ("status", "objective", "objective_value", "lp_solves", "stage_seconds", "solver", "versions", "input_sha256")
@@ -550,7 +570,7 @@ class Conflict(_message.Message):
     def __init__(self, family: _Optional[str] = ..., amount: _Optional[int] = ..., description: _Optional[str] = ...) -> None: ...
 
 class Allocation(_message.Message):
-    __slots__ = ("run_id", "request_id", "created_at", "status", "scenario", "fund", "language", "cells", "regions", "axes", "justifications", "stats", "input_sha256", "caller_role", "conflicts", "error", "timings", "caller_name", "caller_subject", "categories", "guaranteed_total")
+    __slots__ = ("run_id", "request_id", "created_at", "status", "scenario", "fund", "language", "cells", "regions", "axes", "justifications", "stats", "input_sha256", "caller_role", "conflicts", "error", "timings", "caller_name", "caller_subject", "groups", "proposal_gaps", "cofinancing", "cofinancing_rate", "calendar", "pass_through", "municipalities", "categories", "guaranteed_total")
     class TimingsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -577,6 +597,13 @@ class Allocation(_message.Message):
     TIMINGS_FIELD_NUMBER: _ClassVar[int]
     CALLER_NAME_FIELD_NUMBER: _ClassVar[int]
     CALLER_SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    PROPOSAL_GAPS_FIELD_NUMBER: _ClassVar[int]
+    COFINANCING_FIELD_NUMBER: _ClassVar[int]
+    COFINANCING_RATE_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_FIELD_NUMBER: _ClassVar[int]
+    PASS_THROUGH_FIELD_NUMBER: _ClassVar[int]
+    MUNICIPALITIES_FIELD_NUMBER: _ClassVar[int]
     CATEGORIES_FIELD_NUMBER: _ClassVar[int]
     GUARANTEED_TOTAL_FIELD_NUMBER: _ClassVar[int]
     run_id: str
@@ -598,9 +625,16 @@ class Allocation(_message.Message):
     timings: _containers.ScalarMap[str, float]
     caller_name: str
     caller_subject: str
+    groups: _containers.RepeatedCompositeFieldContainer[AxisSummary]
+    proposal_gaps: _containers.RepeatedCompositeFieldContainer[ProposalGap]
+    cofinancing: _containers.RepeatedCompositeFieldContainer[CofinancingRow]
+    cofinancing_rate: float
+    calendar: CalendarPlan
+    pass_through: _containers.RepeatedCompositeFieldContainer[MunicipalPassThrough]
+    municipalities: _containers.RepeatedCompositeFieldContainer[MunicipalAmount]
     categories: _containers.RepeatedCompositeFieldContainer[CategorySummary]
     guaranteed_total: int
-    def __init__(self, run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RunStatus, str]] = ..., scenario: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., language: _Optional[_Union[Language, str]] = ..., cells: _Optional[_Iterable[_Union[Cell, _Mapping]]] = ..., regions: _Optional[_Iterable[_Union[RegionSummary, _Mapping]]] = ..., axes: _Optional[_Iterable[_Union[AxisSummary, _Mapping]]] = ..., justifications: _Optional[_Iterable[_Union[Justification, _Mapping]]] = ..., stats: _Optional[_Union[SolveStats, _Mapping]] = ..., input_sha256: _Optional[str] = ..., caller_role: _Optional[str] = ..., conflicts: _Optional[_Iterable[_Union[Conflict, _Mapping]]] = ..., error: _Optional[str] = ..., timings: _Optional[_Mapping[str, float]] = ..., caller_name: _Optional[str] = ..., caller_subject: _Optional[str] = ..., categories: _Optional[_Iterable[_Union[CategorySummary, _Mapping]]] = ..., guaranteed_total: _Optional[int] = ...) -> None: ...
+    def __init__(self, run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RunStatus, str]] = ..., scenario: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., language: _Optional[_Union[Language, str]] = ..., cells: _Optional[_Iterable[_Union[Cell, _Mapping]]] = ..., regions: _Optional[_Iterable[_Union[RegionSummary, _Mapping]]] = ..., axes: _Optional[_Iterable[_Union[AxisSummary, _Mapping]]] = ..., justifications: _Optional[_Iterable[_Union[Justification, _Mapping]]] = ..., stats: _Optional[_Union[SolveStats, _Mapping]] = ..., input_sha256: _Optional[str] = ..., caller_role: _Optional[str] = ..., conflicts: _Optional[_Iterable[_Union[Conflict, _Mapping]]] = ..., error: _Optional[str] = ..., timings: _Optional[_Mapping[str, float]] = ..., caller_name: _Optional[str] = ..., caller_subject: _Optional[str] = ..., groups: _Optional[_Iterable[_Union[AxisSummary, _Mapping]]] = ..., proposal_gaps: _Optional[_Iterable[_Union[ProposalGap, _Mapping]]] = ..., cofinancing: _Optional[_Iterable[_Union[CofinancingRow, _Mapping]]] = ..., cofinancing_rate: _Optional[float] = ..., calendar: _Optional[_Union[CalendarPlan, _Mapping]] = ..., pass_through: _Optional[_Iterable[_Union[MunicipalPassThrough, _Mapping]]] = ..., municipalities: _Optional[_Iterable[_Union[MunicipalAmount, _Mapping]]] = ..., categories: _Optional[_Iterable[_Union[CategorySummary, _Mapping]]] = ..., guaranteed_total: _Optional[int] = ...) -> None: ...
 
 class AllocateRequest(_message.Message):
     __slots__ = ("scenario", "files", "request_id", "language", "objective")
@@ -791,6 +825,125 @@ class CompareAllocationsResponse(_message.Message):
     stopped_binding: _containers.RepeatedCompositeFieldContainer[RuleRef]
     total_change: int
     def __init__(self, base: _Optional[_Union[AllocationSummary, _Mapping]] = ..., other: _Optional[_Union[AllocationSummary, _Mapping]] = ..., regions: _Optional[_Iterable[_Union[RegionDelta, _Mapping]]] = ..., axes: _Optional[_Iterable[_Union[AxisDelta, _Mapping]]] = ..., started_binding: _Optional[_Iterable[_Union[RuleRef, _Mapping]]] = ..., stopped_binding: _Optional[_Iterable[_Union[RuleRef, _Mapping]]] = ..., total_change: _Optional[int] = ...) -> None: ...
+
+class Proposal(_message.Message):
+    __slots__ = ("region", "axis", "amount", "share")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    AXIS_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    axis: str
+    amount: int
+    share: float
+    def __init__(self, region: _Optional[str] = ..., axis: _Optional[str] = ..., amount: _Optional[int] = ..., share: _Optional[float] = ...) -> None: ...
+
+class CalendarSpec(_message.Message):
+    __slots__ = ("months", "weights")
+    MONTHS_FIELD_NUMBER: _ClassVar[int]
+    WEIGHTS_FIELD_NUMBER: _ClassVar[int]
+    months: _containers.RepeatedScalarFieldContainer[str]
+    weights: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, months: _Optional[_Iterable[str]] = ..., weights: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class Municipality(_message.Message):
+    __slots__ = ("code", "region", "name", "indicators", "population")
+    class IndicatorsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    INDICATORS_FIELD_NUMBER: _ClassVar[int]
+    POPULATION_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    region: str
+    name: str
+    indicators: _containers.ScalarMap[str, float]
+    population: int
+    def __init__(self, code: _Optional[str] = ..., region: _Optional[str] = ..., name: _Optional[str] = ..., indicators: _Optional[_Mapping[str, float]] = ..., population: _Optional[int] = ...) -> None: ...
+
+class MunicipalSpec(_message.Message):
+    __slots__ = ("share", "municipalities", "criteria", "base_weight", "floor")
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    MUNICIPALITIES_FIELD_NUMBER: _ClassVar[int]
+    CRITERIA_FIELD_NUMBER: _ClassVar[int]
+    BASE_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    FLOOR_FIELD_NUMBER: _ClassVar[int]
+    share: float
+    municipalities: _containers.RepeatedCompositeFieldContainer[Municipality]
+    criteria: _containers.RepeatedCompositeFieldContainer[Criterion]
+    base_weight: float
+    floor: int
+    def __init__(self, share: _Optional[float] = ..., municipalities: _Optional[_Iterable[_Union[Municipality, _Mapping]]] = ..., criteria: _Optional[_Iterable[_Union[Criterion, _Mapping]]] = ..., base_weight: _Optional[float] = ..., floor: _Optional[int] = ...) -> None: ...
+
+class ProposalGap(_message.Message):
+    __slots__ = ("region", "axis", "proposed", "amount", "rule", "rule_key")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    AXIS_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    RULE_KEY_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    axis: str
+    proposed: int
+    amount: int
+    rule: str
+    rule_key: str
+    def __init__(self, region: _Optional[str] = ..., axis: _Optional[str] = ..., proposed: _Optional[int] = ..., amount: _Optional[int] = ..., rule: _Optional[str] = ..., rule_key: _Optional[str] = ...) -> None: ...
+
+class CofinancingRow(_message.Message):
+    __slots__ = ("key", "federal", "contribution", "total")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    FEDERAL_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTION_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    federal: int
+    contribution: int
+    total: int
+    def __init__(self, key: _Optional[str] = ..., federal: _Optional[int] = ..., contribution: _Optional[int] = ..., total: _Optional[int] = ...) -> None: ...
+
+class CalendarPlan(_message.Message):
+    __slots__ = ("months", "national", "regions", "amounts")
+    MONTHS_FIELD_NUMBER: _ClassVar[int]
+    NATIONAL_FIELD_NUMBER: _ClassVar[int]
+    REGIONS_FIELD_NUMBER: _ClassVar[int]
+    AMOUNTS_FIELD_NUMBER: _ClassVar[int]
+    months: _containers.RepeatedScalarFieldContainer[str]
+    national: _containers.RepeatedScalarFieldContainer[int]
+    regions: _containers.RepeatedScalarFieldContainer[str]
+    amounts: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, months: _Optional[_Iterable[str]] = ..., national: _Optional[_Iterable[int]] = ..., regions: _Optional[_Iterable[str]] = ..., amounts: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class MunicipalPassThrough(_message.Message):
+    __slots__ = ("region", "share", "amount")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    share: float
+    amount: int
+    def __init__(self, region: _Optional[str] = ..., share: _Optional[float] = ..., amount: _Optional[int] = ...) -> None: ...
+
+class MunicipalAmount(_message.Message):
+    __slots__ = ("code", "region", "name", "amount", "target")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    region: str
+    name: str
+    amount: int
+    target: int
+    def __init__(self, code: _Optional[str] = ..., region: _Optional[str] = ..., name: _Optional[str] = ..., amount: _Optional[int] = ..., target: _Optional[int] = ...) -> None: ...
 
 class SweepGridAxis(_message.Message):
     __slots__ = ("weight", "start", "stop", "step")
