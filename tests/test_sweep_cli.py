@@ -86,7 +86,7 @@ def test_outputs_hold_every_sample_exactly(tmp_path: Path) -> None:
     sums = table.groupby("sample")["amount"].sum()
     assert (sums == FUND).all()
     axes = [c for c in table.columns if c.startswith("amount_")]
-    assert len(axes) == 9
+    assert len(axes) == 26  # the leaves of fasp-2026's programa tree
     assert (table[axes].sum(axis=1) == table["amount"]).all()
     # The root's weights (the top-level criteria, the crime category, the base amount) sum to 1.
     root = [
@@ -173,7 +173,7 @@ def test_ctrl_c_discards_partial_results(tmp_path: Path, workers: str) -> None:
     out = tmp_path / "out"
     command = [
         sys.executable, "-m", "optimizer.cli", "-v", "sweep", FASP, "--no-one-at-a-time",
-        "--monte-carlo", "100000", "--workers", workers, "--out", str(out),
+        "--monte-carlo", "60000", "--workers", workers, "--out", str(out),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(

@@ -193,7 +193,7 @@ def test_deadline_and_cancellation_free_the_workers(
     """A sweep past its deadline ends DEADLINE_EXCEEDED; a cancelled one stops; the workers
     are then free for the next call."""
     request = pb.SweepRequest(
-        files=_files(), kind=pb.SWEEP_KIND_MONTE_CARLO, samples=100_000, seed=1
+        files=_files(), kind=pb.SWEEP_KIND_MONTE_CARLO, samples=60_000, seed=1
     )
     with pytest.raises(grpc.RpcError) as info:
         list(pool_stub.Sweep(request, timeout=3, metadata=[PLANNER]))

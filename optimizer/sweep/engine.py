@@ -49,6 +49,7 @@ from optimizer.formula import (
     compute_targets,
     effective_criteria,
     guaranteed_amounts,
+    proposal_mixes,
 )
 from optimizer.indicators import with_derived
 from optimizer.model import build_model_data, violations
@@ -196,6 +197,12 @@ class BatchEngine:
             excess = max(fund - float(sum(guaranteed)), 0.0)
             tau = self.axis_amounts / fund if fund > 0 else self.axis_amounts
             self.top = (excess / fund if fund > 0 else 0.0, np.outer(g, tau))
+        mixes = proposal_mixes(ordered) if ordered.proposals else {}
+        self.mixes = [
+            (r, mixes[region.code])
+            for r, region in enumerate(ordered.regions)
+            if region.code in mixes
+        ]
         position = {axis: a for a, axis in enumerate(self.data.axes)}
         self.order = [position[axis.id] for axis in scenario.effective_axes]
         nodes = {n.key: k for k, n in enumerate(self.context.nodes)}
@@ -301,6 +308,12 @@ class BatchEngine:
         if self.top is not None:
             factor, kept = self.top
             cell = cell * factor + kept[None, :, :]
+        if self.mixes:
+            # Proposing states split their total by their own mix (formula.proposal_split).
+            out = cell.copy()
+            for r, mix in self.mixes:
+                out[:, r, :] = cell[:, r, :].sum(axis=1)[:, None] * mix[None, :]
+            cell = out
         return cell
 
     # -- plans -----------------------------------------------------------------------------

@@ -39,10 +39,15 @@ def floats_hold(cells: npt.NDArray[np.float64], data: ModelData, tol: float) -> 
     for family in data.upper:
         bound, present = arrays.bounds[family]
         ok &= ~((totals > bound + tol) & present).any(axis=1)
-    if data.m > 1:
+    if data.m > 1 or data.groups:
         y = np.add.accumulate(x, axis=1)[:, -1, :] + 0
+    if data.m > 1:
         lo, hi = arrays.axis_lower, arrays.axis_upper
         ok &= ~((y < lo - tol) | (y > hi + tol)).any(axis=1)
+    for group in data.groups:
+        # Inner nodes of the programa tree: the sum of their leaves' totals.
+        value = y[:, list(group.members)].sum(axis=1) if group.members else np.zeros(len(x))
+        ok &= ~((value < group.lower - tol) | (value > group.upper + tol))
     by_share = arrays.cell_min_share * totals[:, :, None]
     share_wins = by_share > arrays.cell_min
     need = np.where(share_wins, by_share, arrays.cell_min)
@@ -63,9 +68,12 @@ def pesos_hold(cells: npt.NDArray[np.int64], data: ModelData) -> BoolArray:
     for family in data.upper:
         bound, present = arrays.bounds[family]
         ok &= ~((totals > bound) & present).any(axis=1)
+    y = x.sum(axis=1)
     if data.m > 1:
-        y = x.sum(axis=1)
         ok &= ~((y < arrays.axis_lower) | (y > arrays.axis_upper)).any(axis=1)
+    for group in data.groups:
+        value = y[:, list(group.members)].sum(axis=1) if group.members else np.zeros(len(x))
+        ok &= ~((value < group.lower) | (value > group.upper))
     need = np.maximum(arrays.cell_min, 0)[None, :, :].repeat(len(x), axis=0)
     rows, cols = np.nonzero(arrays.cell_min_share > 0)
     for r, a in zip(rows.tolist(), cols.tolist(), strict=True):
