@@ -88,6 +88,8 @@ def measure(samples: int, per_call: int, repeat: int) -> dict[str, float]:
         timings.append(time.perf_counter() - start)
     out["in_process"] = _median(timings)
     out["fallback"] = float(reference.fallback.sum())
+    out["plan_bytes"] = float(reference.amounts.nbytes)
+    out["cells"] = float(reference.amounts.shape[1] * reference.amounts.shape[2])
 
     for workers in (1, 2):
         start = time.perf_counter()
@@ -168,7 +170,8 @@ def section(m: dict[str, float]) -> str:
         "## Sensitivity sweeps (fsf sweep)",
         "",
         f"Written by `python bench/sweep.py --samples {n} --repeat {int(m['repeat'])}` on {date.today().isoformat()}. "
-        f"fasp-2026, {n:,} Monte Carlo samples (seed 1, concentration 100, indicator error "
+        f"fasp-2026 ({int(m['cells'])} cells: 32 states x the leaves of its programa tree), "
+        f"{n:,} Monte Carlo samples (seed 1, concentration 100, indicator error "
         f"0.05); `allocate()` timed on the first {int(m['per_call'])} samples' scenarios and "
         f"scaled to {n:,}. Medians of {int(m['repeat'])} runs each, after a warm-up. One-minute load average "
         f"{m['load_before']:.1f} before and {m['load_after']:.1f} after: other work shares "
@@ -203,7 +206,7 @@ def section(m: dict[str, float]) -> str:
         "Scaling with workers. A sample costs "
         f"{per_sample * 1000:.2f} ms of work (in process). Running on the cluster adds a fixed "
         f"cost per sweep of {fixed:.1f} s (1 worker against this process: scattering the "
-        f"scenario, building the engine in the worker, sending {n * 32 * 9 * 8 / 1e6:.0f} MB of "
+        f"scenario, building the engine in the worker, sending {m['plan_bytes'] / 1e6:.0f} MB of "
         "plans back) and a cost per chunk "
         + (
             f"of {m['per_chunk'] * 1000:.0f} ms"
@@ -231,7 +234,7 @@ def section(m: dict[str, float]) -> str:
         ]
     lines += [
         "",
-        "The cluster's start is paid once per command: at 10,000 samples of 32 states it is "
+        "The cluster's start is paid once per command: at 10,000 samples of fasp-2026 it is "
         "of the order of the work itself from about 4 workers on, so more workers help larger "
         "studies (more samples, municipalities) more; each chunk is independent.",
         END,
