@@ -25,7 +25,7 @@ from optimizer.domain import (
     RegionBound,
     Scenario,
 )
-from optimizer.errors import Problem, ScenarioError
+from optimizer.errors import Message, Problem, ScenarioError, problem, tr
 from optimizer.indicators import evaluate, with_derived
 from optimizer.limits import (
     MAX_AXES,
@@ -66,11 +66,19 @@ class MoreProblems(Problem):
 
 def more_problems(count: int, severity: str = "error") -> MoreProblems:
     """The closing "and K more" entry of a capped list of problems."""
-    message = (
-        f"and {count:,} more problem(s) not listed: fix the ones above and check again "
-        f"(at most {MAX_PROBLEMS} are listed)"
+    message = tr(
+        "and {count} more problem(s) not listed: fix the ones above and check again (at most {MAX_PROBLEMS} are listed)",
+        count=f"{count:,}",
+        MAX_PROBLEMS=MAX_PROBLEMS,
     )
-    return MoreProblems("", message, "", severity, count)
+    return MoreProblems(
+        location="",
+        message=message.render(),
+        field="",
+        severity=severity,
+        detail=message,
+        count=count,
+    )
 
 
 def cap_problems(problems: Sequence[Problem], limit: int = MAX_PROBLEMS) -> list[Problem]:
@@ -108,33 +116,40 @@ def count_problems(problems: Iterable[Problem]) -> int:
     return sum(p.count if isinstance(p, MoreProblems) else 1 for p in problems)
 
 
-def _error(scenario: Scenario, key: str, message: str) -> Problem:
-    return Problem(scenario.where(key), message, key)
+def _error(scenario: Scenario, key: str, message: str | Message) -> Problem:
+    return problem(scenario.where(key), message, key)
 
 
-def _warning(scenario: Scenario, key: str, message: str) -> Problem:
-    return Problem(scenario.where(key), message, key, severity="warning")
+def _warning(scenario: Scenario, key: str, message: str | Message) -> Problem:
+    return problem(scenario.where(key), message, key, severity="warning")
 
 
-def _list_regions(regions: Sequence[Region]) -> str:
+def _and_more(shown: str, total: int) -> str | Message:
+    if total <= _SHOWN:
+        return shown
+    return tr("{names} and {n} more", names=shown, n=total - _SHOWN)
+
+
+def _list_regions(regions: Sequence[Region]) -> str | Message:
     shown = ", ".join(f"{r.code} ({r.name})" if r.name else r.code for r in regions[:_SHOWN])
-    more = f" and {len(regions) - _SHOWN} more" if len(regions) > _SHOWN else ""
-    return shown + more
+    return _and_more(shown, len(regions))
 
 
-def _list_codes(codes: Sequence[str]) -> str:
-    shown = ", ".join(shorten(c) for c in codes[:_SHOWN])
-    return shown + (f" and {len(codes) - _SHOWN} more" if len(codes) > _SHOWN else "")
+def _list_codes(codes: Sequence[str]) -> str | Message:
+    return _and_more(", ".join(shorten(c) for c in codes[:_SHOWN]), len(codes))
 
 
 def _too_much(amount: int | None) -> bool:
     return amount is not None and amount > MAX_MONEY
 
 
-def _money_limit(what: str, amount: int) -> str:
-    return (
-        f"{what} {amount:,} is above the largest amount the solver computes exactly, "
-        f"{MAX_MONEY:,} (docs/limits.md)"
+def _money_limit(what: Message, amount: int) -> Message:
+    return tr(
+        "{what} {amount} is above the largest amount the solver computes exactly, "
+        "{limit} (docs/limits.md)",
+        what=what,
+        amount=f"{amount:,}",
+        limit=f"{MAX_MONEY:,}",
     )
 
 
@@ -142,18 +157,22 @@ def _pesos(amount: float) -> str:
     return f"{round(amount):,}"
 
 
-def _bad_number(value: float) -> str | None:
+def _bad_number(value: float) -> Message | None:
     if math.isnan(value):
-        return "is NaN (not a number)"
+        return tr("is NaN (not a number)")
     if math.isinf(value):
-        return "is infinite"
+        return tr("is infinite")
     return None
 
 
-def _region_hint(codes: set[str], code: str) -> str:
+def _is(value: float) -> Message:
+    return tr("is {value}", value=f"{value:g}")
+
+
+def _region_hint(codes: set[str], code: str) -> str | Message:
     for candidate in (code.zfill(2), code.strip()):
         if candidate != code and candidate in codes:
-            return f" (did you mean '{candidate}'?)"
+            return tr(" (did you mean '{candidate}'?)", candidate=candidate)
     return ""
 
 
@@ -165,26 +184,35 @@ def check_fund(scenario: Scenario) -> list[Problem]:
     fund = scenario.fund
     problems: list[Problem] = []
     if fund.total <= 0:
-        message = f"the fund total is {fund.total:,}: it must be a positive amount of pesos"
+        message = tr(
+            "the fund total is {total}: it must be a positive amount of pesos",
+            total=f"{fund.total:,}",
+        )
         problems.append(_error(scenario, "fund/total", message))
     # Files are refused at these limits when read; structured requests come here directly.
     if _too_much(fund.total) or _too_much(fund.rounding_unit):
         for amount, key, what in (
-            (fund.total, "fund/total", "the fund total"),
-            (fund.rounding_unit, "fund/rounding_unit", "the rounding unit"),
+            (fund.total, "fund/total", tr("the fund total")),
+            (fund.rounding_unit, "fund/rounding_unit", tr("the rounding unit")),
         ):
             if _too_much(amount):
                 problems.append(_error(scenario, key, _money_limit(what, amount)))
         return problems
     if fund.rounding_unit < 1:
-        message = f"the rounding unit is {fund.rounding_unit}: it must be at least 1 peso"
+        message = tr(
+            "the rounding unit is {rounding_unit}: it must be at least 1 peso",
+            rounding_unit=fund.rounding_unit,
+        )
         problems.append(_error(scenario, "fund/rounding_unit", message))
     elif fund.total > 0 and fund.total % fund.rounding_unit:
         unit = fund.rounding_unit
         below = fund.total - fund.total % unit
-        message = (
-            f"the fund total {fund.total:,} is not a multiple of the rounding unit {unit:,}: "
-            f"use {below:,} or {below + unit:,}, or a smaller rounding unit"
+        message = tr(
+            "the fund total {total} is not a multiple of the rounding unit {unit}: use {below} or {amount}, or a smaller rounding unit",
+            total=f"{fund.total:,}",
+            unit=f"{unit:,}",
+            below=f"{below:,}",
+            amount=f"{below + unit:,}",
         )
         problems.append(_error(scenario, "fund/total", message))
     return problems
@@ -199,15 +227,26 @@ def check_size(scenario: Scenario) -> list[Problem]:
     regions = len(scenario.regions)
     axes = len(scenario.effective_axes)
     if regions > MAX_REGIONS:
-        message = f"the scenario has {regions:,} regions: at most {MAX_REGIONS:,} are allowed"
+        message = tr(
+            "the scenario has {regions} regions: at most {MAX_REGIONS} are allowed",
+            regions=f"{regions:,}",
+            MAX_REGIONS=f"{MAX_REGIONS:,}",
+        )
         problems.append(_error(scenario, "regions", message))
     if axes > MAX_AXES:
-        message = f"the scenario has {axes:,} axes: at most {MAX_AXES:,} are allowed"
+        message = tr(
+            "the scenario has {axes} axes: at most {MAX_AXES} are allowed",
+            axes=f"{axes:,}",
+            MAX_AXES=f"{MAX_AXES:,}",
+        )
         problems.append(_error(scenario, "axes", message))
     if not problems and regions * axes > MAX_CELLS:
-        message = (
-            f"{regions:,} regions x {axes:,} axes make {regions * axes:,} cells: at most "
-            f"{MAX_CELLS:,} are allowed; use fewer axes or regions"
+        message = tr(
+            "{regions} regions x {axes} axes make {amount} cells: at most {MAX_CELLS} are allowed; use fewer axes or regions",
+            regions=f"{regions:,}",
+            axes=f"{axes:,}",
+            amount=f"{regions * axes:,}",
+            MAX_CELLS=f"{MAX_CELLS:,}",
         )
         problems.append(_error(scenario, "axes", message))
     return problems
@@ -220,28 +259,37 @@ def check_regions(scenario: Scenario) -> list[Problem]:
     """There are regions, with unique non-empty codes and non-negative money and population."""
     problems: list[Problem] = []
     if not scenario.regions:
-        message = "the scenario has no regions: the regions file needs one row per region"
+        message = tr("the scenario has no regions: the regions file needs one row per region")
         return [_error(scenario, "regions", message)]
     counts = Counter(r.code for r in scenario.regions)
     for code, count in sorted(counts.items()):
         if not code:
-            message = f"{count} region(s) have an empty code: give every region its code"
+            message = tr(
+                "{count} region(s) have an empty code: give every region its code", count=count
+            )
             problems.append(_error(scenario, "regions", message))
         elif count > 1:
-            message = f"region code '{shorten(code)}' appears {count} times: codes must be unique"
+            message = tr(
+                "region code '{code}' appears {count} times: codes must be unique",
+                code=shorten(code),
+                count=count,
+            )
             problems.append(_error(scenario, f"regions/{code}", message))
     for region in scenario.regions:
         if region.previous is not None and region.previous < 0:
-            message = f"previous allocation {region.previous:,} is negative: pesos must be >= 0"
+            message = tr(
+                "previous allocation {previous} is negative: pesos must be >= 0",
+                previous=f"{region.previous:,}",
+            )
             problems.append(_error(scenario, f"regions/{region.code}/previous", message))
         if region.population is not None and region.population < 0:
-            message = f"population {region.population:,} is negative"
+            message = tr("population {population} is negative", population=f"{region.population:,}")
             problems.append(_error(scenario, f"regions/{region.code}/population", message))
         if _too_much(region.previous):
-            message = _money_limit("previous allocation", region.previous or 0)
+            message = _money_limit(tr("previous allocation"), region.previous or 0)
             problems.append(_error(scenario, f"regions/{region.code}/previous", message))
         if _too_much(region.population):
-            message = _money_limit("population", region.population or 0)
+            message = _money_limit(tr("population"), region.population or 0)
             problems.append(_error(scenario, f"regions/{region.code}/population", message))
     return problems
 
@@ -258,16 +306,18 @@ def _check_indicator(scenario: Scenario, criterion: Criterion, key: str) -> list
         return []  # a declared indicator that could not be evaluated: reported where it is declared
     if regions and len(missing) == len(regions):
         known = sorted(set.intersection(*(set(r.indicators) for r in regions)))
-        message = (
-            f"unknown indicator '{name}': no region has it "
-            f"(indicators: {', '.join(known) or 'none'}); fix the name or add the column"
+        message = tr(
+            "unknown indicator '{name}': no region has it (indicators: {value}); fix the name or add the column",
+            name=name,
+            value=", ".join(known) or tr("none"),
         )
         return [_error(scenario, f"{key}/indicator", message)]
     problems: list[Problem] = []
     if missing:
-        message = (
-            f"indicator '{name}' has no value for region(s) {_list_regions(missing)}: "
-            "every region needs one"
+        message = tr(
+            "indicator '{name}' has no value for region(s) {list_regions}: every region needs one",
+            name=name,
+            list_regions=_list_regions(missing),
         )
         problems.append(_error(scenario, f"{key}/indicator", message))
     share = criterion.normalisation is Normalisation.SHARE
@@ -280,49 +330,56 @@ def _check_indicator(scenario: Scenario, criterion: Criterion, key: str) -> list
         value_key = f"regions/{region.code}/indicators/{name}"
         bad = _bad_number(value)
         if bad is not None:
-            message = f"'{name}' {bad}: enter a finite number (a criterion uses it)"
+            message = tr(
+                "'{name}' {bad}: enter a finite number (a criterion uses it)", name=name, bad=bad
+            )
             problems.append(_error(scenario, value_key, message))
             continue
         if abs(value) > MAX_INDICATOR_ABS or (value and abs(value) < MIN_INDICATOR_ABS):
-            message = (
-                f"'{name}' is {value:g}: values lie within +-{MAX_INDICATOR_ABS:g} and, when "
-                f"not 0, are at least {MIN_INDICATOR_ABS:g} in size; rescale the indicator"
+            message = tr(
+                "'{name}' is {value}: values lie within +-{MAX_INDICATOR_ABS} and, when not 0, are at least {MIN_INDICATOR_ABS} in size; rescale the indicator",
+                name=name,
+                value=f"{value:g}",
+                MAX_INDICATOR_ABS=f"{MAX_INDICATOR_ABS:g}",
+                MIN_INDICATOR_ABS=f"{MIN_INDICATOR_ABS:g}",
             )
             problems.append(_error(scenario, value_key, message))
             continue
         values.append(value)
         if share and inverse and value <= 0:
-            message = (
-                f"'{name}' is {value:g}, but higher_needs_less with share normalisation takes "
-                "the inverse, so every value must be > 0; fix the value or use "
-                "normalisation: shifted_share"
+            message = tr(
+                "'{name}' is {value}, but higher_needs_less with share normalisation takes the inverse, so every value must be > 0; fix the value or use normalisation: shifted_share",
+                name=name,
+                value=f"{value:g}",
             )
             problems.append(_error(scenario, value_key, message))
         elif share and value < 0:
-            message = (
-                f"'{name}' is {value:g}, but share normalisation needs values >= 0; "
-                "use normalisation: shifted_share for indicators that can be negative"
+            message = tr(
+                "'{name}' is {value}, but share normalisation needs values >= 0; use normalisation: shifted_share for indicators that can be negative",
+                name=name,
+                value=f"{value:g}",
             )
             problems.append(_error(scenario, value_key, message))
     if problems or not values:
         return problems
     if share and not inverse and sum(values) <= 0:
-        message = (
-            f"every region has 0 for '{name}': the criterion cannot split anything; "
-            "fix the data or remove the criterion"
+        message = tr(
+            "every region has 0 for '{name}': the criterion cannot split anything; fix the data or remove the criterion",
+            name=name,
         )
         problems.append(_error(scenario, f"{key}/indicator", message))
     if criterion.normalisation is Normalisation.SHIFTED_SHARE and max(values) == min(values):
-        message = (
-            f"every region has the same value for '{name}': shifted_share cannot rank them; "
-            "use normalisation: share or remove the criterion"
+        message = tr(
+            "every region has the same value for '{name}': shifted_share cannot rank them; use normalisation: share or remove the criterion",
+            name=name,
         )
         problems.append(_error(scenario, f"{key}/indicator", message))
     shift = criterion.shift
     if shift is not None and (not math.isfinite(shift) or not 0 <= shift <= MAX_YAML_NUMBER_ABS):
-        message = (
-            f"shift {criterion.shift} must be a finite number from 0 to "
-            f"{MAX_YAML_NUMBER_ABS:,.0f} (default 0.01)"
+        message = tr(
+            "shift {shift} must be a finite number from 0 to {MAX_YAML_NUMBER_ABS} (default 0.01)",
+            shift=criterion.shift,
+            MAX_YAML_NUMBER_ABS=f"{MAX_YAML_NUMBER_ABS:,.0f}",
         )
         problems.append(_error(scenario, f"{key}/shift", message))
     return problems
@@ -335,7 +392,7 @@ def _check_criteria_list(
     prefix: str,
     base_weight: float,
     base_key: str,
-    base_name: str,
+    base_name: str | Message,
 ) -> list[Problem]:
     """Indicators, weights and the weight sum of one list of criteria (fund or axis)."""
     problems: list[Problem] = []
@@ -346,24 +403,38 @@ def _check_criteria_list(
         bad = _bad_number(criterion.weight)
         if bad is not None or criterion.weight < 0:
             weights_ok = False
-            why = bad or f"is {criterion.weight:g}"
-            message = f"the weight of '{criterion.indicator}' {why}: weights must be in [0, 1]"
+            why = bad or _is(criterion.weight)
+            message = tr(
+                "the weight of '{indicator}' {why}: weights must be in [0, 1]",
+                indicator=criterion.indicator,
+                why=why,
+            )
             problems.append(_error(scenario, f"{key}/weight", message))
     bad = _bad_number(base_weight)
     if bad is not None or not 0 <= base_weight <= 1:
         weights_ok = False
-        why = bad or f"is {base_weight:g}"
-        message = f"{base_name} {why}: it must be in [0, 1]"
+        why = bad or _is(base_weight)
+        message = tr("{base_name} {why}: it must be in [0, 1]", base_name=base_name, why=why)
         problems.append(_error(scenario, base_key, message))
     if weights_ok:
         total = math.fsum([*(c.weight for c in criteria), base_weight])
         if abs(total - 1) > WEIGHT_TOLERANCE:
-            parts = " + ".join(f"{c.weight:g}" for c in criteria) or "no criteria"
+            parts: str | Message = " + ".join(f"{c.weight:g}" for c in criteria) or tr(
+                "no criteria"
+            )
             gap = 1 - total
-            fix = f"add {gap:.6g}" if gap > 0 else f"remove {-gap:.6g}"
-            message = (
-                f"the criteria weights ({parts}) plus {base_name} {base_weight:g} sum to "
-                f"{total:.6g}, not 1: {fix} so they add up to 1"
+            fix = (
+                tr("add {gap}", gap=f"{gap:.6g}")
+                if gap > 0
+                else tr("remove {gap}", gap=f"{-gap:.6g}")
+            )
+            message = tr(
+                "the criteria weights ({parts}) plus {base_name} {base_weight} sum to {total}, not 1: {fix} so they add up to 1",
+                parts=parts,
+                base_name=base_name,
+                base_weight=f"{base_weight:g}",
+                total=f"{total:.6g}",
+                fix=fix,
             )
             problems.append(_error(scenario, prefix, message))
     return problems
@@ -375,8 +446,13 @@ def check_criteria(scenario: Scenario) -> list[Problem]:
         _error(
             scenario,
             f"axes/{a}/criteria/{i}",
-            f"criterion '{shorten(c.indicator)}' of axis {shorten(axis.id)} names category "
-            f"'{shorten(c.category)}': categories group the fund's criteria only",
+            tr(
+                "criterion '{indicator}' of axis {axis} names category '{category}': categories "
+                "group the fund's criteria only",
+                indicator=shorten(c.indicator),
+                axis=shorten(axis.id),
+                category=shorten(c.category),
+            ),
         )
         for a, axis in enumerate(scenario.axes)
         for i, c in enumerate(axis.criteria)
@@ -408,30 +484,38 @@ def check_categories(scenario: Scenario) -> list[Problem]:
     """
     categories = scenario.categories
     if len(categories) > MAX_CATEGORIES:
-        message = (
-            f"the criteria have {len(categories):,} categories: at most {MAX_CATEGORIES:,} are "
-            "allowed (docs/limits.md)"
+        message = tr(
+            "the criteria have {n_categories} categories: at most {MAX_CATEGORIES} are allowed (docs/limits.md)",
+            n_categories=f"{len(categories):,}",
+            MAX_CATEGORIES=f"{MAX_CATEGORIES:,}",
         )
         return [_error(scenario, "criteria", message)]
     problems: list[Problem] = []
     index: dict[str, int] = {}
     for k, category in enumerate(categories):
         if not category.id:
-            problems.append(_error(scenario, _category_key(k), "a category needs an id"))
+            problems.append(_error(scenario, _category_key(k), tr("a category needs an id")))
         elif category.id in index:
-            message = f"category '{shorten(category.id)}' is declared twice: ids must be unique"
+            message = tr(
+                "category '{id}' is declared twice: ids must be unique", id=shorten(category.id)
+            )
             problems.append(_error(scenario, _category_key(k), message))
         else:
             index[category.id] = k
     for k, category in enumerate(categories):
         if category.parent and category.parent not in index:
-            message = f"category '{shorten(category.id)}' names an unknown parent '{shorten(category.parent)}'"
+            message = tr(
+                "category '{id}' names an unknown parent '{parent}'",
+                id=shorten(category.id),
+                parent=shorten(category.parent),
+            )
             problems.append(_error(scenario, _category_key(k), message))
     for i, criterion in enumerate(scenario.criteria):
         if criterion.category and criterion.category not in index:
-            message = (
-                f"criterion '{shorten(criterion.indicator)}' names an unknown category "
-                f"'{shorten(criterion.category)}'"
+            message = tr(
+                "criterion '{indicator}' names an unknown category '{category}'",
+                indicator=shorten(criterion.indicator),
+                category=shorten(criterion.category),
             )
             problems.append(_error(scenario, f"criteria/{i}", message))
     if problems:
@@ -445,15 +529,19 @@ def check_categories(scenario: Scenario) -> list[Problem]:
             node = categories[index[node.parent]]
             steps += 1
         if steps > len(categories):
-            message = f"category '{shorten(category.id)}' is inside itself: a cycle of parents"
+            message = tr(
+                "category '{id}' is inside itself: a cycle of parents", id=shorten(category.id)
+            )
             problems.append(_error(scenario, _category_key(k), message))
             continue
         depth[category.id] = steps
         if steps >= MAX_CRITERIA_DEPTH:
-            message = (
-                f"category '{shorten(category.id)}' is at level {steps}, so what it holds would "
-                f"be at level {steps + 1}: criteria nest at most {MAX_CRITERIA_DEPTH} levels "
-                "(docs/limits.md)"
+            message = tr(
+                "category '{id}' is at level {steps}, so what it holds would be at level {amount}: criteria nest at most {MAX_CRITERIA_DEPTH} levels (docs/limits.md)",
+                id=shorten(category.id),
+                steps=steps,
+                amount=steps + 1,
+                MAX_CRITERIA_DEPTH=MAX_CRITERIA_DEPTH,
             )
             problems.append(_error(scenario, _category_key(k), message))
     if problems:
@@ -465,8 +553,12 @@ def check_categories(scenario: Scenario) -> list[Problem]:
         bad = _bad_number(criterion.weight)
         if bad is not None or not 0 <= criterion.weight <= 1:
             weights_ok = False
-            why = bad or f"is {criterion.weight:g}"
-            message = f"the weight of '{criterion.indicator}' {why}: weights must be in [0, 1]"
+            why = bad or _is(criterion.weight)
+            message = tr(
+                "the weight of '{indicator}' {why}: weights must be in [0, 1]",
+                indicator=criterion.indicator,
+                why=why,
+            )
             problems.append(_error(scenario, f"criteria/{i}/weight", message))
         children[criterion.category].append((criterion.indicator, criterion.weight))
     for k, category in enumerate(categories):
@@ -474,27 +566,32 @@ def check_categories(scenario: Scenario) -> list[Problem]:
             bad = _bad_number(value)
             if bad is not None or not 0 <= value <= 1:
                 weights_ok = False
-                why = bad or f"is {value:g}"
-                message = (
-                    f"the {part} of category '{shorten(category.id)}' {why}: it must be in [0, 1]"
+                why = bad or _is(value)
+                message = tr(
+                    "the {part} of category '{id}' {why}: it must be in [0, 1]",
+                    part=part,
+                    id=shorten(category.id),
+                    why=why,
                 )
                 problems.append(_error(scenario, _category_key(k, part), message))
-        children[category.parent].append((f"category {category.id}", category.weight))
+        children[category.parent].append((f"[{category.id}]", category.weight))
     for k, category in enumerate(categories):
         # A category of the base amount alone is allowed (the prototype's "Monto base", 5 %).
         if not children.get(category.id) and not category.base_weight:
-            message = (
-                f"category '{shorten(category.id)}' has no criteria: give it at least one "
-                "criterion, category or base_weight, or remove it"
+            message = tr(
+                "category '{id}' has no criteria: give it at least one criterion, category or base_weight, or remove it",
+                id=shorten(category.id),
             )
             problems.append(_error(scenario, _category_key(k), message))
     problems.extend(_single_sources(scenario))
     bad = _bad_number(scenario.base_weight)
     if bad is not None or not 0 <= scenario.base_weight <= 1:
-        why = bad or f"is {scenario.base_weight:g}"
+        why = bad or _is(scenario.base_weight)
         problems.append(
             _error(
-                scenario, "base_amount/weight", f"base_amount.weight {why}: it must be in [0, 1]"
+                scenario,
+                "base_amount/weight",
+                tr("base_amount.weight {why}: it must be in [0, 1]", why=why),
             )
         )
         weights_ok = False
@@ -508,15 +605,34 @@ def check_categories(scenario: Scenario) -> list[Problem]:
             continue  # reported above: a category with nothing in it
         total = math.fsum([*(w for _, w in items), base])
         if abs(total - 1) > WEIGHT_TOLERANCE:
-            listed = " + ".join(f"{w:g} ({shorten(name)})" for name, w in items[:12])
+            listed: str | Message = " + ".join(f"{w:g} ({shorten(name)})" for name, w in items[:12])
             if len(items) > 12:
-                listed += f" + {len(items) - 12} more"
+                listed = tr("{listed} + {n} more", listed=listed, n=len(items) - 12)
             if base:
-                listed += f"{' + ' if listed else ''}{base:g} (base amount)"
+                listed = tr(
+                    "{listed}{plus}{base} (base amount)",
+                    listed=listed,
+                    plus=" + " if items else "",
+                    base=f"{base:g}",
+                )
             gap = 1 - total
-            fix = f"add {gap:.6g}" if gap > 0 else f"remove {-gap:.6g}"
-            where = f"in category '{shorten(parent)}'" if parent else "at the top level of criteria"
-            message = f"the weights {where} ({listed}) sum to {total:.6g}, not 1: {fix}"
+            fix = (
+                tr("add {gap}", gap=f"{gap:.6g}")
+                if gap > 0
+                else tr("remove {gap}", gap=f"{-gap:.6g}")
+            )
+            where = (
+                tr("in category '{category}'", category=shorten(parent))
+                if parent
+                else tr("at the top level of criteria")
+            )
+            message = tr(
+                "the weights {where} ({listed}) sum to {total}, not 1: {fix}",
+                where=where,
+                listed=listed,
+                total=f"{total:.6g}",
+                fix=fix,
+            )
             problems.append(_error(scenario, key, message))
     return problems
 
@@ -527,10 +643,10 @@ def _single_sources(scenario: Scenario) -> list[Problem]:
     seen: dict[str, int] = {}
     for i, criterion in enumerate(scenario.criteria):
         if criterion.indicator in seen:
-            message = (
-                f"indicator '{shorten(criterion.indicator)}' is used by two criteria (also "
-                f"criteria/{seen[criterion.indicator]}): with categories each indicator is used "
-                "once, so that its pesos belong to one category"
+            message = tr(
+                "indicator '{indicator}' is used by two criteria (also criteria/{seen}): with categories each indicator is used once, so that its pesos belong to one category",
+                indicator=shorten(criterion.indicator),
+                seen=seen[criterion.indicator],
             )
             problems.append(_error(scenario, f"criteria/{i}", message))
         seen.setdefault(criterion.indicator, i)
@@ -538,9 +654,10 @@ def _single_sources(scenario: Scenario) -> list[Problem]:
     if scenario.base_weight:
         places.append("the top level")
     if len(places) > 1:
-        message = (
-            f"the base amount sits in {len(places)} places ({', '.join(places)}): put it in one "
-            "category, or at the top level with base_amount.weight"
+        message = tr(
+            "the base amount sits in {n_places} places ({join}): put it in one category, or at the top level with base_amount.weight",
+            n_places=len(places),
+            join=", ".join(places),
         )
         problems.append(_error(scenario, "criteria", message))
     return problems
@@ -571,31 +688,37 @@ def check_guaranteed(scenario: Scenario) -> list[Problem]:
     if guaranteed.previous_factor is not None:
         factor = guaranteed.previous_factor
         if guaranteed.amounts:
-            message = "give either a column of amounts or previous_factor, not both"
+            message = tr("give either a column of amounts or previous_factor, not both")
             problems.append(_error(scenario, "guaranteed", message))
         bad = _bad_number(factor)
         if bad is not None or not 0 <= factor <= MAX_YAML_NUMBER_ABS:
-            why = bad or f"is {factor:g}"
-            message = (
-                f"previous_factor {why}: it must be a number >= 0 (1.0 keeps last year's amount)"
+            why = bad or _is(factor)
+            message = tr(
+                "previous_factor {why}: it must be a number >= 0 (1.0 keeps last year's amount)",
+                why=why,
             )
             problems.append(_error(scenario, "guaranteed/previous_factor", message))
         lacking = [r for r in scenario.regions if r.previous is None]
         if lacking:
-            message = (
-                f"previous_factor needs every region's previous allocation; missing for "
-                f"{_list_regions(lacking)}"
+            message = tr(
+                "previous_factor needs every region's previous allocation; missing for {list_regions}",
+                list_regions=_list_regions(lacking),
             )
             problems.append(_error(scenario, "guaranteed/previous_factor", message))
         return problems
     for code in sorted(set(guaranteed.amounts) - codes):
-        message = (
-            f"guaranteed amount for unknown region '{shorten(code)}'{_region_hint(codes, code)}"
+        message = tr(
+            "guaranteed amount for unknown region '{code}'{region_hint}",
+            code=shorten(code),
+            region_hint=_region_hint(codes, code),
         )
         problems.append(_error(scenario, "guaranteed", message))
     lacking = [r for r in scenario.regions if r.code not in guaranteed.amounts]
     if lacking:
-        message = f"no guaranteed amount for region(s) {_list_regions(lacking)}: every region needs one (0 for none)"
+        message = tr(
+            "no guaranteed amount for region(s) {list_regions}: every region needs one (0 for none)",
+            list_regions=_list_regions(lacking),
+        )
         problems.append(_error(scenario, "guaranteed", message))
     for region in scenario.regions:
         amount = guaranteed.amounts.get(region.code)
@@ -603,15 +726,20 @@ def check_guaranteed(scenario: Scenario) -> list[Problem]:
             continue
         key = f"regions/{region.code}/guaranteed"
         if amount < 0:
-            message = f"guaranteed amount {amount:,} is negative: pesos must be >= 0"
+            message = tr(
+                "guaranteed amount {amount} is negative: pesos must be >= 0", amount=f"{amount:,}"
+            )
             problems.append(_error(scenario, key, message))
         elif _too_much(amount):
-            problems.append(_error(scenario, key, _money_limit("guaranteed amount", amount)))
+            problems.append(_error(scenario, key, _money_limit(tr("guaranteed amount"), amount)))
         elif amount % unit:
             below = amount - amount % unit
-            message = (
-                f"guaranteed amount {amount:,} is not a multiple of the rounding unit {unit:,}: "
-                f"use {below:,} or {below + unit:,}"
+            message = tr(
+                "guaranteed amount {amount} is not a multiple of the rounding unit {unit}: use {below} or {amount2}",
+                amount=f"{amount:,}",
+                unit=f"{unit:,}",
+                below=f"{below:,}",
+                amount2=f"{below + unit:,}",
             )
             problems.append(_error(scenario, key, message))
     return problems
@@ -625,9 +753,11 @@ def guaranteed_warnings(scenario: Scenario) -> list[Problem]:
     total = sum(amounts)
     if total <= scenario.fund.total:
         return []
-    message = (
-        f"the guaranteed amounts add up to {total:,} pesos, {total - scenario.fund.total:,} more "
-        f"than the fund {scenario.fund.total:,}: lower them or raise the fund"
+    message = tr(
+        "the guaranteed amounts add up to {total} pesos, {amount} more than the fund {total2}: lower them or raise the fund",
+        total=f"{total:,}",
+        amount=f"{total - scenario.fund.total:,}",
+        total2=f"{scenario.fund.total:,}",
     )
     return [_warning(scenario, "guaranteed", message)]
 
@@ -635,13 +765,19 @@ def guaranteed_warnings(scenario: Scenario) -> list[Problem]:
 # --------------------------------------------------------------------------------------- axes
 
 
-def _check_share(scenario: Scenario, value: float | None, key: str, name: str) -> list[Problem]:
+def _check_share(
+    scenario: Scenario, value: float | None, key: str, name: str | Message
+) -> list[Problem]:
     if value is None:
         return []
     bad = _bad_number(value)
     if bad is not None or not 0 <= value <= 1:
-        why = bad or f"is {value:g}"
-        message = f"{name} {why}: a share of the fund must be between 0 and 1 (0.2 = 20 %)"
+        why = bad or _is(value)
+        message = tr(
+            "{name} {why}: a share of the fund must be between 0 and 1 (0.2 = 20 %)",
+            name=name,
+            why=why,
+        )
         return [_error(scenario, key, message)]
     return []
 
@@ -658,7 +794,9 @@ def check_axes(scenario: Scenario) -> list[Problem]:
     for position, axis in enumerate(axes):
         key = f"axes/{position}"
         if first[axis.id] != position:
-            message = f"duplicate axis id '{shorten(axis.id)}': every axis needs its own id"
+            message = tr(
+                "duplicate axis id '{id}': every axis needs its own id", id=shorten(axis.id)
+            )
             problems.append(_error(scenario, f"{key}/id", message))
         shares_ok = True
         for value, field, name in (
@@ -667,26 +805,35 @@ def check_axes(scenario: Scenario) -> list[Problem]:
             (axis.share_max, "share_max", "share_max"),
             (axis.target_share, "target_share", "target_share"),
         ):
-            found = _check_share(scenario, value, f"{key}/{field}", f"axis {axis.id} {name}")
+            found = _check_share(
+                scenario, value, f"{key}/{field}", tr("axis {axis} {name}", axis=axis.id, name=name)
+            )
             shares_ok = shares_ok and not found
             problems.extend(found)
         if not shares_ok:
             continue
         if axis.share is not None and (axis.share_min is not None or axis.share_max is not None):
-            message = f"axis {axis.id} has a fixed share, so share_min/share_max are ignored"
+            message = tr(
+                "axis {id} has a fixed share, so share_min/share_max are ignored", id=axis.id
+            )
             problems.append(_warning(scenario, f"{key}/share", message))
         elif axis.lower_share > axis.upper_share:
-            message = (
-                f"axis {axis.id}: share_min {axis.lower_share:g} is above share_max "
-                f"{axis.upper_share:g}; swap them"
+            message = tr(
+                "axis {id}: share_min {lower_share} is above share_max {upper_share}; swap them",
+                id=axis.id,
+                lower_share=f"{axis.lower_share:g}",
+                upper_share=f"{axis.upper_share:g}",
             )
             problems.append(_error(scenario, f"{key}/share_min", message))
         elif axis.target_share is not None and not (
             axis.lower_share <= axis.target_share <= axis.upper_share
         ):
-            message = (
-                f"axis {axis.id}: target_share {axis.target_share:g} is outside its range "
-                f"[{axis.lower_share:g}, {axis.upper_share:g}]"
+            message = tr(
+                "axis {id}: target_share {target_share} is outside its range [{lower_share}, {upper_share}]",
+                id=axis.id,
+                target_share=f"{axis.target_share:g}",
+                lower_share=f"{axis.lower_share:g}",
+                upper_share=f"{axis.upper_share:g}",
             )
             problems.append(_error(scenario, f"{key}/target_share", message))
         if axis.criteria:
@@ -697,41 +844,41 @@ def check_axes(scenario: Scenario) -> list[Problem]:
                     prefix=f"{key}/criteria",
                     base_weight=axis.base_weight or 0.0,
                     base_key=f"{key}/base_weight",
-                    base_name=f"axis {axis.id} base_weight",
+                    base_name=tr("axis {axis} base_weight", axis=axis.id),
                 )
             )
         elif axis.base_weight is not None:
-            message = f"axis {axis.id} has base_weight but no own criteria: it is ignored"
+            message = tr("axis {id} has base_weight but no own criteria: it is ignored", id=axis.id)
             problems.append(_warning(scenario, f"{key}/base_weight", message))
     if any(p.severity == "error" for p in problems):
         return problems
     fixed = [a for a in axes if a.share is not None]
     fixed_sum = math.fsum(a.share or 0.0 for a in fixed)
     if fixed_sum > 1 + WEIGHT_TOLERANCE:
-        message = (
-            f"the fixed axis shares sum to {fixed_sum:.6g}, more than the whole fund (1): "
-            "lower them"
+        message = tr(
+            "the fixed axis shares sum to {fixed_sum}, more than the whole fund (1): lower them",
+            fixed_sum=f"{fixed_sum:.6g}",
         )
         problems.append(_error(scenario, "axes", message))
     elif len(fixed) == len(axes) and abs(fixed_sum - 1) > WEIGHT_TOLERANCE:
-        message = (
-            f"every axis has a fixed share and they sum to {fixed_sum:.6g}, not 1: "
-            "make them add up to 1 or give one axis a range"
+        message = tr(
+            "every axis has a fixed share and they sum to {fixed_sum}, not 1: make them add up to 1 or give one axis a range",
+            fixed_sum=f"{fixed_sum:.6g}",
         )
         problems.append(_error(scenario, "axes", message))
     else:
         lower = math.fsum(a.lower_share for a in axes)
         upper = math.fsum(a.upper_share for a in axes)
         if lower > 1 + WEIGHT_TOLERANCE:
-            message = (
-                f"the axes' lower shares sum to {lower:.6g}, more than the whole fund (1): "
-                "lower some share_min"
+            message = tr(
+                "the axes' lower shares sum to {lower}, more than the whole fund (1): lower some share_min",
+                lower=f"{lower:.6g}",
             )
             problems.append(_error(scenario, "axes", message))
         if upper < 1 - WEIGHT_TOLERANCE:
-            message = (
-                f"the axes' upper shares sum to {upper:.6g}, so the fund cannot be spent "
-                "entirely: raise some share_max"
+            message = tr(
+                "the axes' upper shares sum to {upper}, so the fund cannot be spent entirely: raise some share_max",
+                upper=f"{upper:.6g}",
             )
             problems.append(_error(scenario, "axes", message))
     return problems
@@ -753,27 +900,30 @@ def check_band(scenario: Scenario) -> list[Problem]:
         bad = _bad_number(value)
         if bad is not None or value < -1 or value > MAX_YAML_NUMBER_ABS:
             ok = False
-            why = bad or f"is {value:g}"
-            message = (
-                f"band {side} {why}: it must be a finite fraction from -1 to "
-                f"{MAX_YAML_NUMBER_ABS:,.0f} (0.10 = +10 %, -0.05 = -5 %)"
+            why = bad or _is(value)
+            message = tr(
+                "band {side} {why}: it must be a finite fraction from -1 to {MAX_YAML_NUMBER_ABS} (0.10 = +10 %, -0.05 = -5 %)",
+                side=side,
+                why=why,
+                MAX_YAML_NUMBER_ABS=f"{MAX_YAML_NUMBER_ABS:,.0f}",
             )
             problems.append(_error(scenario, f"rules/band/{side}", message))
     if ok and band.lower is not None and band.upper is not None and band.lower > band.upper:
-        message = (
-            f"band lower {band.lower:g} is above band upper {band.upper:g}: no amount fits; "
-            "swap them"
+        message = tr(
+            "band lower {lower} is above band upper {upper}: no amount fits; swap them",
+            lower=f"{band.lower:g}",
+            upper=f"{band.upper:g}",
         )
         problems.append(_error(scenario, "rules/band/lower", message))
     if band.lower is None and band.upper is None:
-        message = "the band sets neither lower nor upper, so it has no effect"
+        message = tr("the band sets neither lower nor upper, so it has no effect")
         problems.append(_warning(scenario, "rules/band", message))
     lacking = [r for r in scenario.regions if r.previous is None]
     if lacking:
-        message = (
-            f"the band needs every region's previous allocation, but {len(lacking)} region(s) "
-            f"have none: {_list_regions(lacking)}; fill the regions file's "
-            "previous_allocation column or remove rules.band"
+        message = tr(
+            "the band needs every region's previous allocation, but {n_lacking} region(s) have none: {list_regions}; fill the regions file's previous_allocation column or remove rules.band",
+            n_lacking=len(lacking),
+            list_regions=_list_regions(lacking),
         )
         problems.append(_error(scenario, "rules/band", message))
     return problems
@@ -792,25 +942,26 @@ def _check_bound(
     """One floor, cap or minimum: a known region and exactly one valid amount or share."""
     problems: list[Problem] = []
     if region != ALL_REGIONS and region not in codes:
-        message = (
-            f"unknown region '{shorten(region)}'{_region_hint(codes, region)}: use a code from the "
-            'regions file or "*" for every region'
+        message = tr(
+            "unknown region '{region}'{region_hint}: use a code from the regions file or \"*\" for every region",
+            region=shorten(region),
+            region_hint=_region_hint(codes, region),
         )
         problems.append(_error(scenario, f"{key}/region", message))
     if amount is None and share is None:
-        message = "gives neither amount nor share: give exactly one"
+        message = tr("gives neither amount nor share: give exactly one")
         problems.append(_error(scenario, key, message))
     elif amount is not None and share is not None:
-        message = "gives both amount and share: give exactly one"
+        message = tr("gives both amount and share: give exactly one")
         problems.append(_error(scenario, key, message))
     if amount is not None and amount < 0:
-        message = f"amount {amount:,} is negative: pesos must be >= 0"
+        message = tr("amount {amount} is negative: pesos must be >= 0", amount=f"{amount:,}")
         problems.append(_error(scenario, f"{key}/amount", message))
     if _too_much(amount):
-        problems.append(_error(scenario, f"{key}/amount", _money_limit("amount", amount or 0)))
+        problems.append(_error(scenario, f"{key}/amount", _money_limit(tr("amount"), amount or 0)))
     if share is not None:
         if not shares_allowed:
-            message = "takes an amount in pesos, not a share"
+            message = tr("takes an amount in pesos, not a share")
             problems.append(_error(scenario, f"{key}/share", message))
         else:
             problems.extend(_check_share(scenario, share, f"{key}/share", "share"))
@@ -852,7 +1003,11 @@ def check_cell_minimums(scenario: Scenario) -> list[Problem]:
     for i, minimum in enumerate(scenario.rules.cell_minimums):
         key = f"rules/cell_minimums/{i}"
         if minimum.axis not in axis_ids:
-            message = f"unknown axis '{shorten(minimum.axis)}' (axes: {_list_codes(axis_ids)})"
+            message = tr(
+                "unknown axis '{axis}' (axes: {list_codes})",
+                axis=shorten(minimum.axis),
+                list_codes=_list_codes(axis_ids),
+            )
             problems.append(_error(scenario, f"{key}/axis", message))
         problems.extend(
             _check_bound(
@@ -876,9 +1031,9 @@ def check_cell_minimums(scenario: Scenario) -> list[Problem]:
         by_region[code] += everywhere
     over = sorted(code for code, total in by_region.items() if total > 1 + WEIGHT_TOLERANCE)
     if over:
-        message = (
-            f"cell minimums as shares of the region total add up to more than 1 in "
-            f"region(s) {_list_codes(over)}: lower them"
+        message = tr(
+            "cell minimums as shares of the region total add up to more than 1 in region(s) {list_codes}: lower them",
+            list_codes=_list_codes(over),
         )
         problems.append(_error(scenario, "rules/cell_minimums", message))
     return problems
@@ -992,28 +1147,34 @@ def check_feasibility(scenario: Scenario) -> list[Problem]:
     bounds = dict(zip(codes, _all_bounds(scenario, index), strict=True))
     floor_sum = math.fsum(lo for lo, _ in bounds.values())
     if floor_sum > total:
-        message = (
-            f"the regions' floors (band floors, region floors and cell minimums) add up to "
-            f"{_pesos(floor_sum)} pesos, {_pesos(floor_sum - total)} more than the fund "
-            f"{total:,}: lower the floors or raise the fund"
+        message = tr(
+            "the regions' floors (band floors, region floors and cell minimums) add up to {pesos} pesos, {pesos2} more than the fund {total}: lower the floors or raise the fund",
+            pesos=_pesos(floor_sum),
+            pesos2=_pesos(floor_sum - total),
+            total=f"{total:,}",
         )
         problems.append(_warning(scenario, "rules", message))
     caps = [hi for _, hi in bounds.values()]
     if all(hi is not None for hi in caps):
         cap_sum = math.fsum(hi for hi in caps if hi is not None)
         if cap_sum < total:
-            message = (
-                f"the regions' caps (band caps, region caps and absorption caps) add up to "
-                f"{_pesos(cap_sum)} pesos, {_pesos(total - cap_sum)} less than the fund "
-                f"{total:,}: raise the caps or lower the fund"
+            message = tr(
+                "the regions' caps (band caps, region caps and absorption caps) add up to {pesos} pesos, {pesos2} less than the fund {total}: raise the caps or lower the fund",
+                pesos=_pesos(cap_sum),
+                pesos2=_pesos(total - cap_sum),
+                total=f"{total:,}",
             )
             problems.append(_warning(scenario, "rules", message))
     for region in scenario.regions:
         lo, hi = bounds[region.code]
         if hi is not None and lo > hi:
-            message = (
-                f"region {region.code} ({region.name}): its floor {_pesos(lo)} is above its cap "
-                f"{_pesos(hi)} by {_pesos(lo - hi)} pesos"
+            message = tr(
+                "region {code} ({name}): its floor {pesos} is above its cap {pesos2} by {pesos3} pesos",
+                code=region.code,
+                name=region.name,
+                pesos=_pesos(lo),
+                pesos2=_pesos(hi),
+                pesos3=_pesos(lo - hi),
             )
             problems.append(_warning(scenario, f"regions/{region.code}", message))
     needed_by_axis: dict[str, float] = defaultdict(float)
@@ -1030,9 +1191,12 @@ def check_feasibility(scenario: Scenario) -> list[Problem]:
         needed = needed_by_axis.get(axis_id, 0.0)
         room = axis.upper_share * total
         if needed > room:
-            message = (
-                f"the cell minimums of axis {axis_id} add up to {_pesos(needed)} pesos, "
-                f"{_pesos(needed - room)} more than the axis may receive ({_pesos(room)})"
+            message = tr(
+                "the cell minimums of axis {axis_id} add up to {pesos} pesos, {pesos2} more than the axis may receive ({pesos3})",
+                axis_id=axis_id,
+                pesos=_pesos(needed),
+                pesos2=_pesos(needed - room),
+                pesos3=_pesos(room),
             )
             problems.append(_warning(scenario, "rules/cell_minimums", message))
     return problems
@@ -1052,23 +1216,30 @@ def check_tree(scenario: Scenario) -> list[Problem]:
         return problems
     nodes = len(groups) + len(scenario.axes)
     if nodes > MAX_TREE_NODES:
-        message = f"the programa tree has {nodes:,} nodes: at most {MAX_TREE_NODES:,} are allowed"
+        message = tr(
+            "the programa tree has {nodes} nodes: at most {MAX_TREE_NODES} are allowed",
+            nodes=f"{nodes:,}",
+            MAX_TREE_NODES=f"{MAX_TREE_NODES:,}",
+        )
         return [_error(scenario, "axes", message)]
     parent_of: dict[str, str] = {}
     for position, group in enumerate(groups):
         key = f"axis_groups/{position}"
         if group.id in parent_of:
             other = parent_of[group.id]
-            message = (
-                f"'{shorten(group.id)}' is declared twice (under {other or 'the top'} and under "
-                f"{group.parent or 'the top'}): every node of the tree needs its own id"
+            message = tr(
+                "'{id}' is declared twice (under {value} and under {value2}): every node of the tree needs its own id",
+                id=shorten(group.id),
+                value=other or "the top",
+                value2=group.parent or "the top",
             )
             problems.append(_error(scenario, key, message))
             continue
         parent_of[group.id] = group.parent
         if group.criteria or group.base_weight is not None:
-            message = (
-                f"{group.id} has children, so it cannot have criteria: give them to its leaves"
+            message = tr(
+                "{id} has children, so it cannot have criteria: give them to its leaves",
+                id=group.id,
             )
             problems.append(_error(scenario, key, message))
         for value, name in (
@@ -1079,26 +1250,32 @@ def check_tree(scenario: Scenario) -> list[Problem]:
         ):
             problems.extend(_check_share(scenario, value, f"{key}/{name}", f"{group.id} {name}"))
         if group.lower_share > group.upper_share:
-            message = (
-                f"{group.id}: share_min {group.lower_share:g} is above share_max "
-                f"{group.upper_share:g}; swap them"
+            message = tr(
+                "{id}: share_min {lower_share} is above share_max {upper_share}; swap them",
+                id=group.id,
+                lower_share=f"{group.lower_share:g}",
+                upper_share=f"{group.upper_share:g}",
             )
             problems.append(_error(scenario, key, message))
     leaf_parent: dict[str, str] = {}
     for position, axis in enumerate(scenario.axes):
         if axis.id in leaf_parent and leaf_parent[axis.id] != axis.parent:
             first = leaf_parent[axis.id]
-            message = (
-                f"leaf '{shorten(axis.id)}' is under two parents ({first or 'the top'} and "
-                f"{axis.parent or 'the top'}): a subprograma belongs to one programa"
+            message = tr(
+                "leaf '{id}' is under two parents ({value} and {value2}): a subprograma belongs to one programa",
+                id=shorten(axis.id),
+                value=first or "the top",
+                value2=axis.parent or "the top",
             )
             problems.append(_error(scenario, f"axes/{position}", message))
         leaf_parent.setdefault(axis.id, axis.parent)
         if axis.id in parent_of:
             first = parent_of[axis.id]
-            message = (
-                f"leaf '{shorten(axis.id)}' is under two parents ({first or 'the top'} and "
-                f"{axis.parent or 'the top'}): a subprograma belongs to one programa"
+            message = tr(
+                "leaf '{id}' is under two parents ({value} and {value2}): a subprograma belongs to one programa",
+                id=shorten(axis.id),
+                value=first or "the top",
+                value2=axis.parent or "the top",
             )
             problems.append(_error(scenario, f"axes/{position}", message))
     known = set(parent_of) | {a.id for a in scenario.axes}
@@ -1110,7 +1287,12 @@ def check_tree(scenario: Scenario) -> list[Problem]:
                 else f"axes/{position - len(groups)}"
             )
             hint = " (it is a leaf)" if axis.parent in known else ""
-            message = f"{axis.id}: unknown parent '{shorten(axis.parent)}'{hint}"
+            message = tr(
+                "{id}: unknown parent '{parent}'{hint}",
+                id=axis.id,
+                parent=shorten(axis.parent),
+                hint=hint,
+            )
             problems.append(_error(scenario, key, message))
     if problems:
         return problems
@@ -1122,14 +1304,22 @@ def check_tree(scenario: Scenario) -> list[Problem]:
             chain.append(parent)
             parent = parent_of.get(parent, "")
         if parent:
-            message = f"the tree has a cycle: {' > '.join(chain)} > {parent}"
+            message = tr(
+                "the tree has a cycle: {join} > {parent}", join=" > ".join(chain), parent=parent
+            )
             return [_error(scenario, "axes", message)]
         if not tree.leaf_positions(group.id):
-            message = f"{group.id} has no leaf under it: give it a subprograma or make it a leaf"
+            message = tr(
+                "{id} has no leaf under it: give it a subprograma or make it a leaf", id=group.id
+            )
             problems.append(_error(scenario, "axes", message))
     depth = tree.depth()
     if depth > MAX_TREE_DEPTH:
-        message = f"the programa tree has {depth} levels: at most {MAX_TREE_DEPTH} are allowed"
+        message = tr(
+            "the programa tree has {depth} levels: at most {MAX_TREE_DEPTH} are allowed",
+            depth=depth,
+            MAX_TREE_DEPTH=MAX_TREE_DEPTH,
+        )
         problems.append(_error(scenario, "axes", message))
     return problems
 
@@ -1142,7 +1332,11 @@ def check_proposals(scenario: Scenario) -> list[Problem]:
     if not lines:
         return problems
     if len(lines) > MAX_PROPOSAL_LINES:
-        message = f"{len(lines):,} proposal lines: at most {MAX_PROPOSAL_LINES:,} are allowed"
+        message = tr(
+            "{n_lines} proposal lines: at most {MAX_PROPOSAL_LINES} are allowed",
+            n_lines=f"{len(lines):,}",
+            MAX_PROPOSAL_LINES=f"{MAX_PROPOSAL_LINES:,}",
+        )
         return [_error(scenario, "proposals", message)]
     codes = {r.code for r in scenario.regions}
     tree = Tree.of_scenario(scenario)
@@ -1154,27 +1348,36 @@ def check_proposals(scenario: Scenario) -> list[Problem]:
     for i, line in enumerate(lines):
         key = f"proposals/{i}"
         if line.region not in codes:
-            message = f"unknown state '{shorten(line.region)}' in a proposal"
+            message = tr("unknown state '{region}' in a proposal", region=shorten(line.region))
             problems.append(_error(scenario, f"{key}/region", message))
             continue
         if line.axis not in tree.nodes:
-            message = (
-                f"unknown programa '{shorten(line.axis)}' in the proposal of {line.region} "
-                f"(programas: {_list_codes(nodes)})"
+            message = tr(
+                "unknown programa '{axis}' in the proposal of {region} (programas: {list_codes})",
+                axis=shorten(line.axis),
+                region=line.region,
+                list_codes=_list_codes(nodes),
             )
             problems.append(_error(scenario, f"{key}/axis", message))
             continue
         if (line.amount is None) == (line.share is None):
-            message = (
-                f"proposal of {line.region} for {line.axis}: give exactly one of amount or share"
+            message = tr(
+                "proposal of {region} for {axis}: give exactly one of amount or share",
+                region=line.region,
+                axis=line.axis,
             )
             problems.append(_error(scenario, key, message))
             continue
         if line.share is not None:
             bad = _bad_number(line.share)
             if bad is not None or not 0 <= line.share <= 1:
-                why = bad or f"is {line.share:g}"
-                message = f"proposal of {line.region} for {line.axis}: the share {why}; use [0, 1]"
+                why = bad or _is(line.share)
+                message = tr(
+                    "proposal of {region} for {axis}: the share {why}; use [0, 1]",
+                    region=line.region,
+                    axis=line.axis,
+                    why=why,
+                )
                 problems.append(_error(scenario, f"{key}/share", message))
                 continue
             shares[line.region].append(line.share)
@@ -1185,29 +1388,44 @@ def check_proposals(scenario: Scenario) -> list[Problem]:
         named[line.region].append(line.axis)
     for code in sorted(named):
         if len(kinds[code]) > 1:
-            message = f"the proposal of {code} mixes amounts and shares: use one or the other"
+            message = tr(
+                "the proposal of {code} mixes amounts and shares: use one or the other", code=code
+            )
             problems.append(_error(scenario, "proposals", message))
         elif "share" in kinds[code]:
             total = math.fsum(shares[code])
             if abs(total - 1) > WEIGHT_TOLERANCE:
-                message = f"the proposal shares of {code} sum to {total:.6g}, not 1"
+                message = tr(
+                    "the proposal shares of {code} sum to {total}, not 1",
+                    code=code,
+                    total=f"{total:.6g}",
+                )
                 problems.append(_error(scenario, "proposals", message))
         elif amounts[code] <= 0:
-            message = f"the proposal amounts of {code} sum to 0: propose some pesos, or no lines"
+            message = tr(
+                "the proposal amounts of {code} sum to 0: propose some pesos, or no lines",
+                code=code,
+            )
             problems.append(_error(scenario, "proposals", message))
         ids = named[code]
         for node in ids:
             above = [a for a in tree.ancestors(node) if a in ids]
             if above:
-                message = (
-                    f"the proposal of {code} names both {node} and {above[0]}, which holds it: "
-                    "name each programa once, at one level"
+                message = tr(
+                    "the proposal of {code} names both {node} and {above}, which holds it: name each programa once, at one level",
+                    code=code,
+                    node=node,
+                    above=above[0],
                 )
                 problems.append(_error(scenario, "proposals", message))
                 break
         if len(set(ids)) < len(ids):
             twice = sorted({a for a in ids if ids.count(a) > 1})
-            message = f"the proposal of {code} names {', '.join(twice)} more than once"
+            message = tr(
+                "the proposal of {code} names {join} more than once",
+                code=code,
+                join=", ".join(twice),
+            )
             problems.append(_error(scenario, "proposals", message))
     return problems
 
@@ -1220,29 +1438,42 @@ def check_cofinancing_and_calendar(scenario: Scenario) -> list[Problem]:
     if rate is not None:
         bad = _bad_number(rate)
         if bad is not None or not 0 <= rate <= 1:
-            why = bad or f"is {rate:g}"
-            message = f"the co-financing rate {why}: it must be in [0, 1] (0.25 = 25 %)"
+            why = bad or _is(rate)
+            message = tr("the co-financing rate {why}: it must be in [0, 1] (0.25 = 25 %)", why=why)
             problems.append(_error(scenario, "cofinancing/rate", message))
     spec = scenario.calendar
     if spec is not None:
         if not 1 <= len(spec.months) <= MAX_MONTHS:
-            message = f"the calendar has {len(spec.months)} months: give 1 to {MAX_MONTHS}"
+            message = tr(
+                "the calendar has {n_months} months: give 1 to {MAX_MONTHS}",
+                n_months=len(spec.months),
+                MAX_MONTHS=MAX_MONTHS,
+            )
             problems.append(_error(scenario, "calendar/months", message))
         elif len(spec.weights) != len(spec.months):
-            message = (
-                f"the calendar has {len(spec.months)} months and {len(spec.weights)} weights: "
-                "give one weight per month"
+            message = tr(
+                "the calendar has {n_months} months and {n_weights} weights: give one weight per month",
+                n_months=len(spec.months),
+                n_weights=len(spec.weights),
             )
             problems.append(_error(scenario, "calendar/weights", message))
         elif any(_bad_number(w) is not None or w < 0 for w in spec.weights):
-            message = "the calendar weights must be finite numbers >= 0"
+            message = tr("the calendar weights must be finite numbers >= 0")
             problems.append(_error(scenario, "calendar/weights", message))
         else:
             total = math.fsum(spec.weights)
             if abs(total - 1) > WEIGHT_TOLERANCE:
                 gap = 1 - total
-                fix = f"add {gap:.6g}" if gap > 0 else f"remove {-gap:.6g}"
-                message = f"the calendar weights sum to {total:.6g}, not 1: {fix}"
+                fix = (
+                    tr("add {gap}", gap=f"{gap:.6g}")
+                    if gap > 0
+                    else tr("remove {gap}", gap=f"{-gap:.6g}")
+                )
+                message = tr(
+                    "the calendar weights sum to {total}, not 1: {fix}",
+                    total=f"{total:.6g}",
+                    fix=fix,
+                )
                 problems.append(_error(scenario, "calendar/weights", message))
     return problems
 
@@ -1256,24 +1487,37 @@ def check_municipal(scenario: Scenario) -> list[Problem]:
         return problems
     bad = _bad_number(spec.share)
     if bad is not None or not 0 <= spec.share <= 1:
-        why = bad or f"is {spec.share:.6g} ({spec.share:.2%})"
-        message = f"the municipal pass-through {why}: it must be between 0 and 1 (0.20 = 20 %)"
+        why = bad or tr(
+            "is {value} ({percent})", value=f"{spec.share:.6g}", percent=f"{spec.share:.2%}"
+        )
+        message = tr(
+            "the municipal pass-through {why}: it must be between 0 and 1 (0.20 = 20 %)", why=why
+        )
         problems.append(_error(scenario, "municipalities/share", message))
     rows = spec.municipalities
     if not rows:
         return problems
     if len(rows) > MAX_MUNICIPALITIES:
-        message = f"{len(rows):,} municipalities: at most {MAX_MUNICIPALITIES:,} are allowed"
+        message = tr(
+            "{n_rows} municipalities: at most {MAX_MUNICIPALITIES} are allowed",
+            n_rows=f"{len(rows):,}",
+            MAX_MUNICIPALITIES=f"{MAX_MUNICIPALITIES:,}",
+        )
         return [*problems, _error(scenario, "municipalities", message)]
     codes = {r.code for r in scenario.regions}
     seen: set[str] = set()
     for m in rows:
         key = f"municipalities/{m.code}"
         if m.region not in codes:
-            message = f"municipality {m.code} ({m.name}): unknown state '{shorten(m.region)}'"
+            message = tr(
+                "municipality {code} ({name}): unknown state '{region}'",
+                code=m.code,
+                name=m.name,
+                region=shorten(m.region),
+            )
             problems.append(_error(scenario, f"{key}/region", message))
         if m.code in seen:
-            message = f"duplicate municipality code '{shorten(m.code)}'"
+            message = tr("duplicate municipality code '{code}'", code=shorten(m.code))
             problems.append(_error(scenario, key, message))
         seen.add(m.code)
     if problems:

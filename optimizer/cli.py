@@ -24,6 +24,7 @@ from optimizer.errors import InfeasibleError, ScenarioError, SolverError
 
 if TYPE_CHECKING:
     from optimizer.domain import AllocationPlan
+    from optimizer.i18n import Texts
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -58,18 +59,31 @@ VERSION_PACKAGES = (
 """Libraries ``fsf --version`` names after this package: solver stack, readers, service."""
 
 
-def _print_problems(err: ScenarioError) -> None:
+def _texts(args: argparse.Namespace) -> Texts:
+    """The texts of the command's ``--lang`` (Spanish for commands without one)."""
+    from optimizer.i18n import texts
+
+    return texts(getattr(args, "lang", "es"))
+
+
+def _print_problems(err: ScenarioError, t: Texts) -> None:
     from optimizer.checks import cap_problems, count_problems
+    from optimizer.limits import MAX_MESSAGE_CHARS, shorten
 
     # The first MAX_PROBLEMS, then "and K more" (docs/limits.md); the count is of them all.
     problems = cap_problems(err.problems)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
-    print(f"error: the scenario has {count_problems(errors)} problem(s):", file=sys.stderr)
+    count = count_problems(errors)
+    head = t.ngettext(
+        "error: the scenario has {n} problem:", "error: the scenario has {n} problems:", count
+    )
+    print(head.format(n=t.number(count)), file=sys.stderr)
     for p in errors:
-        print(f"  - {p}", file=sys.stderr)
+        print(f"  - {shorten(p.text(t), 2 * MAX_MESSAGE_CHARS)}", file=sys.stderr)
     for p in warnings:
-        print(f"  - warning: {p}", file=sys.stderr)
+        line = t._("warning: {problem}").format(problem=p.text(t))
+        print(f"  - {shorten(line, 2 * MAX_MESSAGE_CHARS)}", file=sys.stderr)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -81,19 +95,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from optimizer.checks import check_scenario, raise_for_problems
     from optimizer.io import load_scenario, summarize
 
+    t = _texts(args)
     scenario = load_scenario(args.scenario)
     problems = check_scenario(scenario)
     raise_for_problems(problems)
-    print(summarize(scenario))
+    print(summarize(scenario, t.language))
     for p in problems:
-        print(f"warning: {p}")
+        print(t._("warning: {problem}").format(problem=p.text(t)))
     return EXIT_OK
 
 
-def _print_infeasible(err: InfeasibleError) -> None:
-    print(f"infeasible: {err.summary}", file=sys.stderr)
+def _print_infeasible(err: InfeasibleError, t: Texts) -> None:
+    # The summary and the conflicts are already in the language of the run (AllocateOptions).
+    print(t._("no solution: {reason}").format(reason=err.summary), file=sys.stderr)
     if err.conflicts:
-        print("what must give way:", file=sys.stderr)
+        print(t._("what must give way:"), file=sys.stderr)
         for c in err.conflicts:
             print(f"  - {c.description}", file=sys.stderr)
 
@@ -121,7 +137,7 @@ def plan_json(plan: AllocationPlan, *, timings: bool = False) -> str:
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def _out_folder_problem(folder: str) -> str | None:
+def _out_folder_problem(folder: str, t: Texts) -> str | None:
     """Why ``--out FOLDER`` cannot hold the result files, found before solving; None if it can."""
     from pathlib import Path
 
@@ -131,8 +147,12 @@ def _out_folder_problem(folder: str) -> str | None:
     if existing is None or existing.is_dir():
         return None
     if existing == path:
-        return f"--out '{folder}' is a file, not a folder: name a folder (created when missing)"
-    return f"--out '{folder}': '{existing}' is a file, not a folder: name a folder"
+        return t._(
+            "--out '{folder}' is a file, not a folder: name a folder (created when missing)"
+        ).format(folder=folder)
+    return t._("--out '{folder}': '{existing}' is a file, not a folder: name a folder").format(
+        folder=folder, existing=existing
+    )
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -145,8 +165,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from optimizer.pipeline import allocate
 
     log = logging.getLogger("optimizer.cli")
-    if args.out and (problem := _out_folder_problem(args.out)):
-        print(f"error: {problem}", file=sys.stderr)
+    t = _texts(args)
+    if args.out and (problem := _out_folder_problem(args.out, t)):
+        print(t._("error: {problem}").format(problem=problem), file=sys.stderr)
         return EXIT_BAD_INPUT
     log.info("loading %s", args.scenario)
     scenario = load_scenario(args.scenario)
@@ -270,7 +291,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     plan = allocate(load_scenario(args.scenario), AllocateOptions(language=Language(args.lang)))
     out = Path(args.out)
     out.write_text(render_html(plan), encoding="utf-8")
-    print(f"wrote {out}")
+    print(_texts(args)._("wrote {path}").format(path=out))
     return EXIT_OK
 
 
@@ -346,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a scenario file and print its summary")
     p.add_argument("scenario", help="path to the scenario YAML file")
+    p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the texts")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("solve", help="allocate the fund of a scenario")
@@ -468,16 +490,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except ScenarioError as err:
-        _print_problems(err)
+        _print_problems(err, _texts(args))
         return EXIT_BAD_INPUT
     except InfeasibleError as err:
-        _print_infeasible(err)
+        _print_infeasible(err, _texts(args))
         return EXIT_INFEASIBLE
     except SolverError as err:
-        print(f"solver failure: {err}", file=sys.stderr)
+        print(_texts(args)._("solver failure: {error}").format(error=err), file=sys.stderr)
         return EXIT_SOLVER
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(_texts(args)._("interrupted"), file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader left (`fsf solve ... | head`): what it read is all it wanted. Point stdout at
@@ -487,16 +509,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:
         # Writing --out into a read-only folder, a full disk: the planner's environment, not a bug.
         where = f": '{err.filename}'" if err.filename else ""
-        print(f"error: {err.strerror or err}{where}", file=sys.stderr)
+        problem = f"{err.strerror or err}{where}"
+        print(_texts(args)._("error: {problem}").format(problem=problem), file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as err:
         # A bug of ours: one line for the planner, the traceback only with --verbose.
         if args.verbose:
             logging.getLogger("optimizer.cli").exception("internal error")
-        print(
-            f"internal error ({type(err).__name__}): {err}; run with -v for details",
-            file=sys.stderr,
-        )
+        message = _texts(args)._("internal error ({kind}): {error}; run with -v for details")
+        print(message.format(kind=type(err).__name__, error=err), file=sys.stderr)
         return EXIT_INTERNAL
     return code
 

@@ -7,8 +7,10 @@ other way round.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
@@ -39,6 +41,7 @@ from optimizer.formula import (
     effective_criteria,
     source_categories,
 )
+from optimizer.i18n import DEFAULT_LEVEL, N_, Texts, texts
 from optimizer.indicators import describe
 from optimizer.model import (
     LOWER_FAMILIES,
@@ -54,47 +57,15 @@ PER_MILLION = 1_000_000
 
 IntArray = npt.NDArray[np.int64]
 
-FAMILY_TEXT: dict[str, dict[Language, str]] = {
-    RuleFamily.FUND_TOTAL: {Language.ES: "total del fondo", Language.EN: "fund total"},
-    RuleFamily.BAND_FLOOR: {
-        Language.ES: "piso de la banda contra el año anterior",
-        Language.EN: "band floor against the previous allocation",
-    },
-    RuleFamily.BAND_CAP: {
-        Language.ES: "tope de la banda contra el año anterior",
-        Language.EN: "band cap against the previous allocation",
-    },
-    RuleFamily.REGION_FLOOR: {Language.ES: "monto mínimo", Language.EN: "region floor"},
-    RuleFamily.REGION_CAP: {Language.ES: "monto máximo", Language.EN: "region cap"},
-    RuleFamily.ABSORPTION_CAP: {
-        Language.ES: "capacidad de ejercicio",
-        Language.EN: "absorption cap",
-    },
-    RuleFamily.AXIS_MIN: {
-        Language.ES: "participación mínima del eje",
-        Language.EN: "axis minimum share",
-    },
-    RuleFamily.AXIS_MAX: {
-        Language.ES: "participación máxima del eje",
-        Language.EN: "axis maximum share",
-    },
-    RuleFamily.CELL_MINIMUM: {
-        Language.ES: "mínimo de prioridad nacional",
-        Language.EN: "national-priority minimum",
-    },
-    RuleFamily.GUARANTEED: {Language.ES: "monto garantizado", Language.EN: "guaranteed amount"},
-    "redistribution": {
-        Language.ES: "redistribución proporcional para respetar las reglas de otras entidades",
-        Language.EN: "proportional redistribution so that other regions' rules hold",
-    },
-}
-
 _RAISING = frozenset(
     {RuleFamily.BAND_FLOOR, RuleFamily.REGION_FLOOR, RuleFamily.CELL_MINIMUM, RuleFamily.GUARANTEED}
 )
 """Rules that can only raise a region's amount above where the redistribution would put it."""
 _LOWERING = frozenset({RuleFamily.BAND_CAP, RuleFamily.REGION_CAP, RuleFamily.ABSORPTION_CAP})
 """Rules that can only lower it."""
+
+REDISTRIBUTION = "redistribution"
+"""The cause of the common adjustment that spreads what the rules move (``Adjustment.cause``)."""
 
 _FAMILY_OF: dict[str, RuleFamily] = {str(f): f for f in RuleFamily}
 """``RuleFamily(value)`` without the enum's call (thousands of binding rules per plan)."""
@@ -111,12 +82,12 @@ MAIN_RULE_ORDER = (
 
 
 def family_text(family: RuleFamily | str, language: Language) -> str:
-    """Business name of a rule family."""
-    return FAMILY_TEXT.get(family, {}).get(language, str(family))
+    """Business name of a rule family in a language (``band_floor`` -> ``piso de la banda``)."""
+    return texts(language).rule(str(family))
 
 
 def pesos(amount: int) -> str:
-    """``$1,234,567`` with a sign for negatives."""
+    """``$1,234,567`` with a sign for negatives (the glossary's money format)."""
     return f"-${-amount:,}" if amount < 0 else f"${amount:,}"
 
 
@@ -281,10 +252,10 @@ def _justify(
     region_target = cell_target.sum(axis=1)
     totals = x.sum(axis=1)
     sources = [BASE_SOURCE] + [s for s in targets.contributions if s != BASE_SOURCE]
-    labels = {BASE_SOURCE: "Monto base" if language is Language.ES else "Base amount"}
-    labels[GUARANTEED_SOURCE] = (
-        "Monto garantizado" if language is Language.ES else "Guaranteed amount"
-    )
+    labels = {
+        BASE_SOURCE: texts(language)._("Base amount"),
+        GUARANTEED_SOURCE: texts(language)._("Guaranteed amount"),
+    }
     fund_criteria, base_weight = effective_criteria(scenario)
     weights = {BASE_SOURCE: base_weight}
     for c in fund_criteria:
@@ -303,9 +274,6 @@ def _justify(
         ),
         target_list,
     )
-    # The three largest contributions of each text: by pesos, then by source name.
-    by_name = np.argsort(np.argsort(np.array(sources), kind="stable"), kind="stable")
-    top = np.lexsort((np.broadcast_to(by_name, parts.shape), -parts), axis=1)[:, :3].tolist()
     parts_list = parts.tolist()
     # Contribution(source, label, weight, amount), one per source, in the sources' order.
     heads = [
@@ -343,7 +311,13 @@ def _justify(
         )
 
     extra = _CriteriaExtras.of(scenario, sources, parts, language)
-    words = _Words(language, n)
+    adjustments_of = attribute(target_list, total_list, binding, data.unit)
+    context = text_context(
+        language,
+        {region.code: region.name for region in scenario.regions},
+        scenario.fund.fiscal_year,
+        zip(data.regions, adjustments_of, strict=True),
+    )
     region_rows: list[RegionResult] = []
     justifications: list[Justification] = []
     boxes = data.region_boxes
@@ -355,59 +329,38 @@ def _justify(
             families = {b.family for b in rules}
             main = next((f for f in MAIN_RULE_ORDER if f in families), None)
         target, total = target_list[r], total_list[r]
-        diff = total - target
-        # A floor only ever raises an amount and a cap only ever lowers it: a region cut below its
-        # formula amount while on its floor was cut by the redistribution that pays for other
-        # regions' rules (the floor only stopped the cut), and the same for a cap and a raise.
-        wrong_way = (main in _RAISING and diff < 0) or (main in _LOWERING and diff > 0)
-        cause: RuleFamily | str = main if main is not None and not wrong_way else "redistribution"
-        adjustments = (_make(Adjustment, {"cause": cause, "amount": diff}),) if diff else ()
         lo, hi = boxes[r]
         previous = region.previous
         change = None if previous is None else total - previous
         change_pct = (
             None if previous in (None, 0) or change is None else round(100.0 * change / previous, 4)
         )
-        text = words.text(
-            region.name,
-            region.code,
-            target,
-            total,
-            [contributions[i] for i in top[r]],
-            adjustments,
-            rules,
-            previous,
-            change,
-            change_pct,
-            per_capita[r],
-            rank.get(r),
-        )
         categories, guaranteed, on_excess = extra.region(r, target)
-        text += criteria_sentences(language, categories, guaranteed, on_excess, extra.notes)
-        justifications.append(
-            _make(
-                Justification,
-                {
-                    "region": region.code,
-                    "target": target,
-                    "amount": total,
-                    "contributions": contributions,
-                    "adjustments": adjustments,
-                    "binding": rules,
-                    "previous": previous,
-                    "change": change,
-                    "change_pct": change_pct,
-                    "per_capita": per_capita[r],
-                    "per_capita_rank": rank.get(r),
-                    "text": text,
-                    "proposal_gaps": (),
-                    "categories": categories,
-                    "guaranteed": guaranteed,
-                    "formula_on_excess": on_excess,
-                    "derived": extra.notes,
-                },
-            )
+        justification = _make(
+            Justification,
+            {
+                "region": region.code,
+                "target": target,
+                "amount": total,
+                "contributions": contributions,
+                "adjustments": adjustments_of[r],
+                "binding": rules,
+                "previous": previous,
+                "change": change,
+                "change_pct": change_pct,
+                "per_capita": per_capita[r],
+                "per_capita_rank": rank.get(r),
+                "text": "",
+                "proposal_gaps": (),
+                "categories": categories,
+                "guaranteed": guaranteed,
+                "formula_on_excess": on_excess,
+                "derived": extra.notes,
+            },
         )
+        # The text is written from the finished fields (nobody has seen the object yet).
+        justification.__dict__["text"] = justification_text(justification, context)
+        justifications.append(justification)
         region_rows.append(
             _make(
                 RegionResult,
@@ -527,31 +480,31 @@ class _CriteriaExtras:
 
 
 def criteria_sentences(
-    language: Language,
+    t: Texts,
     categories: Sequence[CategorySubtotal],
     guaranteed: int | None,
     on_excess: int | None,
     notes: Sequence[DerivedNote],
 ) -> str:
-    """Sentences on the structure of the formula (appended to a justification's text)."""
-    es = language is Language.ES
+    """Sentences on the structure of the formula: guaranteed amount and formula on the excess,
+    category subtotals, how declared indicators are computed."""
     lines: list[str] = []
     if guaranteed is not None and on_excess is not None:
         lines.append(
-            f"Monto garantizado {pesos(guaranteed)}; fórmula sobre el excedente {pesos(on_excess)}."
-            if es
-            else f"Guaranteed amount {pesos(guaranteed)}; formula on the excess {pesos(on_excess)}."
+            t._("Guaranteed amount {guaranteed}; formula on the excess {excess}.").format(
+                guaranteed=t.money(guaranteed), excess=t.money(on_excess)
+            )
         )
     if categories:
-        listed = ", ".join(f"{c.label} {pesos(c.amount)}" for c in categories)
-        lines.append(f"Por categoría: {listed}." if es else f"By category: {listed}.")
+        listed = "; ".join(f"{c.label} {t.money(c.amount)}" for c in categories)
+        lines.append(t._("By category: {listed}.").format(listed=listed))
     for note in notes:
         lines.append(
-            f"{note.label} se calcula como {note.description}."
-            if es
-            else f"{note.label} is computed as {note.description}."
+            t._("{label} is computed as {description}.").format(
+                label=note.label, description=note.description
+            )
         )
-    return "".join(" " + line for line in lines)
+    return " ".join(lines)
 
 
 def category_summaries(
@@ -578,98 +531,271 @@ def category_summaries(
     )
 
 
-class _Words:
-    """The sentences of a justification in one language, with their fixed parts prepared once."""
-
-    def __init__(self, language: Language, n: int) -> None:
-        self.es = language is Language.ES
-        self.n = n
-        self.family = {key: texts.get(language, str(key)) for key, texts in FAMILY_TEXT.items()}
-        self.language = language
-
-    def why(self, family: RuleFamily | str) -> str:
-        """Business name of a rule family (``family_text``)."""
-        text = self.family.get(family)
-        return family_text(family, self.language) if text is None else text
-
-    def text(
-        self,
-        name: str,
-        code: str,
-        target: int,
-        amount: int,
-        top: Sequence[Contribution],
-        adjustments: Sequence[Adjustment],
-        binding: Sequence[BindingRule],
-        previous: int | None,
-        change: int | None,
-        change_pct: float | None,
-        per_capita: float | None,
-        rank: int | None,
-    ) -> str:
-        """The paragraph ``justification_text`` writes, from the justification's fields."""
-        es = self.es
-        parts = ", ".join([f"{c.label} {pesos(c.amount)}" for c in top])
-        lines = [
-            (
-                f"{name} ({code}): meta de la fórmula {pesos(target)} (principales aportes: {parts})."
-                if es
-                else f"{name} ({code}): formula target {pesos(target)} (largest contributions: {parts})."
-            ),
-            (f"Asignación final {pesos(amount)}." if es else f"Final allocation {pesos(amount)}."),
-        ]
-        for adj in adjustments:
-            why = self.why(adj.cause)
-            lines.append(
-                f"Ajuste {pesos(adj.amount)} por {why}."
-                if es
-                else f"Adjustment {pesos(adj.amount)} due to the {why}."
-            )
-        for b in binding:
-            lines.append(
-                (
-                    f"Regla activa: {self.why(b.family)} ({pesos(b.bound)}); "
-                    f"valor marginal {b.marginal_value:.6g} por millón de pesos (uno de los valores válidos si el problema es degenerado)."
-                )
-                if es
-                else (
-                    f"Binding rule: {self.why(b.family)} ({pesos(b.bound)}); "
-                    f"marginal value {b.marginal_value:.6g} per million pesos (one valid value if the LP is degenerate)."
-                )
-            )
-        if change is not None and previous is not None:
-            pct = f" ({change_pct:+.2f} %)" if change_pct is not None else ""
-            lines.append(
-                f"Cambio contra la asignación anterior: {pesos(change)}{pct}."
-                if es
-                else f"Change against the previous allocation: {pesos(change)}{pct}."
-            )
-        if per_capita is not None:
-            lines.append(
-                f"{per_capita:,.2f} pesos por habitante (lugar {rank} de {self.n})."
-                if es
-                else f"{per_capita:,.2f} pesos per inhabitant (rank {rank} of {self.n})."
-            )
-        return " ".join(lines)
+# --------------------------------------------------------------------------------------------
+# Attribution: formula amount -> redistribution -> the rule that stopped it -> final amount
+# --------------------------------------------------------------------------------------------
 
 
-def justification_text(name: str, j: Justification, language: Language, n: int) -> str:
-    """A short paragraph built from the structured justification."""
-    top = sorted(j.contributions, key=lambda c: (-c.amount, c.source))[:3]
-    return _Words(language, n).text(
-        name,
-        j.region,
-        j.target,
-        j.amount,
-        top,
-        j.adjustments,
-        j.binding,
-        j.previous,
-        j.change,
-        j.change_pct,
-        j.per_capita,
-        j.per_capita_rank,
+def attribute(
+    targets: Sequence[int],
+    totals: Sequence[int],
+    binding: Sequence[Sequence[BindingRule]],
+    unit: int = 1,
+) -> list[tuple[Adjustment, ...]]:
+    """Split each region's ``final - formula amount`` into the redistribution and one rule.
+
+    The regions bound by no rule share the common ratio ``lambda = sum(final) / sum(formula)``
+    of the redistribution that spreads what the rules move (all their difference is the
+    redistribution's). A bound region would have been at ``w = lambda x formula`` (to the
+    rounding unit); the redistribution moved it by ``w - formula`` and its rule by
+    ``final - w``, attributed to a rule that can move an amount that way: a floor or priority
+    minimum only raises, a cap only lowers. When none of the region's rules can, the whole
+    difference is the redistribution's.
+
+    Returns, per region, the nonzero parts in that order (``REDISTRIBUTION`` first); they add up
+    to ``final - formula`` exactly, in integer pesos.
+    """
+    free_final = free_target = 0
+    for target, total, rules in zip(targets, totals, binding, strict=True):
+        if not rules:
+            free_final += total
+            free_target += target
+    if free_target <= 0:
+        # Every region is bound: no redistribution, the rules explain the whole difference.
+        free_final = free_target = 1
+    out: list[tuple[Adjustment, ...]] = []
+    for target, total, rules in zip(targets, totals, binding, strict=True):
+        would = total
+        cause: RuleFamily | None = None
+        if rules:
+            # round(target x lambda / unit) x unit, exactly in integers (half up).
+            scale = 2 * free_target * unit
+            would = (2 * target * free_final + free_target * unit) // scale * unit
+            families = {b.family for b in rules}
+            moved = total - would
+            allowed = _RAISING if moved > 0 else _LOWERING
+            cause = next((f for f in MAIN_RULE_ORDER if f in families and f in allowed), None)
+            if cause is None or moved == 0:
+                would, cause = total, None
+        parts: list[Adjustment] = []
+        if would != target:
+            parts.append(_make(Adjustment, {"cause": REDISTRIBUTION, "amount": would - target}))
+        if cause is not None:
+            parts.append(_make(Adjustment, {"cause": cause, "amount": total - would}))
+        out.append(tuple(parts))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Texts: one sentence builder per step, in the order a memo reads them
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextContext:
+    """What the sentences of every justification of one plan share."""
+
+    t: Texts
+    names: Mapping[str, str]
+    """Region code -> name."""
+    count: int
+    """Number of regions (for "rank 3 of 32")."""
+    previous_year: int
+    """The fiscal year of the previous allocation (the fund's year - 1)."""
+    raised: tuple[str, ...]
+    """Regions whose rule raised their amount, most pesos first (they cause a reduction)."""
+    lowered: tuple[str, ...]
+    """Regions whose rule lowered their amount, most pesos first (they cause an increase)."""
+    level: str = DEFAULT_LEVEL
+    """Level name of the axes (``programa`` unless the scenario names another)."""
+
+    @functools.cached_property
+    def _raised_set(self) -> frozenset[str]:
+        return frozenset(self.raised)
+
+    @functools.cached_property
+    def _lowered_set(self) -> frozenset[str]:
+        return frozenset(self.lowered)
+
+    def members(self, codes: Sequence[str]) -> frozenset[str]:
+        """``raised`` or ``lowered`` as a set (``codes`` is one of them)."""
+        return self._raised_set if codes is self.raised else self._lowered_set
+
+
+def text_context(
+    language: Language,
+    names: Mapping[str, str],
+    fiscal_year: int,
+    adjustments: Iterable[tuple[str, Sequence[Adjustment]]],
+    level: str = DEFAULT_LEVEL,
+) -> TextContext:
+    """The shared part of a plan's texts, from every region's ``(code, adjustments)``."""
+    up: list[tuple[int, str]] = []
+    down: list[tuple[int, str]] = []
+    for code, parts in adjustments:
+        for adj in parts:
+            if adj.cause != REDISTRIBUTION:
+                (up if adj.amount > 0 else down).append((abs(adj.amount), code))
+    up.sort(key=lambda item: (-item[0], item[1]))
+    down.sort(key=lambda item: (-item[0], item[1]))
+    return TextContext(
+        t=texts(language),
+        names=names,
+        count=len(names),
+        previous_year=fiscal_year - 1,
+        raised=tuple(code for _, code in up),
+        lowered=tuple(code for _, code in down),
+        level=level,
     )
+
+
+MAX_NAMED = 3
+"""States named in a sentence before "and N more"."""
+
+
+def _names(codes: Sequence[str], own: str, ctx: TextContext) -> str:
+    """The first states of ``codes`` other than ``own``, then "and N more".
+
+    Looks at no more states than it shows: a municipal plan has thousands of regions.
+    """
+    shown = [ctx.names.get(code, code) for code in codes[: MAX_NAMED + 1] if code != own]
+    others = len(codes) - (own in ctx.members(codes))
+    if others <= MAX_NAMED:
+        return ", ".join(shown[:others])
+    return ctx.t._("{names} and {n} more").format(
+        names=", ".join(shown[:MAX_NAMED]), n=others - MAX_NAMED
+    )
+
+
+def _parts(j: Justification) -> tuple[int, RuleFamily | str | None, int]:
+    """(redistribution pesos, rule family or None, rule pesos) of a justification."""
+    moved, cause, stopped = 0, None, 0
+    for adj in j.adjustments:
+        if adj.cause == REDISTRIBUTION:
+            moved += adj.amount
+        else:
+            cause, stopped = adj.cause, stopped + adj.amount
+    return moved, cause, stopped
+
+
+def formula_sentence(j: Justification, ctx: TextContext) -> str:
+    """The formula amount and its three largest criteria."""
+    t = ctx.t
+    top = sorted((c for c in j.contributions if c.amount), key=lambda c: (-c.amount, c.source))
+    name = ctx.names.get(j.region, j.region)
+    if not top:
+        return t._("{name} ({code}). Formula amount: {amount}.").format(
+            name=name, code=j.region, amount=t.money(j.target)
+        )
+    parts = "; ".join(f"{c.label} {t.money(c.amount)}" for c in top[:3])
+    return t._("{name} ({code}). Formula amount: {amount} (main criteria: {parts}).").format(
+        name=name, code=j.region, amount=t.money(j.target), parts=parts
+    )
+
+
+def redistribution_sentence(j: Justification, ctx: TextContext) -> str:
+    """The common adjustment: its direction, its size and which states' rules caused it."""
+    t = ctx.t
+    moved, _, _ = _parts(j)
+    if moved == 0:
+        return ""
+    values = {
+        "amount": t.money(moved, sign=True),
+        "percent": t.percent(moved / j.target, sign=True) if j.target else "",
+    }
+    if moved < 0 and (states := _names(ctx.raised, j.region, ctx)):
+        message = t._(
+            "Proportional redistribution: {amount} ({percent} of the formula amount), the "
+            "common reduction that pays for what the floors and minimums of other states add "
+            "({states})."
+        )
+        return message.format(states=states, **values)
+    if moved > 0 and (states := _names(ctx.lowered, j.region, ctx)):
+        message = t._(
+            "Proportional redistribution: {amount} ({percent} of the formula amount), the "
+            "common increase that spreads what the caps of other states hold back ({states})."
+        )
+        return message.format(states=states, **values)
+    if not j.target:
+        return t._("Proportional redistribution: {amount}.").format(**values)
+    return t._("Proportional redistribution: {amount} ({percent} of the formula amount).").format(
+        **values
+    )
+
+
+def _rule_name(rule: BindingRule, ctx: TextContext) -> str:
+    t = ctx.t
+    name = t.rule(str(rule.family), ctx.level)
+    if rule.family == RuleFamily.CELL_MINIMUM and "/" in rule.key:
+        axis = rule.key.split("/", 1)[1]
+        name = t._("{rule} of the {level} {axis}").format(
+            rule=name, level=t.level(ctx.level), axis=axis
+        )
+    return t._("{rule} ({bound})").format(rule=name, bound=t.money(rule.bound))
+
+
+def rule_sentence(j: Justification, ctx: TextContext) -> str:
+    """The rule that stopped the redistribution (a floor raises, a cap lowers), if any."""
+    t = ctx.t
+    moved, cause, stopped = _parts(j)
+    if cause is None:
+        # A rule may hold at its limit without moving the amount: say so, without pesos.
+        held = next((b for b in j.binding if b.family in _RAISING | _LOWERING), None)
+        if held is None:
+            return ""
+        return t._("Rule met at its limit: {rule}.").format(rule=_rule_name(held, ctx))
+    rule = next((b for b in j.binding if b.family == cause), None)
+    name = _rule_name(rule, ctx) if rule is not None else t.rule(str(cause), ctx.level)
+    amount = t.money(abs(stopped))
+    if stopped > 0:
+        message = (
+            t._("Rule that stopped the reduction: {rule}, which adds {amount}.")
+            if moved < 0
+            else t._("Rule that raises the amount: {rule}, which adds {amount}.")
+        )
+    else:
+        message = (
+            t._("Rule that stopped the increase: {rule}, which takes away {amount}.")
+            if moved > 0
+            else t._("Rule that lowers the amount: {rule}, which takes away {amount}.")
+        )
+    return message.format(rule=name, amount=amount)
+
+
+def final_sentence(j: Justification, ctx: TextContext) -> str:
+    """The final amount."""
+    return ctx.t._("Final allocation: {amount}.").format(amount=ctx.t.money(j.amount))
+
+
+def change_sentence(j: Justification, ctx: TextContext) -> str:
+    """The change from the previous fiscal year, in pesos and percent."""
+    if j.change is None or j.previous is None:
+        return ""
+    t = ctx.t
+    amount = t.money(j.change, sign=True)
+    if j.change_pct is None:
+        return t._("Change from fiscal year {year}: {amount}.").format(
+            year=ctx.previous_year, amount=amount
+        )
+    return t._("Change from fiscal year {year}: {amount} ({percent}).").format(
+        year=ctx.previous_year, amount=amount, percent=t.percent(j.change_pct / 100, sign=True)
+    )
+
+
+def per_capita_sentence(j: Justification, ctx: TextContext) -> str:
+    """Pesos per inhabitant and the rank among the regions."""
+    if j.per_capita is None:
+        return ""
+    t = ctx.t
+    return t._("{amount} pesos per inhabitant (rank {rank} of {count}).").format(
+        amount=t.number(j.per_capita, 2), rank=j.per_capita_rank, count=ctx.count
+    )
+
+
+def criteria_sentence(j: Justification, ctx: TextContext) -> str:
+    """The structure of the formula amount, when the scenario has one (categories, guaranteed
+    amounts, declared indicators)."""
+    return criteria_sentences(ctx.t, j.categories, j.guaranteed, j.formula_on_excess, j.derived)
 
 
 # --------------------------------------------------------------------------------------------
@@ -677,82 +803,115 @@ def justification_text(name: str, j: Justification, language: Language, n: int) 
 # --------------------------------------------------------------------------------------------
 
 
-def precheck_conflicts(data: ModelData) -> list[Conflict]:
-    """Cheap arithmetic reasons why the rules cannot hold together."""
+def precheck_conflicts(data: ModelData, language: Language = Language.EN) -> list[Conflict]:
+    """Cheap arithmetic reasons why the rules cannot hold together (texts in ``language``)."""
+    t = texts(language)
+    money = t.money
     found: list[Conflict] = []
     boxes = data.region_boxes
     floors = sum(lo for lo, _ in boxes)
     caps = sum(hi for _, hi in boxes)
+    fund = money(data.fund)
     if floors > data.fund:
+        message = t._(
+            "the states' floors (bands, floors and priority minimums) add up to {sum}, "
+            "{excess} more than the fund {fund}"
+        )
         found.append(
             Conflict(
                 "region_floors",
                 floors - data.fund,
-                f"the region floors (bands, floors and priority minimums) add up to "
-                f"{pesos(floors)}, {pesos(floors - data.fund)} more than the fund {pesos(data.fund)}",
+                message.format(sum=money(floors), excess=money(floors - data.fund), fund=fund),
             )
         )
     if caps < data.fund:
+        message = t._("the states' caps add up to {sum}, {shortfall} less than the fund {fund}")
         found.append(
             Conflict(
                 "region_caps",
                 data.fund - caps,
-                f"the region caps add up to {pesos(caps)}, {pesos(data.fund - caps)} less than the "
-                f"fund {pesos(data.fund)}",
+                message.format(sum=money(caps), shortfall=money(data.fund - caps), fund=fund),
             )
         )
     for r, (lo, hi) in enumerate(boxes):
         if lo > hi:
+            message = t._("state {code}: its floor {floor} is {excess} above its cap {cap}")
             found.append(
                 Conflict(
                     "region_bounds",
                     lo - hi,
-                    f"region {data.regions[r]}: its floor {pesos(lo)} is {pesos(lo - hi)} above its cap {pesos(hi)}",
+                    message.format(
+                        code=data.regions[r], floor=money(lo), excess=money(lo - hi), cap=money(hi)
+                    ),
                 )
             )
     if data.m > 1:
+        level = t.level()
         lo_sum, hi_sum = sum(data.axis_lower), sum(data.axis_upper)
         if lo_sum > data.fund:
+            message = t._(
+                "the minimum shares of the {levels} add up to {sum}, {excess} more than the fund"
+            )
             found.append(
                 Conflict(
                     RuleFamily.AXIS_MIN,
                     lo_sum - data.fund,
-                    f"the axis minimum shares add up to {pesos(lo_sum)}, {pesos(lo_sum - data.fund)} more than the fund",
+                    message.format(
+                        levels=t.level(plural=True),
+                        sum=money(lo_sum),
+                        excess=money(lo_sum - data.fund),
+                    ),
                 )
             )
         needs = data.arrays.cell_min.sum(axis=0).tolist()  # exact: integer pesos
         for a, axis in enumerate(data.axes):
             need = needs[a]
             if need > data.axis_upper[a]:
+                message = t._(
+                    "the priority minimums of the {level} {axis} add up to {sum}, {excess} more "
+                    "than its maximum share {cap}"
+                )
                 found.append(
                     Conflict(
                         RuleFamily.CELL_MINIMUM,
                         need - data.axis_upper[a],
-                        f"the priority minimums of axis {axis} add up to {pesos(need)}, "
-                        f"{pesos(need - data.axis_upper[a])} more than its maximum share "
-                        f"{pesos(data.axis_upper[a])}",
+                        message.format(
+                            level=level,
+                            axis=axis,
+                            sum=money(need),
+                            excess=money(need - data.axis_upper[a]),
+                            cap=money(data.axis_upper[a]),
+                        ),
                     )
                 )
         if hi_sum < data.fund:
+            message = t._(
+                "the maximum shares of the {levels} add up to {sum}, {shortfall} less than the fund"
+            )
             found.append(
                 Conflict(
                     RuleFamily.AXIS_MAX,
                     data.fund - hi_sum,
-                    f"the axis maximum shares add up to {pesos(hi_sum)}, {pesos(data.fund - hi_sum)} less than the fund",
+                    message.format(
+                        levels=t.level(plural=True),
+                        sum=money(hi_sum),
+                        shortfall=money(data.fund - hi_sum),
+                    ),
                 )
             )
     if data.groups:
-        found.extend(group_conflicts(data))
+        found.extend(group_conflicts(data, language))
     return found
 
 
-def group_conflicts(data: ModelData) -> list[Conflict]:
+def group_conflicts(data: ModelData, language: Language = Language.EN) -> list[Conflict]:
     """Share bounds on an inner node of the programa tree that contradict its children's.
 
     Bottom up, each node's least and largest possible total is its own bound narrowed by the
     sum of its parts (its largest proper sub-nodes and the leaves outside them); a node whose
     parts need more than its maximum, or cannot reach its minimum, is a conflict in pesos.
     """
+    t = texts(language)
     found: list[Conflict] = []
     low: dict[tuple[int, ...], int] = {
         (a,): data.axis_lower[a] if data.m > 1 else 0 for a in range(data.m)
@@ -773,8 +932,15 @@ def group_conflicts(data: ModelData) -> list[Conflict]:
                 Conflict(
                     RuleFamily.AXIS_MAX,
                     need - group.upper,
-                    f"the minimum shares under {group.key} add up to {pesos(need)}, "
-                    f"{pesos(need - group.upper)} more than its maximum share {pesos(group.upper)}",
+                    t._(
+                        "the minimum shares under {key} add up to {sum}, {excess} more than its "
+                        "maximum share {cap}"
+                    ).format(
+                        key=group.key,
+                        sum=t.money(need),
+                        excess=t.money(need - group.upper),
+                        cap=t.money(group.upper),
+                    ),
                 )
             )
         if room < group.lower:
@@ -782,8 +948,15 @@ def group_conflicts(data: ModelData) -> list[Conflict]:
                 Conflict(
                     RuleFamily.AXIS_MIN,
                     group.lower - room,
-                    f"the maximum shares under {group.key} add up to {pesos(room)}, "
-                    f"{pesos(group.lower - room)} less than its minimum share {pesos(group.lower)}",
+                    t._(
+                        "the maximum shares under {key} add up to {sum}, {shortfall} less than "
+                        "its minimum share {floor}"
+                    ).format(
+                        key=group.key,
+                        sum=t.money(room),
+                        shortfall=t.money(group.lower - room),
+                        floor=t.money(group.lower),
+                    ),
                 )
             )
         low[group.members] = max(group.lower, need)
@@ -791,7 +964,9 @@ def group_conflicts(data: ModelData) -> list[Conflict]:
     return found
 
 
-def diagnose(data: ModelData, time_limit: float | None = None) -> list[Conflict]:
+def diagnose(
+    data: ModelData, time_limit: float | None = None, language: Language = Language.EN
+) -> list[Conflict]:
     """Elastic relaxation: which rule families must give way, and by how many pesos.
 
     Every rule row gets an elastic variable (cost 1 per peso; 1000 for the fund total, which
@@ -840,25 +1015,28 @@ def diagnose(data: ModelData, time_limit: float | None = None) -> list[Conflict]
             info = model.registry[name]
             by_family[str(info.family)] = by_family.get(str(info.family), 0.0) + value
             keys.setdefault(str(info.family), []).append(info.key)
+    t = texts(language)
     out = []
     for family in sorted(by_family):
         amount = round(by_family[family])
-        where = _summarise_keys(keys[family])
+        where = summarise_keys(keys[family], t)
+        message = t._("{rule} must give way by {amount} in total ({where})")
         out.append(
             Conflict(
                 family,
                 amount,
-                f"{family_text(family, Language.EN)} must give way by {pesos(amount)} in total ({where})",
+                message.format(rule=t.rule(family), amount=t.money(amount), where=where),
             )
         )
     return out
 
 
-def _summarise_keys(keys: Sequence[str]) -> str:
+def summarise_keys(keys: Sequence[str], t: Texts) -> str:
+    """The first six distinct keys, then "and N more"."""
     unique = sorted(set(keys))
     if len(unique) <= 6:
         return ", ".join(unique)
-    return ", ".join(unique[:6]) + f" and {len(unique) - 6} more"
+    return t._("{names} and {n} more").format(names=", ".join(unique[:6]), n=len(unique) - 6)
 
 
 # --------------------------------------------------------------------------------------------
@@ -866,18 +1044,10 @@ def _summarise_keys(keys: Sequence[str]) -> str:
 # --------------------------------------------------------------------------------------------
 
 _GAP_RULE = {
-    Language.ES: {
-        str(RuleFamily.AXIS_MAX): "el máximo nacional de {key}",
-        str(RuleFamily.AXIS_MIN): "el mínimo nacional de {key}",
-        str(RuleFamily.CELL_MINIMUM): "un monto mínimo de prioridad nacional",
-        "redistribution": "la redistribución proporcional para cumplir las demás reglas",
-    },
-    Language.EN: {
-        str(RuleFamily.AXIS_MAX): "the national maximum of {key}",
-        str(RuleFamily.AXIS_MIN): "the national minimum of {key}",
-        str(RuleFamily.CELL_MINIMUM): "a national-priority minimum",
-        "redistribution": "the proportional redistribution that lets the other rules hold",
-    },
+    str(RuleFamily.AXIS_MAX): N_("the national maximum of {key}"),
+    str(RuleFamily.AXIS_MIN): N_("the national minimum of {key}"),
+    str(RuleFamily.CELL_MINIMUM): N_("a national-priority minimum"),
+    REDISTRIBUTION: N_("the proportional redistribution that lets the other rules hold"),
 }
 
 
@@ -887,49 +1057,40 @@ def proposal_text(gaps: Sequence[ProposalGap], language: Language) -> str:
     Each programa moved by a rule gets its own clause (pesos and rule); those that only took
     part in the redistribution are summed up in one clause.
     """
-    words = _GAP_RULE[language]
-    es = language is Language.ES
+    t = texts(language)
     parts = []
-    shared = [g for g in gaps if g.rule == "redistribution"]
+    shared = [g for g in gaps if g.rule == REDISTRIBUTION]
     for g in gaps:
-        if g.rule == "redistribution":
+        if g.rule == REDISTRIBUTION:
             continue
-        rule = words.get(g.rule, g.rule).format(key=g.rule_key)
-        if es:
-            verb = "recibe" if g.gap > 0 else "cede"
-            parts.append(f"{g.axis} {verb} {pesos(abs(g.gap))} respecto de su propuesta por {rule}")
-        else:
-            verb = "gains" if g.gap > 0 else "gives up"
-            parts.append(f"{g.axis} {verb} {pesos(abs(g.gap))} against its proposal due to {rule}")
+        rule = t._(_GAP_RULE[g.rule]) if g.rule in _GAP_RULE else t.rule(g.rule)
+        rule = rule.format(key=g.rule_key)
+        clause = (
+            t._("{axis} gains {amount} against its proposal due to {rule}")
+            if g.gap > 0
+            else t._("{axis} gives up {amount} against its proposal due to {rule}")
+        )
+        parts.append(clause.format(axis=g.axis, amount=t.money(abs(g.gap)), rule=rule))
     if shared:
         ids = ", ".join(g.axis for g in shared)
         more = sum(g.gap for g in shared if g.gap > 0)
         less = -sum(g.gap for g in shared if g.gap < 0)
-        rule = words["redistribution"]
-        if es:
-            moved = " y ".join(
-                t
-                for t in (
-                    f"reciben {pesos(more)}" if more else "",
-                    f"ceden {pesos(less)}" if less else "",
-                )
-                if t
-            )
-            parts.append(f"{ids} {moved} en conjunto por {rule}")
+        rule = t._(_GAP_RULE[REDISTRIBUTION])
+        if more and less:
+            clause = t._("{axes} gain {more} and give up {less} together due to {rule}")
+        elif more:
+            clause = t._("{axes} gain {more} together due to {rule}")
         else:
-            moved = " and ".join(
-                t
-                for t in (
-                    f"gain {pesos(more)}" if more else "",
-                    f"give up {pesos(less)}" if less else "",
-                )
-                if t
-            )
-            parts.append(f"{ids} {moved} together due to {rule}")
+            clause = t._("{axes} give up {less} together due to {rule}")
+        parts.append(clause.format(axes=ids, more=t.money(more), less=t.money(less), rule=rule))
     if not parts:
         return ""
-    head = "Propuesta de la entidad: " if es else "The state's proposal: "
-    return head + "; ".join(parts) + "."
+    return t._("The state's proposal: {clauses}.").format(clauses="; ".join(parts))
+
+
+def proposal_sentence(j: Justification, ctx: TextContext) -> str:
+    """Where the state's proposal gave way, when it made one (concertación)."""
+    return proposal_text(j.proposal_gaps, ctx.t.language) if j.proposal_gaps else ""
 
 
 def with_proposal_gaps(
@@ -938,7 +1099,11 @@ def with_proposal_gaps(
     data: ModelData,
     language: Language,
 ) -> tuple[Justification, ...]:
-    """The justifications with each state's proposal gaps and their sentence appended."""
+    """The justifications with each state's proposal gaps and their sentence appended.
+
+    The proposal sentence is the last of :data:`SENTENCES`, so appending it gives the text
+    :func:`justification_text` writes from the completed fields.
+    """
     del data  # the gaps carry everything the sentence needs
     by_region: dict[str, list[ProposalGap]] = {}
     for g in gaps:
@@ -952,3 +1117,27 @@ def with_proposal_gaps(
         text = f"{j.text} {proposal_text(mine, language)}".strip()
         out.append(dataclasses.replace(j, proposal_gaps=tuple(mine), text=text))
     return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# The text of a justification
+# --------------------------------------------------------------------------------------------
+
+SentenceBuilder = Callable[[Justification, TextContext], str]
+
+SENTENCES: tuple[SentenceBuilder, ...] = (
+    formula_sentence,
+    criteria_sentence,
+    redistribution_sentence,
+    rule_sentence,
+    final_sentence,
+    change_sentence,
+    per_capita_sentence,
+    proposal_sentence,
+)
+"""The steps of a justification text in order; a builder returns "" to say nothing."""
+
+
+def justification_text(j: Justification, ctx: TextContext) -> str:
+    """The paragraph of one region, built only from its fields and the plan's context."""
+    return " ".join(sentence for build in SENTENCES if (sentence := build(j, ctx)))

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from optimizer.domain import DerivedIndicator, DerivedOp, Language, Scenario, ShiftMethod
-from optimizer.errors import Problem
+from optimizer.errors import Message, Problem, problem, tr
 from optimizer.limits import (
     MAX_DERIVED_INDICATORS,
     MAX_DERIVED_INPUTS,
@@ -40,8 +40,8 @@ _ARITY: dict[DerivedOp, tuple[int, int]] = {
 }
 
 
-def _error(scenario: Scenario, key: str, message: str) -> Problem:
-    return Problem(scenario.where(key), message, key)
+def _error(scenario: Scenario, key: str, message: str | Message) -> Problem:
+    return problem(scenario.where(key), message, key)
 
 
 def _key(i: int, part: str = "") -> str:
@@ -84,17 +84,19 @@ def order_derived(
     derived = scenario.derived
     problems: list[Problem] = []
     if len(derived) > MAX_DERIVED_INDICATORS:
-        message = (
-            f"declares {len(derived):,} indicators: a scenario may declare at most "
-            f"{MAX_DERIVED_INDICATORS:,} (docs/limits.md)"
+        message = tr(
+            "declares {n_derived} indicators: a scenario may declare at most {MAX_DERIVED_INDICATORS} (docs/limits.md)",
+            n_derived=f"{len(derived):,}",
+            MAX_DERIVED_INDICATORS=f"{MAX_DERIVED_INDICATORS:,}",
         )
         return [], [_error(scenario, "indicators", message)]
     reads = sum(len(d.inputs) for d in derived) * len(scenario.regions)
     if reads > MAX_DERIVED_VALUES:
-        message = (
-            f"the declared indicators read {reads:,} values (their columns x "
-            f"{len(scenario.regions):,} regions): at most {MAX_DERIVED_VALUES:,} "
-            "(docs/limits.md); compute fewer or combine fewer columns"
+        message = tr(
+            "the declared indicators read {reads} values (their columns x {n_regions} regions): at most {MAX_DERIVED_VALUES} (docs/limits.md); compute fewer or combine fewer columns",
+            reads=f"{reads:,}",
+            n_regions=f"{len(scenario.regions):,}",
+            MAX_DERIVED_VALUES=f"{MAX_DERIVED_VALUES:,}",
         )
         return [], [_error(scenario, "indicators", message)]
     if columns is None:
@@ -104,42 +106,64 @@ def order_derived(
     names: dict[str, int] = {}
     for i, d in enumerate(derived):
         if d.name in names:
-            message = (
-                f"the indicator '{shorten(d.name)}' is declared twice (also entry {names[d.name]})"
+            message = tr(
+                "the indicator '{name}' is declared twice (also entry {names})",
+                name=shorten(d.name),
+                names=names[d.name],
             )
             problems.append(_error(scenario, _key(i, "name"), message))
         elif d.name in data:
-            message = (
-                f"the declared indicator '{shorten(d.name)}' has the name of a CSV column: "
-                "rename it"
+            message = tr(
+                "the declared indicator '{name}' has the name of a CSV column: rename it",
+                name=shorten(d.name),
             )
             problems.append(_error(scenario, _key(i, "name"), message))
         else:
             names[d.name] = i
         low, high = _ARITY[d.op]
         if not low <= len(d.inputs) <= high:
-            want = f"exactly {low}" if low == high else f"{low} to {high}"
-            message = f"{d.op} takes {want} column(s) in 'of', not {len(d.inputs)}"
+            want = (
+                tr("exactly {n}", n=low)
+                if low == high
+                else tr("{low} to {high}", low=low, high=high)
+            )
+            message = tr(
+                "{op} takes {want} column(s) in 'of', not {n_inputs}",
+                op=d.op,
+                want=want,
+                n_inputs=len(d.inputs),
+            )
             problems.append(_error(scenario, _key(i, "of"), message))
         for column in d.inputs:
             if column == d.name:
-                message = f"the indicator '{shorten(d.name)}' is built from itself: a cycle"
+                message = tr(
+                    "the indicator '{name}' is built from itself: a cycle", name=shorten(d.name)
+                )
                 problems.append(_error(scenario, _key(i, "of"), message))
             elif column not in data and column not in {e.name for e in derived}:
                 known = [*sorted(data), *(e.name for e in derived)]
                 close = difflib.get_close_matches(column, known, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                message = (
-                    f"'{shorten(column)}' (used by the declared indicator '{shorten(d.name)}') "
-                    f"is not a column nor a declared indicator{hint}"
+                hint = tr("; did you mean '{name}'?", name=close[0]) if close else ""
+                message = tr(
+                    "'{column}' (used by the declared indicator '{name}') is not a column nor a declared indicator{hint}",
+                    column=shorten(column),
+                    name=shorten(d.name),
+                    hint=hint,
                 )
                 problems.append(_error(scenario, _key(i, "of"), message))
         floor = d.floor
         if floor is not None and not (math.isfinite(floor) and 0 <= floor < 1):
-            message = f"floor {floor:g} must be a number in [0, 1) (default {DEFAULT_FLOOR})"
+            message = tr(
+                "floor {floor} must be a number in [0, 1) (default {DEFAULT_FLOOR})",
+                floor=f"{floor:g}",
+                DEFAULT_FLOOR=DEFAULT_FLOOR,
+            )
             problems.append(_error(scenario, _key(i, "floor"), message))
         if not (math.isfinite(d.scale) and d.scale > 0):
-            message = f"scale {d.scale:g} must be a positive number (100000 for per 100,000)"
+            message = tr(
+                "scale {scale} must be a positive number (100000 for per 100,000)",
+                scale=f"{d.scale:g}",
+            )
             problems.append(_error(scenario, _key(i, "scale"), message))
     if problems:
         return [], problems
@@ -152,8 +176,9 @@ def order_derived(
         if not ready:
             cycle = ", ".join(derived[i].name for i in sorted(pending))
             first = min(pending)
-            message = (
-                f"the declared indicators {shorten(cycle, 200)} are built from each other: a cycle"
+            message = tr(
+                "the declared indicators {cycle} are built from each other: a cycle",
+                cycle=shorten(cycle, 200),
             )
             return [], [_error(scenario, _key(first, "of"), message)]
         for i in ready:
@@ -198,9 +223,11 @@ def evaluate(scenario: Scenario) -> tuple[dict[str, list[float]], list[Problem]]
             for region, v in zip(regions, series, strict=True):
                 if not math.isfinite(v):
                     key = f"regions/{region.code}/indicators/{column}"
-                    message = (
-                        f"'{shorten(column)}' is {v}: the declared indicator "
-                        f"'{shorten(d.name)}' needs finite numbers"
+                    message = tr(
+                        "'{column}' is {v}: the declared indicator '{name}' needs finite numbers",
+                        column=shorten(column),
+                        v=v,
+                        name=shorten(d.name),
                     )
                     problems.append(_error(scenario, key, message))
                     bad = True
@@ -214,16 +241,20 @@ def evaluate(scenario: Scenario) -> tuple[dict[str, list[float]], list[Problem]]
 
 
 def _positive(
-    scenario: Scenario, d: DerivedIndicator, column: str, series: list[float], why: str
+    scenario: Scenario, d: DerivedIndicator, column: str, series: list[float], why: Message
 ) -> list[Problem]:
     problems = []
     for region, v in zip(scenario.regions, series, strict=True):
         if v <= 0:
             key = f"regions/{region.code}/indicators/{column}"
-            what = "division by zero" if v == 0 else f"{v:g} is negative"
-            message = (
-                f"{what} in the declared indicator '{shorten(d.name)}' for region "
-                f"{region.code} ({region.name}): {why}"
+            what = tr("division by zero") if v == 0 else tr("{v} is negative", v=f"{v:g}")
+            message = tr(
+                "{what} in the declared indicator '{name}' for region {code} ({name2}): {why}",
+                what=what,
+                name=shorten(d.name),
+                code=region.code,
+                name2=region.name,
+                why=why,
             )
             problems.append(_error(scenario, key, message))
     return problems
@@ -235,7 +266,7 @@ def _compute(
     floor = DEFAULT_FLOOR if d.floor is None else d.floor
     first = inputs[0]
     if d.op is DerivedOp.RATIO:
-        why = f"'{shorten(d.inputs[1])}' (the denominator) must be > 0"
+        why = tr("'{column}' (the denominator) must be > 0", column=shorten(d.inputs[1]))
         problems = _positive(scenario, d, d.inputs[1], inputs[1], why)
         if problems:
             return None, problems
@@ -246,7 +277,10 @@ def _compute(
         k = len(inputs)
         return [math.fsum(row) / k for row in zip(*inputs, strict=True)], []
     if d.op is DerivedOp.INVERSE_SHARE:
-        why = f"the inverse share takes 1 / '{shorten(d.inputs[0])}', so every value must be > 0"
+        why = tr(
+            "the inverse share takes 1 / '{column}', so every value must be > 0",
+            column=shorten(d.inputs[0]),
+        )
         problems = _positive(scenario, d, d.inputs[0], first, why)
         if problems:
             return None, problems
@@ -265,9 +299,10 @@ def _compute(
         return [v - low + floor * (high - low) for v in first], []
     # min_max
     if high == low:
-        message = (
-            f"every region has the same value for '{shorten(d.inputs[0])}': min_max cannot "
-            f"scale it (the declared indicator '{shorten(d.name)}')"
+        message = tr(
+            "every region has the same value for '{inputs}': min_max cannot scale it (the declared indicator '{name}')",
+            inputs=shorten(d.inputs[0]),
+            name=shorten(d.name),
         )
         return None, [_error(scenario, key, message)]
     return [floor + (1 - floor) * (v - low) / (high - low) for v in first], []

@@ -38,13 +38,12 @@ from optimizer.errors import InfeasibleError, ScenarioError, SolverError
 from optimizer.explain import (
     category_summaries,
     diagnose,
-    family_text,
     justify,
-    pesos,
     precheck_conflicts,
     with_proposal_gaps,
 )
 from optimizer.formula import compute_targets, guaranteed_amounts
+from optimizer.i18n import texts
 from optimizer.indicators import with_derived
 from optimizer.model import ModelData, build_model_data, violations
 from optimizer.municipal import municipal_scenarios, pass_through
@@ -75,8 +74,11 @@ def _package_versions() -> dict[str, str]:
     return out
 
 
-def whole_unit_conflicts(shortfalls: Sequence[Shortfall], data: ModelData) -> list[Conflict]:
+def whole_unit_conflicts(
+    shortfalls: Sequence[Shortfall], data: ModelData, language: Language = Language.EN
+) -> list[Conflict]:
     """The rounding's shortfalls as conflicts, one per rule family (like ``diagnose``)."""
+    t = texts(language)
     by_family: dict[str, list[Shortfall]] = {}
     for s in shortfalls:
         by_family.setdefault(str(s.family), []).append(s)
@@ -84,22 +86,28 @@ def whole_unit_conflicts(shortfalls: Sequence[Shortfall], data: ModelData) -> li
     for family in sorted(by_family):
         items = by_family[family]
         amount = sum(s.amount for s in items)
-        where = ", ".join(f"{s.key} by {pesos(s.amount)}" for s in items[:6])
+        where = ", ".join(
+            t._("{key} by {amount}").format(key=s.key, amount=t.money(s.amount)) for s in items[:6]
+        )
         if len(items) > 6:
-            where += f" and {len(items) - 6} more"
-        text = family_text(family, Language.EN)
+            where = t._("{names} and {n} more").format(names=where, n=len(items) - 6)
+        message = t._("{rule} must give way by {amount} in whole units of {unit} ({where})")
         out.append(
             Conflict(
                 family,
                 amount,
-                f"{text} must give way by {pesos(amount)} in whole units of {pesos(data.unit)} "
-                f"({where})",
+                message.format(
+                    rule=t.rule(family),
+                    amount=t.money(amount),
+                    unit=t.money(data.unit),
+                    where=where,
+                ),
             )
         )
     return out
 
 
-def raise_for_guaranteed(scenario: Scenario) -> None:
+def raise_for_guaranteed(scenario: Scenario, language: Language = Language.EN) -> None:
     """Guaranteed amounts above the fund: infeasible criteria, diagnosed in pesos.
 
     Raises
@@ -113,12 +121,14 @@ def raise_for_guaranteed(scenario: Scenario) -> None:
     total, fund = sum(amounts), scenario.fund.total
     if total <= fund:
         return
-    description = (
-        f"the guaranteed amounts add up to {pesos(total)}, {pesos(total - fund)} more than the "
-        f"fund {pesos(fund)}: nothing is left for the formula"
-    )
+    t = texts(language)
+    description = t._(
+        "the guaranteed amounts add up to {sum}, {excess} more than the fund {fund}: nothing is "
+        "left for the formula"
+    ).format(sum=t.money(total), excess=t.money(total - fund), fund=t.money(fund))
     conflict = Conflict(RuleFamily.GUARANTEED, total - fund, description)
-    raise InfeasibleError("the rules cannot all hold: " + description, [conflict])
+    summary = t._("the rules cannot all hold: {reason}").format(reason=description)
+    raise InfeasibleError(summary, [conflict], language)
 
 
 def input_sha256(scenario: Scenario) -> str:
@@ -176,20 +186,23 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
     scenario = replace(scenario, axes=tuple(sorted(scenario.axes, key=lambda a: a.id)))
     # Declared indicators become columns of the regions before the criteria read them.
     scenario = with_derived(scenario)
-    raise_for_guaranteed(scenario)
+    raise_for_guaranteed(scenario, options.language)
     targets = compute_targets(scenario)
     data = build_model_data(scenario, targets)
-    conflicts = precheck_conflicts(data)
+    t = texts(options.language)
+    conflicts = precheck_conflicts(data, options.language)
     if conflicts:
-        raise InfeasibleError("the rules cannot all hold: " + conflicts[0].description, conflicts)
+        summary = t._("the rules cannot all hold: {reason}").format(reason=conflicts[0].description)
+        raise InfeasibleError(summary, conflicts, options.language)
     lap("targets")
     try:
         optimum = optimise(data, objective, options.time_limit)
     except RulesInfeasible:
-        conflicts = diagnose(data, options.time_limit)
+        conflicts = diagnose(data, options.time_limit, options.language)
         total = sum(c.amount for c in conflicts)
+        summary = t._("the rules cannot all hold; they must give way by {amount} in total")
         raise InfeasibleError(
-            f"the rules cannot all hold; they must give way by {pesos(total)} in total", conflicts
+            summary.format(amount=t.money(total)), conflicts, options.language
         ) from None
     lap("solve")
     # Building the LPs happens inside optimise(), level by level; report it as its own stage.
@@ -206,12 +219,16 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
             left = max(options.time_limit - (time.perf_counter() - started), 0.001)
         rounded = round_cells(optimum.cells, data, left)
     except WholeUnitsInfeasible as err:
-        conflicts = whole_unit_conflicts(err.shortfalls, data)
+        conflicts = whole_unit_conflicts(err.shortfalls, data, options.language)
         total = sum(c.amount for c in conflicts)
+        summary = t._(
+            "the rules hold in fractions of the rounding unit ({unit}) but not in whole units; "
+            "they must give way by {amount} in total"
+        )
         raise InfeasibleError(
-            f"the rules hold in fractions of the rounding unit ({pesos(data.unit)}) but not in "
-            f"whole units; they must give way by {pesos(total)} in total",
+            summary.format(unit=t.money(data.unit), amount=t.money(total)),
             conflicts,
+            options.language,
         ) from None
     cells = np.asarray(rounded, dtype=np.int64).reshape(data.n, data.m)
     broken = violations(cells, data)
@@ -330,9 +347,21 @@ def allocate_municipalities(
                 ]
             ) from None
         except InfeasibleError as err:
+            t = texts(options.language)
             raise InfeasibleError(
-                f"the municipalities of state {state}: {err.summary}",
-                [replace(c, description=f"state {state}: {c.description}") for c in err.conflicts],
+                t._("the municipalities of state {state}: {summary}").format(
+                    state=state, summary=err.summary
+                ),
+                [
+                    replace(
+                        c,
+                        description=t._("state {state}: {description}").format(
+                            state=state, description=c.description
+                        ),
+                    )
+                    for c in err.conflicts
+                ],
+                options.language,
             ) from None
         for region in plan.regions:
             m = names[region.code]

@@ -23,6 +23,7 @@ from optimizer.domain import (
     Axis,
     CalendarSpec,
     CellMinimum,
+    Language,
     Objective,
     Proposal,
     Rules,
@@ -391,7 +392,7 @@ def test_municipal_floors_above_a_pass_through_name_the_state() -> None:
     assert s.municipal is not None
     s = replace(s, municipal=replace(s.municipal, floor=50_000_000))
     with pytest.raises(InfeasibleError) as err:
-        allocate(s)
+        allocate(s, AllocateOptions(language=Language.EN))
     assert "state 06" in err.value.summary
     assert all(c.description.startswith("state 06: ") for c in err.value.conflicts)
     assert err.value.conflicts[0].amount > 0

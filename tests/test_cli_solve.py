@@ -98,9 +98,9 @@ def test_timings_only_when_asked_for(capsys: pytest.CaptureFixture[str]) -> None
     stages = json.loads(capsys.readouterr().out)["stats"]["stage_seconds"]
     assert {"checks", "solve", "round", "justify"} <= set(stages)
     assert main(["solve", THREE, "--lang", "en"]) == EXIT_OK
-    assert " s · sha256" not in capsys.readouterr().out
+    assert " s · input SHA-256" not in capsys.readouterr().out
     assert main(["solve", THREE, "--lang", "en", "--timings"]) == EXIT_OK
-    assert " s · sha256" in capsys.readouterr().out
+    assert " s · input SHA-256" in capsys.readouterr().out
 
 
 def test_table_has_totals_row(capsys: pytest.CaptureFixture[str]) -> None:
@@ -109,8 +109,15 @@ def test_table_has_totals_row(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "TOTAL" in out
     assert "1,000,000" in out
-    assert "band_cap" in out
-    assert "band_floor" in out
+    assert "band cap" in out
+    assert "band floor" in out
+    assert "band_cap" not in out
+    assert main(["solve", THREE]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "techo de la banda" in out
+    assert "piso de la banda" in out
+    assert "monto según fórmula" in out
+    assert "respecto de 2025" in out
 
 
 def test_csv_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
@@ -156,7 +163,7 @@ def test_infeasible_exits_3_with_diagnosis(capsys: pytest.CaptureFixture[str]) -
     """The infeasible didactic scenario exits 3 and names the excess of floors in pesos."""
     assert main(["solve", INFEASIBLE]) == EXIT_INFEASIBLE
     err = capsys.readouterr().err
-    assert "$100,000 more than the fund" in err
+    assert "$100,000 más que el fondo" in err
     assert "Traceback" not in err
 
 
@@ -245,7 +252,7 @@ def test_no_whole_peso_plan_exits_3_naming_the_minimum(
         ),
         encoding="utf-8",
     )
-    assert main(["solve", str(tmp_path / "scenario.yaml")]) == EXIT_INFEASIBLE
+    assert main(["solve", str(tmp_path / "scenario.yaml"), "--lang", "en"]) == EXIT_INFEASIBLE
     err = capsys.readouterr().err
     assert "not in whole units" in err
     assert "01/A by $1" in err

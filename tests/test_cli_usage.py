@@ -81,7 +81,7 @@ def test_out_naming_a_file_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFi
     for out in (existing, existing / "sub"):
         assert main(["solve", THREE, "--out", str(out)]) == EXIT_BAD_INPUT
         err = capsys.readouterr().err
-        assert f"'{existing}' is a file, not a folder" in err
+        assert f"'{existing}' es un archivo, no una carpeta" in err
         assert "Errno" not in err
         assert "Traceback" not in err
     assert existing.read_text() == "keep me\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -195,7 +196,7 @@ def test_bad_entry_is_reported_and_located(
     entry: str, expected: tuple[str, ...], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Each bad scenario exits 2 naming the file, the row/column or YAML path and the problem."""
-    code = main(["validate", str(BAD / entry / "scenario.yaml")])
+    code = main(["validate", str(BAD / entry / "scenario.yaml"), "--lang", "en"])
     out, err = capsys.readouterr()
     assert code == EXIT_BAD_INPUT
     assert "error: the scenario has" in err
@@ -205,15 +206,46 @@ def test_bad_entry_is_reported_and_located(
     assert out == ""
 
 
+# English words of the problem messages that a Spanish message never contains (file names, YAML
+# keys and CSV columns stay as written: they are the planner's own words).
+ENGLISH = re.compile(
+    r"\b(the|must|is|are|not|has|have|row|column|line|region|regions|axis|unknown|"
+    r"missing|duplicate|did you mean|file|empty|found|error|warning)\b"
+)
+
+
+@pytest.mark.parametrize("entry", sorted(CATALOGUE))
+def test_bad_entry_is_reported_in_spanish_by_default(
+    entry: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --lang the problems are in Spanish, located with fila/columna/línea."""
+    code = main(["validate", str(BAD / entry / "scenario.yaml")])
+    out, err = capsys.readouterr()
+    assert code == EXIT_BAD_INPUT
+    assert out == ""
+    head, *lines = err.splitlines()
+    assert head.startswith("error: el escenario tiene ")
+    for line in lines:
+        # PyYAML's own description of a syntax error stays in its words.
+        line = line.split("YAML mal formado")[0]  # noqa: PLW2901
+        # Without the quoted data ('n/d', file names) and the YAML paths of the location.
+        words = re.sub(r"'[^']*'|\S+\.(csv|yaml)\b|[\w.\[\]]+\.[\w\[\]]+", "", line)
+        assert not ENGLISH.search(words), line
+    english = CATALOGUE[entry][0]
+    for word, spanish in ((" row ", " fila "), (" column ", " columna "), (" line ", " línea ")):
+        english = english.replace(word, spanish).replace(word.lstrip(" ("), spanish.lstrip())
+    assert english in err
+
+
 @pytest.mark.parametrize(("entry", "expected"), sorted(INFEASIBLE.items()))
 def test_infeasible_entry_is_diagnosed_in_pesos(
     entry: str, expected: tuple[str, ...], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Each entry validates (exit 0) and its solve exits 3 with the conflict in pesos."""
     path = str(BAD / entry / "scenario.yaml")
-    assert main(["validate", path]) == EXIT_OK
+    assert main(["validate", path, "--lang", "en"]) == EXIT_OK
     capsys.readouterr()
-    assert main(["solve", path]) == EXIT_INFEASIBLE
+    assert main(["solve", path, "--lang", "en"]) == EXIT_INFEASIBLE
     out, err = capsys.readouterr()
     for text in expected:
         assert text in out + err, f"{text!r} not in:\n{out + err}"
@@ -225,11 +257,11 @@ def test_infeasible_entry_warns_then_exits_3(
     entry: str, expected: tuple[str, ...], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Validation warns (exit 0); solving exits 3 with the amount in pesos, no traceback."""
-    assert main(["validate", str(BAD / entry / "scenario.yaml")]) == EXIT_OK
+    assert main(["validate", str(BAD / entry / "scenario.yaml"), "--lang", "en"]) == EXIT_OK
     out, _ = capsys.readouterr()
     assert "warning: scenario.yaml: guaranteed (line 5)" in out
     assert "add up to 330,000,000 pesos, 30,000,000 more than the fund" in out
-    assert main(["solve", str(BAD / entry / "scenario.yaml")]) == EXIT_INFEASIBLE
+    assert main(["solve", str(BAD / entry / "scenario.yaml"), "--lang", "en"]) == EXIT_INFEASIBLE
     out, err = capsys.readouterr()
     for text in expected:
         assert text in err, f"{text!r} not in:\n{err}"
@@ -237,19 +269,24 @@ def test_infeasible_entry_warns_then_exits_3(
 
 
 def test_good_scenario_prints_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    """A valid scenario exits 0 with its summary on stdout."""
-    code = main(["validate", str(GOOD / "fasp-mini" / "scenario.yaml")])
+    """A valid scenario exits 0 with its summary on stdout, in Spanish unless --lang en."""
+    code = main(["validate", str(GOOD / "fasp-mini" / "scenario.yaml"), "--lang", "en"])
     out, err = capsys.readouterr()
     assert code == EXIT_OK
     assert "fund: FASP 2026, 1,000,000,000 MXN (rounding unit 1,000)" in out
-    assert "regions: 4 (4 with previous allocation, 4 with population)" in out
+    assert "states: 4 (4 with the allocation of fiscal year 2025, 4 with population)" in out
     assert err == ""
+    assert main(["validate", str(GOOD / "fasp-mini" / "scenario.yaml")]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "fondo: FASP 2026, 1,000,000,000 MXN (unidad de redondeo 1,000)" in out
+    assert "entidades: 4 (4 con la asignación del ejercicio 2025, 4 con población)" in out
+    assert "objetivo: proporcional a los montos según fórmula" in out
 
 
 def test_folder_with_scenario_yaml_is_accepted(capsys: pytest.CaptureFixture[str]) -> None:
     """A folder holding scenario.yaml validates like the YAML file itself."""
     assert main(["validate", str(GOOD / "latin1-semicolon")]) == EXIT_OK
-    assert "regions: 3" in capsys.readouterr().out
+    assert "entidades: 3" in capsys.readouterr().out
 
 
 def test_warnings_are_printed_with_exit_0(
@@ -262,10 +299,14 @@ def test_warnings_are_printed_with_exit_0(
         "regions: {file: states.csv, code: code, name: name, previous_allocation: prev}\n"
         "criteria: [{indicator: pop, weight: 1}]\nrules: {band: {lower: 0, upper: 0.1}}\n"
     )
-    assert main(["validate", str(tmp_path / "scenario.yaml")]) == EXIT_OK
+    assert main(["validate", str(tmp_path / "scenario.yaml"), "--lang", "en"]) == EXIT_OK
     out = capsys.readouterr().out
     assert "warning: scenario.yaml: rules (line 6)" in out
     assert "add up to 1,400 pesos, 400 more than the fund 1,000" in out
+    assert main(["validate", str(tmp_path / "scenario.yaml")]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "aviso: scenario.yaml: rules (línea 6)" in out
+    assert "suman 1,400 pesos, 400 más que el fondo de 1,000" in out
 
 
 @pytest.mark.parametrize(
@@ -279,7 +320,7 @@ def test_missing_path_or_folder_is_bad_input(
     name: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A missing file or a folder without scenario.yaml exits 2 with a message, no traceback."""
-    assert main(["validate", str(tmp_path / name)]) == EXIT_BAD_INPUT
+    assert main(["validate", str(tmp_path / name), "--lang", "en"]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert expected in err
     assert "Traceback" not in err
@@ -288,7 +329,15 @@ def test_missing_path_or_folder_is_bad_input(
 def test_subprocess_validate_bad_and_good() -> None:
     """The real command line exits 2 on a bad scenario and 0 on a good one, without tracebacks."""
     bad = subprocess.run(
-        [sys.executable, "-m", "optimizer.cli", "validate", str(BAD / "binary-file")],
+        [
+            sys.executable,
+            "-m",
+            "optimizer.cli",
+            "validate",
+            str(BAD / "binary-file"),
+            "--lang",
+            "en",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -305,4 +354,4 @@ def test_subprocess_validate_bad_and_good() -> None:
         timeout=120,
     )
     assert good.returncode == EXIT_OK, good.stderr
-    assert "Scenario fasp-mini" in good.stdout
+    assert "Escenario fasp-mini" in good.stdout

@@ -490,7 +490,7 @@ def test_table_json_and_regions_csv_carry_category_subtotals(
     folder = SCENARIOS / "dgp-prototype-2026"
     plan = allocate(load_scenario(folder))
     table = render_table(plan)
-    assert "caracteristicas_estatales" in table.splitlines()[0]
+    assert "Características estatales" in table.splitlines()[0]
     assert "5,964,697,749" in table  # 0.60 of the fund over all regions
     rows = list(csv.DictReader(io.StringIO(regions_csv(plan))))
     assert (
@@ -502,7 +502,7 @@ def test_table_json_and_regions_csv_carry_category_subtotals(
     html = render_html(plan)
     assert "<th>Características estatales (60 %)</th>" in html
     assert '<th class="n">1,491,174,441</th>' in html
-    assert "| Resultados | 0.1500 | 52,224,085 |" in justifications_md(plan)
+    assert "| Resultados | 15.00 % | $52,224,085 |" in justifications_md(plan)
     assert main(["solve", str(folder), "--format", "json"]) == EXIT_OK
     out = json.loads(capsys.readouterr().out)
     first = out["regions"][0]["categories"][0]
@@ -515,13 +515,20 @@ def test_validate_prints_the_tree_with_effective_weights(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """fsf validate shows categories, their criteria and the product of weights."""
-    assert main(["validate", str(SCENARIOS / "dgp-prototype-2026")]) == EXIT_OK
+    assert main(["validate", str(SCENARIOS / "dgp-prototype-2026"), "--lang", "en"]) == EXIT_OK
     out = capsys.readouterr().out
     assert "criteria: 14 in 4 categories" in out
-    assert "0.6000 -> 0.6000  [caracteristicas_estatales] Características estatales" in out
-    assert "0.2000 -> 0.0480  Dig_salarial" in out
-    assert "0.2000 -> 0.1200  base amount (equal split)" in out
-    assert main(["validate", str(SCENARIOS / "didactic" / "guaranteed-excess")]) == EXIT_OK
+    assert "60.00 % ->  60.00 %  [caracteristicas_estatales] Características estatales" in out
+    assert "20.00 % ->   4.80 %  Dig_salarial" in out
+    assert "20.00 % ->  12.00 %  base amount (equal parts)" in out
+    assert main(["validate", str(SCENARIOS / "dgp-prototype-2026")]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "criterios: 14 en 4 categorías (ponderación dentro de su categoría" in out
+    assert "20.00 % ->  12.00 %  monto base (partes iguales)" in out
+    assert (
+        main(["validate", str(SCENARIOS / "didactic" / "guaranteed-excess"), "--lang", "en"])
+        == EXIT_OK
+    )
     out = capsys.readouterr().out
     assert "homicidios_100k = victimas_homicidio / poblacion x 100,000" in out
     assert (

@@ -34,6 +34,7 @@ from optimizer.explain import (
     justification_text,
     pesos,
     precheck_conflicts,
+    text_context,
 )
 from optimizer.formula import compute_targets
 from optimizer.io import load_scenario
@@ -108,14 +109,22 @@ def test_targets_and_contributions(plan_es: AllocationPlan) -> None:
 
 
 def test_band_cap_is_the_binding_rule_and_the_adjustment(plan_es: AllocationPlan) -> None:
-    """01 ends at its cap 1,650,000: binding band_cap, one adjustment of -550,000 with that cause."""
+    """01 ends at its cap 1,650,000: the redistribution would have raised it, the cap stopped it.
+
+    The free regions 02-04 end at 8,350,000 for 7,800,000 of formula amounts: lambda = 835/780,
+    so 01 would be at 2,200,000 x 835/780 = 2,355,128.2 -> 2,355,128 (+155,128); the band cap
+    takes away 2,355,128 - 1,650,000 = 705,128. Together: -550,000 = final - formula.
+    """
     j = plan_es.justifications[0]
     assert j.amount == 1_650_000
     assert [b.family for b in j.binding] == [RuleFamily.BAND_CAP]
     assert j.binding[0].bound == 1_650_000
     assert j.binding[0].marginal_value != 0.0
-    assert [(a.cause, a.amount) for a in j.adjustments] == [(RuleFamily.BAND_CAP, -550_000)]
-    assert j.adjustments[0].amount == j.amount - j.target
+    assert [(a.cause, a.amount) for a in j.adjustments] == [
+        ("redistribution", 155_128),
+        (RuleFamily.BAND_CAP, -705_128),
+    ]
+    assert sum(a.amount for a in j.adjustments) == j.amount - j.target == -550_000
     assert plan_es.regions[0].main_rule == "band_cap"
     assert plan_es.regions[0].upper == 1_650_000
 
@@ -157,25 +166,35 @@ def test_per_capita_and_rank(plan_es: AllocationPlan) -> None:
 
 
 def test_spanish_text_has_the_amounts(plan_es: AllocationPlan) -> None:
-    """The Spanish text names target, final amount, adjustment, binding rule and rank in pesos."""
+    """The Spanish text reads formula amount -> redistribution -> the cap -> final -> change."""
     text = plan_es.justifications[0].text
-    assert "meta de la fórmula $2,200,000" in text
-    assert "Asignación final $1,650,000" in text
-    assert "Ajuste -$550,000 por tope de la banda" in text
-    assert "Regla activa: tope de la banda contra el año anterior ($1,650,000)" in text
-    assert "degenerado" in text
-    assert "Cambio contra la asignación anterior: $150,000 (+10.00 %)" in text
-    assert "(lugar 3 de 4)" in text
-    assert "Incidencia $1,200,000" in text
+    assert text == (
+        "Estado 1 (01). Monto según fórmula: $2,200,000 (principales criterios: "
+        "Incidencia $1,200,000; Monto base $500,000; Necesidad $500,000). "
+        "Redistribución proporcional: +$155,128 (+7.05 % del monto según fórmula). "
+        "Regla que detuvo el aumento: techo de la banda ($1,650,000), que resta $705,128. "
+        "Asignación final: $1,650,000. Respecto del ejercicio 2025: +$150,000 (+10.00 %). "
+        "1.65 pesos por habitante (lugar 3 de 4)."
+    )
+    # The others' increase spreads what 01's cap holds back, and says so.
+    assert "lo que los techos de otras entidades dejan libre (Estado 1)" in (
+        plan_es.justifications[1].text
+    )
+    for j in plan_es.justifications:
+        assert "valor marginal" not in j.text
+        assert "degenerado" not in j.text
 
 
 def test_english_text_has_the_amounts(plan_en: AllocationPlan) -> None:
     """The English text carries the same amounts, formatted $1,234,567."""
     text = plan_en.justifications[0].text
-    assert "formula target $2,200,000" in text
-    assert "Final allocation $1,650,000" in text
-    assert "Adjustment -$550,000 due to the band cap" in text
-    assert "Binding rule: band cap against the previous allocation ($1,650,000)" in text
+    assert "Formula amount: $2,200,000" in text
+    assert "Proportional redistribution: +$155,128 (+7.05 % of the formula amount)" in text
+    assert (
+        "Rule that stopped the increase: band cap ($1,650,000), which takes away $705,128" in text
+    )
+    assert "Final allocation: $1,650,000" in text
+    assert "Change from fiscal year 2025: +$150,000 (+10.00 %)" in text
     assert "(rank 3 of 4)" in text
     assert "Crime $1,200,000" in text
     for j in plan_en.justifications:
@@ -320,9 +339,14 @@ def test_apportion_rows_equals_apportion_row_by_row() -> None:
 def test_texts_are_justification_text_of_the_fields(plan_es: AllocationPlan) -> None:
     """Each text is what justification_text writes from the justification's own fields."""
     names = {r.code: r.name for r in plan_es.regions}
-    n = len(plan_es.regions)
+    context = text_context(
+        Language.ES,
+        names,
+        plan_es.fund.fiscal_year,
+        [(j.region, j.adjustments) for j in plan_es.justifications],
+    )
     for j in plan_es.justifications:
-        assert j.text == justification_text(names[j.region], j, Language.ES, n)
+        assert j.text == justification_text(j, context)
 
 
 def _rebuilt(value: object) -> object:
@@ -398,9 +422,12 @@ def test_no_justification_says_a_floor_lowered_or_a_cap_raised(name: str) -> Non
         # 26-leaf catalogue tree: targets apportioned over more cells move them by a few pesos).
         for code, cut in (("08", -7_132_713), ("32", -5_268_581)):
             j = by_code[code]
-            assert [(str(a.cause), a.amount) for a in j.adjustments] == [("redistribution", cut)]
+            moved, stopped = (a.amount for a in j.adjustments)
+            assert [str(a.cause) for a in j.adjustments] == ["redistribution", "band_floor"]
+            assert moved < 0 < stopped
+            assert moved + stopped == cut == j.amount - j.target
             assert "band_floor" in {str(b.family) for b in j.binding}
-            assert "por piso" not in j.text
+            assert "Regla que detuvo la reducción: piso de la banda" in j.text
 
 
 def test_a_cap_never_raises_on_random_bands() -> None:
@@ -419,3 +446,29 @@ def test_a_cap_never_raises_on_random_bands() -> None:
         checked += 1
         assert _wrong_way(plan) == []
     assert checked > 20
+
+
+def test_the_redistribution_names_the_other_states_and_counts_the_rest() -> None:
+    """Three names at most, never the region itself, then "y N más" with the exact count."""
+    from optimizer.domain import Adjustment, Justification
+    from optimizer.explain import redistribution_sentence
+
+    names = {f"{i:02d}": f"Estado {i}" for i in range(1, 8)}
+    raised = [(f"{i:02d}", (Adjustment("band_floor", 100 * i),)) for i in range(1, 7)]
+    context = text_context(Language.ES, names, 2026, [*raised, ("07", ())])
+    assert context.raised == ("06", "05", "04", "03", "02", "01")
+
+    def cut(code: str) -> Justification:
+        return Justification(
+            code, 1_000, 900, (), (Adjustment("redistribution", -100),), (), None, None, None,
+            None, None, "",
+        )  # fmt: skip
+
+    text = redistribution_sentence(cut("05"), context)
+    assert "(Estado 6, Estado 4, Estado 3 y 2 más)" in text
+    assert "-$100 (-10.00 % del monto según fórmula)" in text
+    assert "(Estado 6, Estado 5, Estado 4 y 3 más)" in redistribution_sentence(cut("07"), context)
+    few = text_context(Language.EN, names, 2026, raised[:3])
+    assert "(State 3, State 2)".replace("State", "Estado") in redistribution_sentence(
+        cut("01"), few
+    )

@@ -558,7 +558,16 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], R
     def one(job: tuple[str, str]) -> Run:
         name, command = job
         return run_limited(
-            [sys.executable, "-m", "optimizer.cli", command, str(folders[name] / "scenario.yaml")]
+            # In English: the expected texts below are the English messages.
+            [
+                sys.executable,
+                "-m",
+                "optimizer.cli",
+                command,
+                str(folders[name] / "scenario.yaml"),
+                "--lang",
+                "en",
+            ]
         )
 
     with ThreadPoolExecutor(max_workers=2) as pool:

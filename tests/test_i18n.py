@@ -11,7 +11,7 @@ from optimizer.domain import Language
 from optimizer.i18n import _messages, texts
 
 PACKAGE = Path(__file__).resolve().parent.parent / "optimizer"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "tr": None, "gettext": None, "ngettext": (1, 2)}
 
 
 def marked_messages() -> set[str]:
@@ -50,3 +50,48 @@ def test_translation_and_plural_forms() -> None:
     assert es.ngettext("{n} state", "{n} states", 1).format(n=1) == "1 entidad"
     assert es.ngettext("{n} state", "{n} states", 32).format(n=32) == "32 entidades"
     assert en.ngettext("{n} state", "{n} states", 32).format(n=32) == "32 states"
+
+
+def test_translations_keep_the_placeholders() -> None:
+    """A translation fills in the same ``{names}`` as its English text (no KeyError at run time)."""
+    import string
+
+    def names(text: str) -> set[str]:
+        return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+    wrong = []
+    for message, translation in _messages(Language.ES).items():
+        forms = translation if isinstance(translation, tuple) else (translation,)
+        if any(names(form) != names(message) for form in forms):
+            wrong.append((message, translation))
+    assert wrong == []
+
+
+def test_plain_formats_are_babels() -> None:
+    """The fast path of ``number`` and ``percent`` writes exactly what Babel writes."""
+    import random
+
+    from babel.numbers import format_decimal, format_percent
+
+    rng = random.Random(12)
+    values: list[float] = [0.0, -0.0, 0.125, 2.675, -0.004, 1e-9, 0.5, -1234567.891]
+    values += [rng.uniform(-1, 1) * 10 ** rng.randint(-4, 12) for _ in range(2000)]
+    values += [round(v, rng.randint(0, 4)) for v in values[:500]]
+    for language in (Language.ES, Language.EN):
+        t = texts(language)
+        assert t.plain_grouping
+        for value in values:
+            for decimals in (0, 2, 3):
+                digits = "." + "0" * decimals if decimals else ""
+                assert t.number(value, decimals) == format_decimal(
+                    value, format="#,##0" + digits, locale=t.locale
+                ), value
+                body = "#,##0" + digits + " %"
+                assert t.percent(value, decimals=decimals, sign=True) == format_percent(
+                    value, format=f"+{body};-{body}", locale=t.locale
+                ), value
+                assert t.percent(value, decimals=decimals) == format_percent(
+                    value, format=body, locale=t.locale
+                ), value
+        for whole in (0, 7, -1_850_699, 9_941_162_915, 10**15):
+            assert t.number(whole) == format_decimal(whole, format="#,##0", locale=t.locale)

@@ -8,7 +8,7 @@ from textwrap import dedent
 
 import pytest
 
-from optimizer.domain import Band, CellMinimum, Direction, RegionBound
+from optimizer.domain import Band, CellMinimum, Direction, Language, RegionBound
 from optimizer.errors import ScenarioError
 from optimizer.io import load_scenario, load_scenario_files, summarize
 from optimizer.io.files import FileProblem, normalise_name
@@ -215,15 +215,29 @@ def test_symlink_out_of_folder_is_refused(tmp_path: Path) -> None:
 
 def test_summary_lists_the_essentials() -> None:
     """The summary shows fund, regions, criteria with weights, base weight, axes, rules."""
-    text = summarize(load_scenario(GOOD / "fasp-mini" / "scenario.yaml"))
+    scenario = load_scenario(GOOD / "fasp-mini" / "scenario.yaml")
+    text = summarize(scenario, Language.EN)
     assert "fund: FASP 2026, 1,000,000,000 MXN (rounding unit 1,000)" in text
-    assert "regions: 4 (4 with previous allocation, 4 with population)" in text
-    assert "0.1800  policias_1000 (Policías por mil habitantes): higher_needs_less" in text
-    assert "0.1200  base amount (equal split)" in text
-    assert "P02  Equipamiento: share 30 % .. 70 %" in text
-    assert "rules: band [0 %, 10 %] vs previous; 1 region floors; 1 region caps;" in text
-    assert "objective: proportional" in text
+    assert "states: 4 (4 with the allocation of fiscal year 2025, 4 with population)" in text
+    assert "18.00 %  policias_1000 (Policías por mil habitantes): a higher value gives less" in text
+    assert "12.00 %  base amount (equal parts)" in text
+    assert "P02  Equipamiento: share 30 % to 70 %" in text
+    assert (
+        "rules: band [0 %, 10 %] against fiscal year 2025; 1 × state floor; 1 × state cap;" in text
+    )
+    assert "objective: proportional to the formula amounts" in text
     assert len(text.splitlines()) <= 24
+    spanish = summarize(scenario)
+    assert "18.00 %  policias_1000 (Policías por mil habitantes): a mayor valor, menor monto" in (
+        spanish
+    )
+    assert "programas: 2" in spanish
+    assert "P02  Equipamiento: participación de 30 % a 70 %" in spanish
+    assert (
+        "reglas: banda [0 %, 10 %] respecto del ejercicio 2025; 1 × monto mínimo de la entidad;"
+        in (spanish)
+    )
+    assert "objetivo: proporcional a los montos según fórmula" in spanish
 
 
 @pytest.mark.parametrize(

@@ -316,13 +316,17 @@ def test_cli_prints_the_first_problems_then_how_many_more(
     """``fsf validate`` lists the first MAX_PROBLEMS and "and K more", with the full count."""
     for name, data in unknown_code_rows(5_000).items():
         (tmp_path / name).write_bytes(data)
-    assert main(["validate", str(tmp_path)]) == EXIT_BAD_INPUT
+    assert main(["validate", str(tmp_path), "--lang", "en"]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err
     lines = err.splitlines()
-    assert lines[0] == "error: the scenario has 5000 problem(s):"
+    assert lines[0] == "error: the scenario has 5,000 problems:"
     assert len(lines) == 1 + MAX_PROBLEMS + 1
     assert lines[-1].startswith("  - and 4,900 more problem(s) not listed")
     assert len(err) < 30_000
+    assert main(["validate", str(tmp_path)]) == EXIT_BAD_INPUT
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "error: el escenario tiene 5,000 problemas:"
+    assert lines[-1].startswith("  - y 4,900 problema(s) más sin listar")
 
 
 def test_csv_rows_columns_and_cells_are_limited() -> None:

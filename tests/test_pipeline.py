@@ -22,6 +22,7 @@ from optimizer.domain import (
     Conflict,
     Criterion,
     Direction,
+    Language,
     Normalisation,
     Objective,
     RegionBound,
@@ -365,8 +366,14 @@ def test_floors_above_the_fund() -> None:
     assert info.value.conflicts[0] == Conflict(
         "region_floors",
         200_000,
-        "the region floors (bands, floors and priority minimums) add up to $1,200,000, "
-        "$200,000 more than the fund $1,000,000",
+        "los pisos de las entidades (bandas, montos mínimos y mínimos de prioridad nacional) "
+        "suman $1,200,000, $200,000 más que el fondo de $1,000,000",
+    )
+    with pytest.raises(InfeasibleError) as info:
+        allocate(s, AllocateOptions(language=Language.EN))
+    assert info.value.conflicts[0].description == (
+        "the states' floors (bands, floors and priority minimums) add up to $1,200,000, "
+        "$200,000 more than the fund $1,000,000"
     )
 
 

@@ -16,7 +16,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimizer.checks import check_scenario
-from optimizer.domain import Axis, Band, CellMinimum, RegionBound, RuleFamily, Rules, Scenario
+from optimizer.domain import (
+    AllocateOptions,
+    Axis,
+    Band,
+    CellMinimum,
+    Language,
+    RegionBound,
+    RuleFamily,
+    Rules,
+    Scenario,
+)
 from optimizer.errors import InfeasibleError
 from optimizer.formula import compute_targets
 from optimizer.model import ModelData, build_model_data, violations
@@ -330,7 +340,7 @@ def outcome(s: Scenario) -> tuple[str, list[list[int]] | None]:
     """("plan", cells r-major), ("whole units", None) when only whole units fail, or
     ("infeasible", None); a solver failure (exit 4) fails the test."""
     try:
-        plan = allocate(s)
+        plan = allocate(s, AllocateOptions(language=Language.EN))
     except InfeasibleError as err:
         return ("whole units" if "whole units" in err.summary else "infeasible"), None
     m = len(plan.axes)
@@ -390,7 +400,7 @@ def test_no_whole_unit_plan_is_diagnosed_in_pesos() -> None:
         ),
     )
     with pytest.raises(InfeasibleError, match="whole units") as caught:
-        allocate(s)
+        allocate(s, AllocateOptions(language=Language.EN))
     [conflict] = caught.value.conflicts
     assert (conflict.family, conflict.amount) == (RuleFamily.CELL_MINIMUM, 2)
     assert "01/" in conflict.description

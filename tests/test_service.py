@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -275,7 +276,8 @@ def test_no_whole_peso_plan_is_failed_precondition(
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
     failure = _details(err, error_details_pb2.PreconditionFailure)
     descriptions = [v.description for v in failure.violations]  # type: ignore[attr-defined]
-    assert any("whole units" in d and "01/" in d and "$1" in d for d in descriptions)
+    # The request asks for no language: Spanish, the default.
+    assert any("unidades completas" in d and "01/" in d and "$1" in d for d in descriptions)
     _assert_still_serving(channel)
 
 
@@ -453,6 +455,20 @@ def test_bad_uploaded_file_is_invalid_argument_located(
         for v in _details(err, error_details_pb2.BadRequest).field_violations  # type: ignore[attr-defined]
     )
     assert "data/states.csv" in text
+    # No language in the request: Spanish, as the plan's texts would be.
+    assert "data/states.csv fila 2, columna pop_conapo_mid2026: 'abc' no es un número" in text
+    assert re.search(r"y \d+ problema\(s\) más: llame a ValidateScenario", text)
+    english = pb.AllocateRequest(
+        files=pb.ScenarioFiles(files=_fasp_files({"data/states.csv": broken})),
+        language=pb.LANGUAGE_EN,
+    )
+    err = _error(lambda: stub.Allocate(english, timeout=60))
+    text = " ".join(
+        v.description
+        for v in _details(err, error_details_pb2.BadRequest).field_violations  # type: ignore[attr-defined]
+    )
+    assert "data/states.csv row 2, column pop_conapo_mid2026: 'abc' is not a whole" in text
+    assert re.search(r"and \d+ more problem\(s\)", text)
     _assert_still_serving(channel)
 
 

@@ -146,7 +146,7 @@ def test_guaranteed_above_the_fund_is_failed_precondition_in_pesos(
     scenario = _nested()
     scenario.guaranteed.amounts["03"] = 600_000_000  # 200 + 250 + 600 = 1,050 M
     with pytest.raises(grpc.RpcError) as info:
-        stub.Allocate(pb.AllocateRequest(scenario=scenario), timeout=60)
+        stub.Allocate(pb.AllocateRequest(scenario=scenario, language=pb.LANGUAGE_EN), timeout=60)
     err = info.value
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
     status = rpc_status.from_call(err)  # type: ignore[arg-type]
@@ -164,7 +164,7 @@ def test_bad_declared_indicator_is_invalid_argument_located(
     scenario = _nested()
     scenario.derived_indicators[0].inputs[0] = "homicidez"
     with pytest.raises(grpc.RpcError) as info:
-        stub.Allocate(pb.AllocateRequest(scenario=scenario), timeout=60)
+        stub.Allocate(pb.AllocateRequest(scenario=scenario, language=pb.LANGUAGE_EN), timeout=60)
     err = info.value
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     status = rpc_status.from_call(err)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
+from optimizer.errors import tr
 from optimizer.limits import MAX_FILE_BYTES
 
 
@@ -37,8 +38,9 @@ def normalise_name(name: str, base: str = "") -> str:
     text = name.strip().replace("\\", "/")
     # A Windows drive ("C:/data") is as absolute as "/data" for our purpose.
     if not text or text.startswith("/") or (len(text) > 1 and text[1] == ":"):
-        message = (
-            f"the path '{name}' is absolute or empty: name files relative to the scenario folder"
+        message = tr(
+            "the path '{name}' is absolute or empty: name files relative to the scenario folder",
+            name=name,
         )
         raise FileProblem(message)
     joined = posixpath.normpath(posixpath.join(base, text)) if base else posixpath.normpath(text)
@@ -47,9 +49,9 @@ def normalise_name(name: str, base: str = "") -> str:
     if base and not escapes:
         escapes = not (joined == inside or joined.startswith(inside + "/"))
     if escapes:
-        message = (
-            f"the path '{name}' leaves the scenario folder: keep every file inside the folder "
-            "of the scenario YAML (no '..')"
+        message = tr(
+            "the path '{name}' leaves the scenario folder: keep every file inside the folder of the scenario YAML (no '..')",
+            name=name,
         )
         raise FileProblem(message)
     return joined
@@ -72,30 +74,34 @@ class DirectorySource:
         try:
             real = path.resolve()
             if not real.is_relative_to(self.root.resolve()):
-                message = f"'{name}' links to a file outside the scenario folder"
+                message = tr("'{name}' links to a file outside the scenario folder", name=name)
                 raise FileProblem(message)
             if path.is_dir():
-                message = f"'{name}' is a folder, not a file"
+                message = tr("'{name}' is a folder, not a file", name=name)
                 raise FileProblem(message)
             if not path.is_file():
                 if not path.exists():
                     raise FileNotFoundError(name)
-                message = f"'{name}' is not a regular file (a pipe, socket or device)"
+                message = tr("'{name}' is not a regular file (a pipe, socket or device)", name=name)
                 raise FileProblem(message)
             with path.open("rb") as handle:
                 return handle.read(MAX_FILE_BYTES + 1)
         except FileNotFoundError:
-            message = f"file '{name}' not found in the scenario folder"
+            message = tr("file '{name}' not found in the scenario folder", name=name)
             raise FileProblem(message) from None
         except RuntimeError:
             # Python 3.11 and 3.12 raise RuntimeError for a loop of symbolic links (later: OSError).
-            message = f"'{name}' is a symbolic link that leads back to itself (a loop)"
+            message = tr(
+                "'{name}' is a symbolic link that leads back to itself (a loop)", name=name
+            )
             raise FileProblem(message) from None
         except PermissionError:
-            message = f"file '{name}' cannot be read (permission denied)"
+            message = tr("file '{name}' cannot be read (permission denied)", name=name)
             raise FileProblem(message) from None
         except OSError as exc:
-            message = f"file '{name}' cannot be read ({exc.strerror or exc})"
+            message = tr(
+                "file '{name}' cannot be read ({value})", name=name, value=exc.strerror or exc
+            )
             raise FileProblem(message) from None
 
 
@@ -117,5 +123,7 @@ class MemorySource:
             return self.files[name]
         except KeyError:
             known = ", ".join(sorted(self.files)) or "none"
-            message = f"file '{name}' was not uploaded (uploaded files: {known})"
+            message = tr(
+                "file '{name}' was not uploaded (uploaded files: {known})", name=name, known=known
+            )
             raise FileProblem(message) from None

@@ -14,7 +14,8 @@ import zipfile
 from pathlib import Path
 
 from optimizer.compare import Comparison
-from optimizer.domain import AllocationPlan, AxisResult, Language, RegionResult, to_plain
+from optimizer.domain import AllocationPlan, AxisResult, RegionResult, to_plain
+from optimizer.i18n import Texts, texts
 
 PLAN_SCHEMA_VERSION = 1
 
@@ -111,75 +112,47 @@ def _criteria_row(plan: AllocationPlan, r: RegionResult) -> list[object]:
 
 
 def justifications_md(plan: AllocationPlan) -> str:
-    """Markdown: one section per region with its text and contribution table."""
-    es = plan.language is Language.ES
+    """Markdown: one section per region with its text and its criteria table."""
+    t = texts(plan.language)
+    fund = plan.fund
     lines = [
-        f"# {'Justificaciones' if es else 'Justifications'}: {plan.scenario}",
+        t._("# Justifications: {scenario}").format(scenario=plan.scenario),
         "",
-        f"{'Fondo' if es else 'Fund'}: {plan.fund.name} {plan.fund.fiscal_year}, "
-        f"{plan.fund.total:,} {plan.fund.currency}",
+        t._("Fund: {name} {year}, {amount} {currency}").format(
+            name=fund.name,
+            year=fund.fiscal_year,
+            amount=t.number(fund.total),
+            currency=fund.currency,
+        ),
         "",
     ]
     names = {r.code: r.name for r in plan.regions}
+    head = "| {} | {} | {} |".format(t._("criterion"), t._("weight"), t._("amount"))
     for j in plan.justifications:
         lines += [f"## {names[j.region]} ({j.region})", "", j.text, ""]
+        lines += [head, "| --- | ---: | ---: |"]
         lines += [
-            f"| {'fuente' if es else 'source'} | {'peso' if es else 'weight'} | pesos |",
-            "| --- | ---: | ---: |",
+            f"| {c.label} | {t.percent(c.weight)} | {t.money(c.amount)} |" for c in j.contributions
         ]
-        lines += [f"| {c.label} | {c.weight:.4f} | {c.amount:,} |" for c in j.contributions]
+        weights = sum(c.weight for c in j.contributions)
+        total = t._("Formula amount")
+        lines.append(f"| **{total}** | {t.percent(weights)} | **{t.money(j.target)}** |")
         lines.append("")
         if j.categories:
-            head = "categoría" if es else "category"
             lines += [
-                f"| {head} | {'peso efectivo' if es else 'effective weight'} | pesos |",
+                "| {} | {} | {} |".format(t._("category"), t._("effective weight"), t._("amount")),
                 "| --- | ---: | ---: |",
             ]
-            lines += [f"| {c.label} | {c.weight:.4f} | {c.amount:,} |" for c in j.categories]
+            lines += [
+                f"| {c.label} | {t.percent(c.weight)} | {t.money(c.amount)} |" for c in j.categories
+            ]
             lines.append("")
     return "\n".join(lines)
 
 
-def render_table(plan: AllocationPlan, *, timings: bool = False) -> str:
-    """A fixed-width table: a row per region, a totals row and a line of solve statistics.
-
-    The seconds the run took appear only with ``timings``, so that the same input prints the
-    same text.
-    """
-    es = plan.language is Language.ES
-    head: tuple[str, ...] = (
-        ("clave", "entidad", "meta", "final", "cambio", "regla")
-        if es
-        else ("code", "region", "target", "final", "change", "rule")
-    )
-    # Plans with guaranteed amounts or categories show them after the target (top-level
-    # categories only: sub-categories are in the JSON and in regions.csv).
-    extra_head, extra = _table_extras(plan, es)
-    head = (*head[:3], *extra_head, *head[3:])
-    rows: list[tuple[str, ...]] = []
-    for k, r in enumerate(plan.regions):
-        change = "" if r.previous is None else f"{r.amount - r.previous:+,}"
-        rows.append(
-            (r.code, r.name, f"{r.target:,}", *extra[k], f"{r.amount:,}", change, r.main_rule)
-        )
-    prev = [r.previous for r in plan.regions]
-    total_change = (
-        "" if any(p is None for p in prev) else f"{plan.total - sum(p or 0 for p in prev):+,}"
-    )
-    sums = [sum(int(row[i].replace(",", "")) for row in extra) for i in range(len(extra_head))]
-    rows.append(
-        (
-            "",
-            "TOTAL",
-            f"{sum(r.target for r in plan.regions):,}",
-            *(f"{v:,}" for v in sums),
-            f"{plan.total:,}",
-            total_change,
-            "",
-        )
-    )
+def _fixed_width(head: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
+    """Head, separator, the rows but the last, separator, the last row (the totals)."""
     widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
-    right = set(range(2, 5 + len(extra_head)))
 
     def fmt(row: tuple[str, ...]) -> str:
         cells = [
@@ -188,30 +161,83 @@ def render_table(plan: AllocationPlan, *, timings: bool = False) -> str:
         return "  ".join(cells).rstrip()
 
     sep = "  ".join("-" * w for w in widths)
-    body = [fmt(head), sep, *(fmt(r) for r in rows[:-1]), sep, fmt(rows[-1])]
+    return [fmt(head), sep, *(fmt(r) for r in rows[:-1]), sep, fmt(rows[-1])]
+
+
+def render_table(plan: AllocationPlan, *, timings: bool = False) -> str:
+    """A fixed-width table: a row per region, a totals row and a line about the run.
+
+    The seconds the run took appear only with ``timings``, so that the same input prints the
+    same text.
+    """
+    t = texts(plan.language)
+    year = plan.fund.fiscal_year - 1
+    head: tuple[str, ...] = (
+        t._("code"),
+        t._("state"),
+        t._("formula amount"),
+        t._("allocation"),
+        t._("change from {year}").format(year=year),
+        t._("rule"),
+    )
+    # Plans with guaranteed amounts or categories show them after the formula amount
+    # (top-level categories only: sub-categories are in the JSON and in regions.csv).
+    extra_head, extra = _table_extras(plan, t)
+    head = (*head[:3], *extra_head, *head[3:])
+    rows: list[tuple[str, ...]] = []
+    for k, r in enumerate(plan.regions):
+        change = "" if r.previous is None else t.signed(r.amount - r.previous)
+        rule = t.rule(r.main_rule) if r.main_rule else ""
+        rows.append(
+            (r.code, r.name, t.number(r.target), *extra[k], t.number(r.amount), change, rule)
+        )
+    prev = [r.previous for r in plan.regions]
+    total_change = (
+        "" if any(p is None for p in prev) else t.signed(plan.total - sum(p or 0 for p in prev))
+    )
+    sums = [sum(int(row[i].replace(",", "")) for row in extra) for i in range(len(extra_head))]
+    rows.append(
+        (
+            "",
+            t._("TOTAL"),
+            t.number(sum(r.target for r in plan.regions)),
+            *(t.number(v) for v in sums),
+            t.number(plan.total),
+            total_change,
+            "",
+        )
+    )
+    body = _fixed_width(head, rows, set(range(2, 5 + len(extra_head))))
     stats = plan.stats
     body.append("")
-    seconds = f"{sum(stats.stage_seconds.values()):.3f} s · " if timings else ""
-    body.append(
-        f"{stats.objective} · {stats.lp_solves} LP · {seconds}sha256 {stats.input_sha256[:12]}"
-    )
+    about = [
+        t._("objective: {objective}").format(objective=t.objective(stats.objective)),
+        t.ngettext("{n} optimisation", "{n} optimisations", stats.lp_solves).format(
+            n=stats.lp_solves
+        ),
+    ]
+    if timings:
+        seconds = sum(stats.stage_seconds.values())
+        about.append(t._("{seconds} s").format(seconds=t.number(seconds, 3)))
+    about.append(t._("input SHA-256 {digest}").format(digest=stats.input_sha256[:12]))
+    body.append(" · ".join(about))
     along = along_axes_table(plan)
     if along:
         body += ["", along]
     return "\n".join(body)
 
 
-def _table_extras(plan: AllocationPlan, es: bool) -> tuple[list[str], list[list[str]]]:
+def _table_extras(plan: AllocationPlan, t: Texts) -> tuple[list[str], list[list[str]]]:
     """Columns for the guaranteed amount and the top-level categories' subtotals, per region."""
     head: list[str] = []
     if plan.guaranteed_total is not None:
-        head.append("garantizado" if es else "guaranteed")
+        head.append(t._("guaranteed"))
     top = [k for k, c in enumerate(plan.categories) if not c.parent]
-    head += [plan.categories[k].category for k in top]
+    head += [plan.categories[k].label or plan.categories[k].category for k in top]
     rows: list[list[str]] = []
     for r in plan.regions:
-        row = [f"{r.guaranteed or 0:,}"] if plan.guaranteed_total is not None else []
-        row += [f"{r.categories[k].amount:,}" for k in top if k < len(r.categories)]
+        row = [t.number(r.guaranteed or 0)] if plan.guaranteed_total is not None else []
+        row += [t.number(r.categories[k].amount) for k in top if k < len(r.categories)]
         rows.append(row)
     return head, rows
 
@@ -326,54 +352,94 @@ def comparison_csv(diff: Comparison) -> str:
     return out.getvalue()
 
 
+NAME_WIDTH = 40
+"""Longest programa name in the comparison table (official names run to 180 characters)."""
+
+
 def render_comparison(diff: Comparison, base: AllocationPlan, other: AllocationPlan) -> str:
-    """A fixed-width table of region changes, then axis changes and rule changes."""
-    head = ("code", "region", base.scenario, other.scenario, "change", "%", "rule")
-    rows = []
+    """A fixed-width table of state changes, then programa changes and rule changes."""
+    t = texts(base.language)
+
+    def rule(family: str) -> str:
+        return t.rule(family) if family else "-"
+
+    head = (
+        t._("code"),
+        t._("state"),
+        base.scenario,
+        other.scenario,
+        t._("change"),
+        "%",
+        t._("rule"),
+    )
+    rows: list[tuple[str, ...]] = []
     for r in diff.regions:
-        pct = "" if r.change_pct is None else f"{r.change_pct:+.2f}"
+        pct = "" if r.change_pct is None else t.percent(r.change_pct / 100, sign=True)
         if r.other_main_rule == r.base_main_rule:
-            rule = r.other_main_rule
+            moved = t.rule(r.other_main_rule) if r.other_main_rule else ""
         else:
-            rule = f"{r.base_main_rule or '-'} -> {r.other_main_rule or '-'}"
+            moved = f"{rule(r.base_main_rule)} -> {rule(r.other_main_rule)}"
         rows.append(
             (
                 r.code,
                 r.name,
-                f"{r.base_amount:,}",
-                f"{r.other_amount:,}",
-                f"{r.change:+,}",
+                t.number(r.base_amount),
+                t.number(r.other_amount),
+                t.signed(r.change),
                 pct,
-                rule,
+                moved,
             )
         )
     rows.append(
-        ("", "TOTAL", f"{base.total:,}", f"{other.total:,}", f"{diff.total_change:+,}", "", "")
+        (
+            "",
+            t._("TOTAL"),
+            t.number(base.total),
+            t.number(other.total),
+            t.signed(diff.total_change),
+            "",
+            "",
+        )
     )
-    widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
-    right = {2, 3, 4, 5}
-
-    def fmt(row: tuple[str, ...]) -> str:
-        cells = [
-            v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(row)
-        ]
-        return "  ".join(cells).rstrip()
-
-    sep = "  ".join("-" * w for w in widths)
-    lines = [fmt(head), sep, *(fmt(r) for r in rows[:-1]), sep, fmt(rows[-1])]
+    lines = _fixed_width(head, rows, {2, 3, 4, 5})
     if any(a.change for a in diff.axes):
-        lines += ["", "axes:"]
-        lines += [
-            f"  {a.id:<8} {a.base_amount:>16,} {a.other_amount:>16,} {a.change:>+16,}"
+        axis_head = (
+            t.level(),
+            t._("name"),
+            base.scenario,
+            other.scenario,
+            t._("change"),
+        )
+        axis_rows: list[tuple[str, ...]] = [
+            (
+                a.id,
+                a.name if len(a.name) <= NAME_WIDTH else a.name[: NAME_WIDTH - 3].rstrip() + "...",
+                t.number(a.base_amount),
+                t.number(a.other_amount),
+                t.signed(a.change),
+            )
             for a in diff.axes
         ]
+        axis_rows.append(
+            (
+                "",
+                t._("TOTAL"),
+                t.number(sum(a.base_amount for a in diff.axes)),
+                t.number(sum(a.other_amount for a in diff.axes)),
+                t.signed(sum(a.change for a in diff.axes)),
+            )
+        )
+        lines += ["", *_fixed_width(axis_head, axis_rows, {2, 3, 4})]
+    names = {r.code: r.name for r in diff.regions}
     for title, refs in (
-        ("rules that start binding", diff.started_binding),
-        ("rules that stop binding", diff.stopped_binding),
+        (t._("rules that start to hold at their limit"), diff.started_binding),
+        (t._("rules that stop holding at their limit"), diff.stopped_binding),
     ):
         if refs:
             lines += ["", f"{title}:"]
-            lines += [f"  {ref.family} {ref.key}" for ref in refs]
+            for ref in refs:
+                where = f"{names[ref.key]} ({ref.key})" if ref.key in names else ref.key
+                lines.append(f"  {t.rule(ref.family)}: {where}")
     return "\n".join(lines)
 
 
@@ -481,38 +547,41 @@ def add_along_axes_sheets(book: object, plan: AllocationPlan) -> None:
 
 def along_axes_table(plan: AllocationPlan) -> str:
     """Terminal lines for the tree totals, co-financing, calendar and pass-through."""
-    es = plan.language is Language.ES
+    t = texts(plan.language)
     lines: list[str] = []
     if plan.groups:
-        lines.append("ejes y programas:" if es else "ejes and programas:")
-        lines += _tree_lines(plan)
+        lines.append(t._("ejes and programas:"))
+        lines += _tree_lines(plan, t)
     if plan.proposal_gaps:
-        lines += programa_mix_lines(plan, es)
+        lines += programa_mix_lines(plan, t)
         states = len({g.region for g in plan.proposal_gaps})
         moved = sum(g.gap for g in plan.proposal_gaps if g.gap > 0)
-        lines.append(
-            f"propuestas: {states} entidades ajustadas, {moved:,} pesos movidos"
-            if es
-            else f"proposals: {states} states adjusted, {moved:,} pesos moved"
-        )
+        line = t._("proposals: {states} states adjusted, {moved} pesos moved")
+        lines.append(line.format(states=states, moved=t.number(moved)))
     if plan.cofinancing and plan.cofinancing_rate is not None:
         codes = {r.code for r in plan.regions}
         own = sum(c.contribution for c in plan.cofinancing if c.key in codes)
-        label = "financiamiento conjunto" if es else "co-financing"
-        lines.append(f"{label} ({plan.cofinancing_rate:.0%}): {own:,}; total {plan.total + own:,}")
+        line = t._("co-financing ({rate}): {own}; total {total}")
+        lines.append(
+            line.format(
+                rate=t.percent(plan.cofinancing_rate, decimals=0),
+                own=t.number(own),
+                total=t.number(plan.total + own),
+            )
+        )
     if plan.calendar is not None:
         cal = plan.calendar
-        label = "ministraciones" if es else "ministrations"
-        months = ", ".join(f"{m} {v:,}" for m, v in zip(cal.months, cal.national, strict=True))
-        lines.append(f"{label}: {months}")
+        months = ", ".join(
+            f"{m} {t.number(v)}" for m, v in zip(cal.months, cal.national, strict=True)
+        )
+        lines.append(t._("ministrations: {months}").format(months=months))
     if plan.pass_through:
-        label = "a municipios" if es else "to municipalities"
         total = sum(p.amount for p in plan.pass_through)
-        lines.append(f"{label}: {total:,}")
+        lines.append(t._("to municipalities: {amount}").format(amount=t.number(total)))
     return "\n".join(lines)
 
 
-def _tree_lines(plan: AllocationPlan) -> list[str]:
+def _tree_lines(plan: AllocationPlan, t: Texts) -> list[str]:
     """The tree's inner nodes and its leaves above subprograma level (a programa without
     subprogramas is a leaf), depth-first, children in natural id order (P2 before P10)."""
     children: dict[str, list[AxisResult]] = {}
@@ -524,15 +593,16 @@ def _tree_lines(plan: AllocationPlan) -> list[str]:
         for node in sorted(children.get(parent, []), key=lambda n: (len(n.id), n.id)):
             if node.level == "subprograma":
                 continue
-            mark = f"  [{', '.join(node.binding)}]" if node.binding else ""
-            lines.append(f"{'  ' * (1 + depth)}{node.id:<6} {node.amount:>16,}{mark}")
+            rules = ", ".join(t.rule(b) for b in node.binding)
+            mark = f"  [{rules}]" if node.binding else ""
+            lines.append(f"{'  ' * (1 + depth)}{node.id:<6} {t.number(node.amount):>16}{mark}")
             walk(node.id, depth + 1)
 
     walk("", 0)
     return lines
 
 
-def programa_mix_lines(plan: AllocationPlan, es: bool) -> list[str]:
+def programa_mix_lines(plan: AllocationPlan, t: Texts) -> list[str]:
     """Each state's programa mix: the share of its total in each programa (level ``programa``
     nodes, else the tree's top level), one line per state."""
     parent = {a.id: a.parent for a in (*plan.groups, *plan.axes)}
@@ -555,11 +625,7 @@ def programa_mix_lines(plan: AllocationPlan, es: bool) -> list[str]:
         row = sums.setdefault(c.region, {})
         row[owner[c.axis]] = row.get(owner[c.axis], 0) + c.amount
     order = sorted(programas, key=lambda i: (len(i), i))
-    lines = [
-        "mezcla por programa (% del total de la entidad):"
-        if es
-        else "programa mix (% of the state's total):"
-    ]
+    lines = [t._("programa mix (% of the state's total):")]
     lines.append("  " + " ".join(f"{i:>6}" for i in ["", *order]))
     for r in plan.regions:
         row = sums.get(r.code, {})

@@ -47,7 +47,7 @@ from optimizer.domain import (
     Scenario,
     ShiftMethod,
 )
-from optimizer.errors import Problem, ScenarioError
+from optimizer.errors import Message, Problem, ScenarioError, problem, text_of, tr
 from optimizer.io.files import (
     DirectorySource,
     FileProblem,
@@ -155,21 +155,23 @@ _FLOAT_CODE = re.compile(r"^\d+\.0+$")
 _MISSING = object()
 
 
-def _type_name(value: object) -> str:
+def _type_name(value: object) -> str | Message:
     if isinstance(value, dict):
-        return "a mapping"
+        return tr("a mapping")
     if isinstance(value, list):
-        return "a list"
+        return tr("a list")
     if isinstance(value, bool):
-        return f"the boolean {value}"
+        return tr("the boolean {value}", value=value)
     if isinstance(value, str):
-        return f"the text '{shorten(value)}'"
+        return tr("the text '{value}'", value=shorten(value))
     return shorten(f"{value!r}")
 
 
-def _list_names(names: tuple[str, ...] | list[str], shown: int = 20) -> str:
+def _list_names(names: tuple[str, ...] | list[str], shown: int = 20) -> str | Message:
     listed = ", ".join(shorten(n) for n in names[:shown])
-    return listed + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
+    if len(names) <= shown:
+        return listed
+    return tr("{names} and {n} more", names=listed, n=f"{len(names) - shown:,}")
 
 
 def _join(parent: str, key: str | int) -> str:
@@ -180,9 +182,12 @@ def _join(parent: str, key: str | int) -> str:
 
 def _check_bytes(name: str, data: bytes, limit: int) -> None:
     if len(data) > limit:
-        message = (
-            f"file '{name}' is too large ({len(data):,} bytes or more): "
-            f"at most {limit:,} bytes ({limit // (1024 * 1024)} MiB) are read"
+        message = tr(
+            "file '{name}' is too large ({n_data} bytes or more): at most {limit} bytes ({amount} MiB) are read",
+            name=name,
+            n_data=f"{len(data):,}",
+            limit=f"{limit:,}",
+            amount=limit // (1024 * 1024),
         )
         raise FileProblem(message)
 
@@ -269,14 +274,14 @@ class _Loader:
 
     # ---------------------------------------------------------------- problems and values
 
-    def error(self, path: str, message: str, location: str | None = None) -> None:
+    def error(self, path: str, message: str | Message, location: str | None = None) -> None:
         """Record a problem at a YAML path (or at an explicit CSV location)."""
         if len(self.problems) >= MAX_PROBLEMS:
             # Counted, not kept: a table of bad rows must not grow an unbounded list.
             self.omitted += 1
             return
         where = location if location is not None else self.doc.where(path)
-        self.problems.append(Problem(where, message, key_of(path)))
+        self.problems.append(problem(where, message, key_of(path)))
 
     def listed(self) -> list[Problem]:
         """The problems kept, then "and K more" when some were only counted."""
@@ -287,10 +292,12 @@ class _Loader:
         """``value`` as a mapping; ``{}`` (with a problem unless absent and optional) otherwise."""
         if value is None or value is _MISSING:
             if required:
-                self.error(path, "is required: give a mapping of keys here")
+                self.error(path, tr("is required: give a mapping of keys here"))
             return {}
         if not isinstance(value, dict):
-            self.error(path, f"must be a mapping of keys, not {_type_name(value)}")
+            self.error(
+                path, tr("must be a mapping of keys, not {type_name}", type_name=_type_name(value))
+            )
             return {}
         return {str(k): v for k, v in value.items()}
 
@@ -305,13 +312,21 @@ class _Loader:
         for key in m:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                message = f"unknown key '{shorten(key)}'{hint} (allowed: {', '.join(allowed)})"
+                hint = tr("; did you mean '{name}'?", name=close[0]) if close else ""
+                message = tr(
+                    "unknown key '{key}'{hint} (allowed: {join})",
+                    key=shorten(key),
+                    hint=hint,
+                    join=", ".join(allowed),
+                )
                 self.error(_join(path, key), message)
         for key in required:
             if key not in m or m[key] is None:
-                where = path or "the top level"
-                self.error(_join(path, key), f"missing required key '{key}' in {where}")
+                where = path or tr("the top level")
+                self.error(
+                    _join(path, key),
+                    tr("missing required key '{key}' in {where}", key=key, where=where),
+                )
 
     def text(self, m: Mapping[str, object], key: str, path: str, default: str = "") -> str:
         """A scalar as text exactly as written (``09`` stays ``09``)."""
@@ -320,7 +335,9 @@ class _Loader:
         if value is None:
             return default
         if isinstance(value, dict | list):
-            self.error(full, f"must be a single value, not {_type_name(value)}")
+            self.error(
+                full, tr("must be a single value, not {type_name}", type_name=_type_name(value))
+            )
             return default
         raw = self.doc.raw.get(full)
         return (raw if raw is not None else str(value)).strip()
@@ -331,7 +348,10 @@ class _Loader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.error(_join(path, key), f"must be a whole number, not {_type_name(value)}")
+            self.error(
+                _join(path, key),
+                tr("must be a whole number, not {type_name}", type_name=_type_name(value)),
+            )
             return None
         return value
 
@@ -343,11 +363,14 @@ class _Loader:
         if value is None:
             return default
         if isinstance(value, dict | list):
-            self.error(_join(path, key), f"must be whole pesos, not {_type_name(value)}")
+            self.error(
+                _join(path, key),
+                tr("must be whole pesos, not {type_name}", type_name=_type_name(value)),
+            )
             return default
         amount, why = parse_whole(value)
         if amount is None:
-            self.error(_join(path, key), f"{why}")
+            self.error(_join(path, key), why)
             return default
         return amount
 
@@ -360,31 +383,35 @@ class _Loader:
             return default
         full = _join(path, key)
         if isinstance(value, bool | dict | list):
-            self.error(full, f"must be a number, not {_type_name(value)}")
+            self.error(full, tr("must be a number, not {type_name}", type_name=_type_name(value)))
             return default
         if isinstance(value, int | float):
             number = float(value)
         else:
             text = str(value).strip()
             if len(text) > MAX_NUMBER_CHARS:
-                message = (
-                    f"must be a number of at most {MAX_NUMBER_CHARS} characters, not "
-                    f"{_type_name(value)}"
+                message = tr(
+                    "must be a number of at most {MAX_NUMBER_CHARS} characters, not {type_name}",
+                    MAX_NUMBER_CHARS=MAX_NUMBER_CHARS,
+                    type_name=_type_name(value),
                 )
                 self.error(full, message)
                 return default
             try:
                 number = float(text)
             except ValueError:
-                self.error(full, f"must be a number, not {_type_name(value)}")
+                self.error(
+                    full, tr("must be a number, not {type_name}", type_name=_type_name(value))
+                )
                 return default
         if not math.isfinite(number):
-            self.error(full, f"must be a finite number, not {shorten(str(value))}")
+            self.error(full, tr("must be a finite number, not {value}", value=shorten(str(value))))
             return default
         if abs(number) > MAX_YAML_NUMBER_ABS:
-            message = (
-                f"{shorten(str(value))} is out of range: weights, shares, shifts and band "
-                f"fractions lie within +-{MAX_YAML_NUMBER_ABS:,.0f}"
+            message = tr(
+                "{value} is out of range: weights, shares, shifts and band fractions lie within +-{MAX_YAML_NUMBER_ABS}",
+                value=shorten(str(value)),
+                MAX_YAML_NUMBER_ABS=f"{MAX_YAML_NUMBER_ABS:,.0f}",
             )
             self.error(full, message)
             return default
@@ -400,7 +427,11 @@ class _Loader:
         allowed = [item.value for item in kind]
         if isinstance(value, str) and value.strip() in allowed:
             return kind(value.strip())
-        message = f"must be one of {', '.join(allowed)}, not {_type_name(value)}"
+        message = tr(
+            "must be one of {join}, not {type_name}",
+            join=", ".join(allowed),
+            type_name=_type_name(value),
+        )
         self.error(_join(path, key), message)
         return default
 
@@ -409,7 +440,7 @@ class _Loader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.error(path, f"must be a list, not {_type_name(value)}")
+            self.error(path, tr("must be a list, not {type_name}", type_name=_type_name(value)))
             return []
         out = []
         for position, item in enumerate(value):
@@ -417,7 +448,10 @@ class _Loader:
             if isinstance(item, dict):
                 out.append((item_path, {str(k): v for k, v in item.items()}))
             else:
-                self.error(item_path, f"must be a mapping of keys, not {_type_name(item)}")
+                self.error(
+                    item_path,
+                    tr("must be a mapping of keys, not {type_name}", type_name=_type_name(item)),
+                )
         return out
 
     # ---------------------------------------------------------------- reading files
@@ -430,24 +464,28 @@ class _Loader:
             # hundred times would otherwise be read and parsed a hundred times.
             self.tables_read += 1
             if self.tables_read > MAX_TABLES:
-                message = f"the scenario names more than {MAX_TABLES} CSV files: join some tables"
+                message = tr(
+                    "the scenario names more than {MAX_TABLES} CSV files: join some tables",
+                    MAX_TABLES=MAX_TABLES,
+                )
                 raise FileProblem(message)
             data = self.source.read(resolved)
             _check_bytes(resolved, data, limit)
             self.bytes_read += len(data)
             if self.bytes_read > MAX_SCENARIO_BYTES:
-                message = (
-                    f"the scenario's CSV files add up to more than {MAX_SCENARIO_BYTES:,} bytes "
-                    f"({MAX_SCENARIO_BYTES // (1024 * 1024)} MiB) with '{resolved}', counting a "
-                    "file each time it is named"
+                message = tr(
+                    "the scenario's CSV files add up to more than {MAX_SCENARIO_BYTES} bytes ({amount} MiB) with '{resolved}', counting a file each time it is named",
+                    MAX_SCENARIO_BYTES=f"{MAX_SCENARIO_BYTES:,}",
+                    amount=MAX_SCENARIO_BYTES // (1024 * 1024),
+                    resolved=resolved,
                 )
                 raise FileProblem(message)
             text, _ = decode_text(data)
         except FileProblem as exc:
-            self.error(path, str(exc))
+            self.error(path, text_of(exc))
             return None
         except TextError as exc:
-            self.error(path, str(exc), location=name)
+            self.error(path, text_of(exc), location=name)
             return None
         return resolved, text
 
@@ -461,7 +499,7 @@ class _Loader:
         try:
             return parse_table(label, got[1])
         except TableError as exc:
-            self.error(path, str(exc), location=f"{label} row {exc.row}")
+            self.error(path, text_of(exc), location=f"{label} row {exc.row}")
             self.tables_ok = False
             return None
 
@@ -471,10 +509,13 @@ class _Loader:
         for column, path in wanted:
             if column and column not in table.columns:
                 close = difflib.get_close_matches(column, table.columns, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                message = (
-                    f"column '{column}' (named by {path}) is not in the header{hint} "
-                    f"(columns: {_list_names(table.columns)})"
+                hint = tr("; did you mean '{name}'?", name=close[0]) if close else ""
+                message = tr(
+                    "column '{column}' (named by {path}) is not in the header{hint} (columns: {list_names})",
+                    column=column,
+                    path=path,
+                    hint=hint,
+                    list_names=_list_names(table.columns),
                 )
                 self.error(path, message, location=table.where(1))
                 ok = False
@@ -489,20 +530,25 @@ class _Loader:
         for number, code in zip(table.numbers, table.column(column), strict=True):
             where = table.where(number, column)
             if not code:
-                self.error(path, "missing region code: every row needs one", where)
+                self.error(path, tr("missing region code: every row needs one"), where)
                 self.tables_ok = False
                 continue
             fixed = lost_zero(code, self.code_width)
             if fixed is not None:
-                message = (
-                    f"region code '{shorten(code)}' lost its leading zero: write '{fixed}' "
-                    "(format the column as text in the spreadsheet)"
+                message = tr(
+                    "region code '{code}' lost its leading zero: write '{fixed}' (format the column as text in the spreadsheet)",
+                    code=shorten(code),
+                    fixed=fixed,
                 )
                 self.error(path, message, where)
                 self.tables_ok = False
                 continue
             if code in first:
-                message = f"duplicate region code '{shorten(code)}' (also on row {first[code]})"
+                message = tr(
+                    "duplicate region code '{code}' (also on row {first})",
+                    code=shorten(code),
+                    first=first[code],
+                )
                 self.error(path, message, where)
                 self.tables_ok = False
                 continue
@@ -520,7 +566,7 @@ class _Loader:
         name = self.text(m, "name", "fund")
         year = self.integer(m, "fiscal_year", "fund")
         if year is not None and not MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR:
-            message = f"fiscal year {shorten(str(year))} is not a year of four digits"
+            message = tr("fiscal year {year} is not a year of four digits", year=shorten(str(year)))
             self.error("fund.fiscal_year", message)
             year = None
         total = self.money(m, "total", "fund")
@@ -551,9 +597,11 @@ class _Loader:
                         out.append(criterion)
                     continue
                 if depth >= MAX_CRITERIA_DEPTH:
-                    message = (
-                        f"a category at level {depth} would hold criteria at level {depth + 1}: "
-                        f"criteria nest at most {MAX_CRITERIA_DEPTH} levels (docs/limits.md)"
+                    message = tr(
+                        "a category at level {depth} would hold criteria at level {amount}: criteria nest at most {MAX_CRITERIA_DEPTH} levels (docs/limits.md)",
+                        depth=depth,
+                        amount=depth + 1,
+                        MAX_CRITERIA_DEPTH=MAX_CRITERIA_DEPTH,
                     )
                     self.error(item_path, message)
                     continue
@@ -589,7 +637,9 @@ class _Loader:
         for position, m in self.items(value, path):
             item_path = given or position
             if "category" in m:
-                message = "categories group the fund's criteria only: list this axis' criteria flat"
+                message = tr(
+                    "categories group the fund's criteria only: list this axis' criteria flat"
+                )
                 self.error(item_path, message)
                 continue
             self.keys(m, item_path, _CRITERION_KEYS, ("indicator", "weight"))
@@ -630,7 +680,11 @@ class _Loader:
         leaves: list[Axis] = []
         groups: list[Axis] = []
         if isinstance(value, list) and len(value) > MAX_AXES:
-            message = f"lists {len(value):,} axes: a scenario may have at most {MAX_AXES:,}"
+            message = tr(
+                "lists {n_value} axes: a scenario may have at most {MAX_AXES}",
+                n_value=f"{len(value):,}",
+                MAX_AXES=f"{MAX_AXES:,}",
+            )
             self.error("axes", message)
             return leaves, groups
         self._parse_nodes(value, "axes", "", leaves, groups, 1)
@@ -646,12 +700,18 @@ class _Loader:
         depth: int,
     ) -> None:
         if depth > MAX_TREE_DEPTH:
-            message = f"the programa tree is deeper than {MAX_TREE_DEPTH} levels"
+            message = tr(
+                "the programa tree is deeper than {MAX_TREE_DEPTH} levels",
+                MAX_TREE_DEPTH=MAX_TREE_DEPTH,
+            )
             self.error(path, message)
             return
         for item_path, m in self.items(value, path):
             if len(leaves) + len(groups) >= MAX_TREE_NODES:
-                message = f"the programa tree has more than {MAX_TREE_NODES} nodes"
+                message = tr(
+                    "the programa tree has more than {MAX_TREE_NODES} nodes",
+                    MAX_TREE_NODES=MAX_TREE_NODES,
+                )
                 self.error(item_path, message)
                 return
             self.keys(m, item_path, _AXIS_KEYS, ("id",))
@@ -681,7 +741,7 @@ class _Loader:
             groups.append(axis)
             child_path = _join(item_path, "children")
             if isinstance(children, list) and not children:
-                self.error(child_path, "is empty: give the children, or remove the key")
+                self.error(child_path, tr("is empty: give the children, or remove the key"))
             self._parse_nodes(children, child_path, axis_id, leaves, groups, depth + 1)
 
     def parse_proposals(self, value: object) -> None:
@@ -695,7 +755,7 @@ class _Loader:
         amount = self.text(m, "amount", "proposals") or None
         share = self.text(m, "share", "proposals") or None
         if (amount is None) == (share is None):
-            self.error("proposals", "name exactly one column: amount (pesos) or share")
+            self.error("proposals", tr("name exactly one column: amount (pesos) or share"))
             return
         self.proposal_spec = m
 
@@ -759,7 +819,10 @@ class _Loader:
         months: tuple[str, ...] = DEFAULT_MONTHS
         if months_value is not None:
             if not isinstance(months_value, list) or len(months_value) > MAX_MONTHS:
-                self.error("calendar.months", f"must be a list of 1 to {MAX_MONTHS} month names")
+                self.error(
+                    "calendar.months",
+                    tr("must be a list of 1 to {MAX_MONTHS} month names", MAX_MONTHS=MAX_MONTHS),
+                )
                 return None
             months = tuple(shorten(str(x)) for x in months_value)
         weights_value = m.get("weights")
@@ -768,7 +831,10 @@ class _Loader:
             # Equal weights as exact fractions of the fund: 1/10 each for ten months.
             return CalendarSpec(months, weights)
         if not isinstance(weights_value, list) or len(weights_value) > MAX_MONTHS:
-            self.error("calendar.weights", f"must be a list of at most {MAX_MONTHS} numbers")
+            self.error(
+                "calendar.weights",
+                tr("must be a list of at most {MAX_MONTHS} numbers", MAX_MONTHS=MAX_MONTHS),
+            )
             return None
         weights_list = []
         items = {str(i): w for i, w in enumerate(weights_value)}
@@ -817,7 +883,7 @@ class _Loader:
         if columns["population"]:
             wanted.append((columns["population"], _join(path, "population")))
         if not all(c for c, _ in wanted):
-            self.error(path, "name the code, state and name columns of the municipal table")
+            self.error(path, tr("name the code, state and name columns of the municipal table"))
             return []
         if not self.require_columns(table, wanted):
             return []
@@ -828,8 +894,10 @@ class _Loader:
             if c not in {columns["code"], columns["state"], columns["name"]}
         ]
         if len(table.rows) > MAX_MUNICIPALITIES:
-            message = (
-                f"{len(table.rows):,} municipalities: at most {MAX_MUNICIPALITIES:,} are allowed"
+            message = tr(
+                "{n_rows} municipalities: at most {MAX_MUNICIPALITIES} are allowed",
+                n_rows=f"{len(table.rows):,}",
+                MAX_MUNICIPALITIES=f"{MAX_MUNICIPALITIES:,}",
             )
             self.error(path, message)
             return []
@@ -860,7 +928,7 @@ class _Loader:
             return None
         m = self.mapping(value, "rules.band")
         if not m and isinstance(value, dict):
-            self.error("rules.band", "is empty: give lower and/or upper, or remove the band")
+            self.error("rules.band", tr("is empty: give lower and/or upper, or remove the band"))
             return None
         if not m:
             return None
@@ -878,7 +946,7 @@ class _Loader:
         amount = self.text(m, "amount", path) or None
         share = self.text(m, "share", path) or None
         if (amount is None) == (share is None):
-            message = "name exactly one column: amount (pesos) or share (of the fund)"
+            message = tr("name exactly one column: amount (pesos) or share (of the fund)")
             self.error(path, message)
         name = self.text(m, "file", path)
         code = self.text(m, "code", path)
@@ -941,9 +1009,10 @@ class _Loader:
             self.tables_ok = False
             return [], table
         if len(table.rows) > MAX_REGIONS:
-            message = (
-                f"the regions file has {len(table.rows):,} rows: a scenario may have at most "
-                f"{MAX_REGIONS:,} regions"
+            message = tr(
+                "the regions file has {n_rows} rows: a scenario may have at most {MAX_REGIONS} regions",
+                n_rows=f"{len(table.rows):,}",
+                MAX_REGIONS=f"{MAX_REGIONS:,}",
             )
             self.error("regions.file", message, table.where(MAX_REGIONS + 2))
             self.tables_ok = False
@@ -956,7 +1025,7 @@ class _Loader:
             region = _RegionRow(code=code, name=cells[name_col], number=number)
             if not region.name:
                 where = table.where(number, name_col)
-                self.error("regions.name", "missing region name", where)
+                self.error("regions.name", tr("missing region name"), where)
             if prev_col:
                 region.previous = self.cell_whole(
                     table, number, prev_col, cells[prev_col], key=f"{code}.previous"
@@ -972,7 +1041,7 @@ class _Loader:
                 )
             rows.append(region)
         if not rows and table.rows == ():
-            self.error("regions.file", "the table has a header but no regions", table.where(1))
+            self.error("regions.file", tr("the table has a header but no regions"), table.where(1))
             self.tables_ok = False
         return rows, table
 
@@ -998,14 +1067,20 @@ class _Loader:
             raw = [raw]
         inputs: list[str] = []
         if isinstance(raw, list) and len(raw) > MAX_DERIVED_INPUTS:
-            message = f"lists {len(raw):,} columns: at most {MAX_DERIVED_INPUTS} (docs/limits.md)"
+            message = tr(
+                "lists {n_raw} columns: at most {MAX_DERIVED_INPUTS} (docs/limits.md)",
+                n_raw=f"{len(raw):,}",
+                MAX_DERIVED_INPUTS=MAX_DERIVED_INPUTS,
+            )
             self.error(_join(item_path, "of"), message)
         elif isinstance(raw, list) and all(
             isinstance(c, str | int | float) and not isinstance(c, bool) for c in raw
         ):
             inputs = [str(c).strip() for c in raw]
         elif raw is not None:
-            message = f"must be a list of column names, not {_type_name(raw)}"
+            message = tr(
+                "must be a list of column names, not {type_name}", type_name=_type_name(raw)
+            )
             self.error(_join(item_path, "of"), message)
         scale = self.number(m, "scale", item_path, 1.0)
         floor = self.number(m, "floor", item_path)
@@ -1036,13 +1111,13 @@ class _Loader:
         m = self.mapping(value, "guaranteed")
         if not m:
             if isinstance(value, dict):
-                self.error("guaranteed", "is empty: give column or previous_factor")
+                self.error("guaranteed", tr("is empty: give column or previous_factor"))
             return
         self.keys(m, "guaranteed", _GUARANTEED_KEYS)
         column = self.text(m, "column", "guaranteed")
         factor = self.number(m, "previous_factor", "guaranteed")
         if bool(column) == (factor is not None or m.get("previous_factor") is not None):
-            message = "give exactly one of column (pesos per region) or previous_factor"
+            message = tr("give exactly one of column (pesos per region) or previous_factor")
             self.error("guaranteed", message)
             return
         self.guaranteed_column = column
@@ -1054,7 +1129,11 @@ class _Loader:
         source = self.sources.get(column)
         if source is None:
             known = ", ".join(sorted(self.sources)) or "none"
-            message = f"column '{shorten(column)}' is in no CSV table (columns: {known})"
+            message = tr(
+                "column '{column}' is in no CSV table (columns: {known})",
+                column=shorten(column),
+                known=known,
+            )
             self.error("guaranteed.column", message)
             return
         for region in regions:
@@ -1065,7 +1144,7 @@ class _Loader:
             self.locations[f"regions/{region.code}/guaranteed"] = where
             amount, why = parse_whole(cell)
             if amount is None:
-                self.error("guaranteed.column", f"{why} (guaranteed amount)", where)
+                self.error("guaranteed.column", tr("{why} (guaranteed amount)", why=why), where)
                 continue
             self.guaranteed_amounts[region.code] = amount
 
@@ -1084,7 +1163,10 @@ class _Loader:
                 ):
                     columns = [str(c).strip() for c in columns_value]
                 else:
-                    message = f"must be a list of column names, not {_type_name(columns_value)}"
+                    message = tr(
+                        "must be a list of column names, not {type_name}",
+                        type_name=_type_name(columns_value),
+                    )
                     self.error(_join(item_path, "columns"), message)
             name = self.text(m, "file", item_path)
             code = self.text(m, "code", item_path)
@@ -1116,9 +1198,10 @@ class _Loader:
             rows = self.read_codes(other, spec.code, _join(spec.path, "code"))
             for number, code in rows:
                 if known and code not in known:
-                    message = (
-                        f"region code '{shorten(code)}' is not in {table.name}: "
-                        "fix the code or add the region there"
+                    message = tr(
+                        "region code '{code}' is not in {name}: fix the code or add the region there",
+                        code=shorten(code),
+                        name=table.name,
                     )
                     self.error(spec.path, message, other.where(number, spec.code))
                     self.tables_ok = False
@@ -1126,8 +1209,12 @@ class _Loader:
             missing = [r for r in regions if r.code not in present]
             if missing:
                 names = ", ".join(f"{r.code} ({r.name})" for r in missing[:10])
-                more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-                message = f"no row for region(s) {names}{more}: every region needs a row"
+                more = tr(" and {n} more", n=len(missing) - 10) if len(missing) > 10 else ""
+                message = tr(
+                    "no row for region(s) {names}{more}: every region needs a row",
+                    names=names,
+                    more=more,
+                )
                 self.error(spec.path, message, other.name)
                 self.tables_ok = False
             chosen = spec.columns
@@ -1135,9 +1222,10 @@ class _Loader:
                 chosen = [c for c in other.columns if c != spec.code]
             for column in chosen:
                 if column in sources:
-                    message = (
-                        f"column '{column}' is also read from {sources[column].table.name}: "
-                        "rename one of them or leave it out with columns: [...]"
+                    message = tr(
+                        "column '{column}' is also read from {name}: rename one of them or leave it out with columns: [...]",
+                        column=column,
+                        name=sources[column].table.name,
                     )
                     self.error(_join(spec.path, "columns"), message, other.where(1, column))
                     self.tables_ok = False
@@ -1164,8 +1252,10 @@ class _Loader:
                     bad = True
                     if source.strict:
                         used = column in self.used_indicators
-                        use = " (a criterion uses this column)" if used else ""
-                        self.error(f"regions.{code}.indicators.{column}", f"{why}{use}", where)
+                        because = (
+                            tr("{why} (a criterion uses this column)", why=why) if used else why
+                        )
+                        self.error(f"regions.{code}.indicators.{column}", because, where)
                     continue
                 values[code] = value
             if bad and not source.strict:
@@ -1182,10 +1272,12 @@ class _Loader:
             for path, indicator in self.criterion_paths():
                 if indicator not in sources and indicator not in declared:
                     close = difflib.get_close_matches(indicator, list(sources), n=1)
-                    hint = f"; did you mean '{close[0]}'?" if close else ""
-                    message = (
-                        f"unknown indicator '{indicator}': no CSV column has that name{hint} "
-                        f"(indicators: {', '.join(sorted(sources)) or 'none'})"
+                    hint = tr("; did you mean '{name}'?", name=close[0]) if close else ""
+                    message = tr(
+                        "unknown indicator '{indicator}': no CSV column has that name{hint} (indicators: {value})",
+                        indicator=indicator,
+                        hint=hint,
+                        value=", ".join(sorted(sources)) or tr("none"),
                     )
                     self.error(path, message)
 
@@ -1247,15 +1339,15 @@ class _Loader:
 
     # ---------------------------------------------------------------- the whole scenario
 
-    def fail(self, location: str, message: str, key: str = "") -> ScenarioError:
-        self.problems.append(Problem(location, message, key))
+    def fail(self, location: str, message: str | Message, key: str = "") -> ScenarioError:
+        self.problems.append(problem(location, message, key))
         return ScenarioError(self.listed())
 
     def load(self) -> Scenario:
         try:
             main = normalise_name(self.main)
         except FileProblem as exc:
-            raise self.fail(self.main, str(exc)) from None
+            raise self.fail(self.main, text_of(exc)) from None
         self.base = posixpath.dirname(main)
         label = self.main
         try:
@@ -1263,25 +1355,28 @@ class _Loader:
             _check_bytes(main, data, MAX_YAML_BYTES)
             text, _ = decode_text(data)
         except (FileProblem, TextError) as exc:
-            raise self.fail(label, str(exc)) from None
+            raise self.fail(label, text_of(exc)) from None
         try:
             self.doc = parse_yaml(label, text)
         except YamlError as exc:
             where = f"{label} line {exc.line}" if exc.line else label
-            raise self.fail(where, exc.message) from None
+            raise self.fail(where, text_of(exc)) from None
         if not isinstance(self.doc.data, dict):
-            message = (
-                f"the top level must be a mapping of keys (format_version, name, fund, ...), "
-                f"not {_type_name(self.doc.data)}"
+            message = tr(
+                "the top level must be a mapping of keys (format_version, name, fund, ...), not {type_name}",
+                type_name=_type_name(self.doc.data),
             )
             raise self.fail(self.doc.where(""), message)
         for path in self.doc.duplicates:
-            self.error(path, "duplicate key: the later value would silently win; keep one")
+            self.error(path, tr("duplicate key: the later value would silently win; keep one"))
         top = self.mapping(self.doc.data, "")
         self.keys(top, "", _TOP_KEYS, ("format_version", "name", "fund", "regions", "criteria"))
         version = self.integer(top, "format_version", "")
         if version is not None and version != FORMAT_VERSION:
-            message = f"format_version {version} is not supported: this reader reads version 1"
+            message = tr(
+                "format_version {version} is not supported: this reader reads version 1",
+                version=version,
+            )
             self.error("format_version", message)
         name = self.text(top, "name", "")
         fund = self.parse_fund(top)
@@ -1439,9 +1534,12 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     if target.is_dir() and (target / DEFAULT_MAIN).is_file():
         target = target / DEFAULT_MAIN
     if target.is_dir():
-        message = f"is a folder without a {DEFAULT_MAIN}: give the scenario YAML file"
-        raise ScenarioError([Problem(str(path), message, "")])
+        message = tr(
+            "is a folder without a {DEFAULT_MAIN}: give the scenario YAML file",
+            DEFAULT_MAIN=DEFAULT_MAIN,
+        )
+        raise ScenarioError([problem(str(path), message, "")])
     if not target.exists():
-        message = "file not found: give the path of an existing scenario YAML file"
-        raise ScenarioError([Problem(str(path), message, "")])
+        message = tr("file not found: give the path of an existing scenario YAML file")
+        raise ScenarioError([problem(str(path), message, "")])
     return _Loader(DirectorySource(target.parent), target.name).load()

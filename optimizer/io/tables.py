@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from io import StringIO
 
+from optimizer.errors import Message, tr
 from optimizer.limits import (
     MAX_CELL_CHARS,
     MAX_CSV_CELLS,
@@ -33,7 +34,7 @@ _SEPARATORS = (",", ";", "\t")
 class TableError(Exception):
     """The text is not a usable CSV table; the message says why and ``row`` where (1-based)."""
 
-    def __init__(self, message: str, row: int = 1) -> None:
+    def __init__(self, message: str | Message, row: int = 1) -> None:
         super().__init__(message)
         self.row = row
 
@@ -101,20 +102,26 @@ def _check_size(lines: list[str], separator: str) -> None:
     columns = header.count(separator) + 1
     rows = max(len(lines) - 1, 0)
     if columns > MAX_CSV_COLUMNS:
-        message = (
-            f"the header has {columns:,} columns: a table may have at most {MAX_CSV_COLUMNS:,}"
+        message = tr(
+            "the header has {columns} columns: a table may have at most {MAX_CSV_COLUMNS}",
+            columns=f"{columns:,}",
+            MAX_CSV_COLUMNS=f"{MAX_CSV_COLUMNS:,}",
         )
         raise TableError(message)
     if rows > MAX_CSV_ROWS:
-        message = (
-            f"the file has {rows:,} rows after the header: a table may have at most "
-            f"{MAX_CSV_ROWS:,}"
+        message = tr(
+            "the file has {rows} rows after the header: a table may have at most {MAX_CSV_ROWS}",
+            rows=f"{rows:,}",
+            MAX_CSV_ROWS=f"{MAX_CSV_ROWS:,}",
         )
         raise TableError(message, MAX_CSV_ROWS + 2)
     if rows * columns > MAX_CSV_CELLS:
-        message = (
-            f"the table has {rows:,} rows x {columns:,} columns = {rows * columns:,} cells: "
-            f"at most {MAX_CSV_CELLS:,} are read; keep only the columns the scenario uses"
+        message = tr(
+            "the table has {rows} rows x {columns} columns = {amount} cells: at most {MAX_CSV_CELLS} are read; keep only the columns the scenario uses",
+            rows=f"{rows:,}",
+            columns=f"{columns:,}",
+            amount=f"{rows * columns:,}",
+            MAX_CSV_CELLS=f"{MAX_CSV_CELLS:,}",
         )
         raise TableError(message)
 
@@ -134,7 +141,10 @@ def parse_table(name: str, text: str) -> Table:
     blank = [not line.replace(separator, "").strip() for line in lines]
     if blank and blank[0] and not all(blank):
         first = blank.index(False) + 1
-        message = f"the header must be on row 1, not row {first}: remove the blank rows above it"
+        message = tr(
+            "the header must be on row 1, not row {first}: remove the blank rows above it",
+            first=first,
+        )
         raise TableError(message)
     # The file's size limit already bounds a cell; the reader's own (128 KiB) would refuse a long
     # cell as a quoting error before the cell limit below can name it.
@@ -146,23 +156,30 @@ def parse_table(name: str, text: str) -> Table:
         records.extend(reader)
     except csv.Error as exc:
         # Strict quoting: a stray or unclosed quote is reported on its row, never guessed at.
-        message = f"the file is not a valid CSV table ({exc}): check the quotes on this row"
+        message = tr(
+            "the file is not a valid CSV table ({exc}): check the quotes on this row", exc=exc
+        )
         raise TableError(message, len(records) + 1) from None
     stripped = [tuple(cell.strip() for cell in record) for record in records]
     width = next((len(row) for row in stripped if any(row)), 0)
     cells = []
     for number, row in enumerate(stripped, start=1):
         if len(row) > width and any(row):
-            message = (
-                f"this row has {len(row)} cells but the header has {width}: remove the extra "
-                f"separators, or quote cells that contain '{separator}'"
+            message = tr(
+                "this row has {n_row} cells but the header has {width}: remove the extra separators, or quote cells that contain '{separator}'",
+                n_row=len(row),
+                width=width,
+                separator=separator,
             )
             raise TableError(message, number)
         for position, cell in enumerate(row, start=1):
             if len(cell) > MAX_CELL_CHARS:
-                message = (
-                    f"column {position}: the cell has {len(cell):,} characters (it starts "
-                    f"'{shorten(cell, 20)}'): a cell may hold at most {MAX_CELL_CHARS:,}"
+                message = tr(
+                    "column {position}: the cell has {n_cell} characters (it starts '{cell}'): a cell may hold at most {MAX_CELL_CHARS}",
+                    position=position,
+                    n_cell=f"{len(cell):,}",
+                    cell=shorten(cell, 20),
+                    MAX_CELL_CHARS=f"{MAX_CELL_CHARS:,}",
                 )
                 raise TableError(message, number)
         # Short rows (a spreadsheet drops trailing empty cells) are padded with empty cells;
@@ -170,34 +187,44 @@ def parse_table(name: str, text: str) -> Table:
         cells.append(row[:width] + ("",) * (width - len(row)))
     numbered = [(number, row) for number, row in enumerate(cells, start=1) if any(row)]
     if not numbered:
-        message = "the file is empty"
+        message = tr("the file is empty")
         raise TableError(message)
     header_number, header = numbered[0]
     if header_number != 1:
-        message = f"the header must be on row 1, not row {header_number}: remove the blank rows"
+        message = tr(
+            "the header must be on row 1, not row {header_number}: remove the blank rows",
+            header_number=header_number,
+        )
         raise TableError(message)
     numeric = [cell for cell in header if cell and _looks_numeric(cell)]
     if numeric:
-        message = (
-            f"no header row: row 1 holds values ({', '.join(numeric[:3])}) instead of column "
-            "names; add a first row naming the columns"
+        message = tr(
+            "no header row: row 1 holds values ({join}) instead of column names; add a first row naming the columns",
+            join=", ".join(numeric[:3]),
         )
         raise TableError(message)
-    problems = []
+    problems: list[Message] = []
     for position, cell in enumerate(header, start=1):
         if not cell:
-            problems.append(f"column {position} has no name")
+            problems.append(tr("column {position} has no name", position=position))
     seen: dict[str, int] = {}
     for position, cell in enumerate(header, start=1):
         if cell and cell in seen:
             problems.append(
-                f"duplicate column name '{cell}' (columns {seen[cell]} and {position}); "
-                "rename one of them"
+                tr(
+                    "duplicate column name '{cell}' (columns {first} and {position}); "
+                    "rename one of them",
+                    cell=cell,
+                    first=seen[cell],
+                    position=position,
+                )
             )
         seen.setdefault(cell, position)
     if problems:
-        message = "; ".join(problems)
-        raise TableError(message)
+        joined = problems[0]
+        for more in problems[1:]:
+            joined = tr("{first}; {then}", first=joined, then=more)
+        raise TableError(joined)
     return Table(
         name=name,
         columns=header,
@@ -207,64 +234,89 @@ def parse_table(name: str, text: str) -> Table:
     )
 
 
-def parse_number(cell: str) -> tuple[float | None, str]:
+def parse_number(cell: str) -> tuple[float | None, str | Message]:
     """A finite float from a cell, or ``(None, why not)``."""
     if not cell:
-        return None, "is empty: enter a number"
+        return None, tr("is empty: enter a number")
     if len(cell) > MAX_NUMBER_CHARS:
-        return None, (
-            f"'{shorten(cell, 20)}' is too long for a number: at most {MAX_NUMBER_CHARS} characters"
+        return None, tr(
+            "'{cell}' is too long for a number: at most {limit} characters",
+            cell=shorten(cell, 20),
+            limit=MAX_NUMBER_CHARS,
         )
     try:
         value = float(cell)
     except ValueError:
-        hint = " (use a dot as decimal separator)" if "," in cell else ""
-        return None, f"'{cell}' is not a number{hint}"
+        if "," in cell:
+            return None, tr("'{cell}' is not a number (use a dot as decimal separator)", cell=cell)
+        return None, tr("'{cell}' is not a number", cell=cell)
     if math.isnan(value):
-        return None, f"'{cell}' is not a number (NaN): enter the value"
+        return None, tr("'{cell}' is not a number (NaN): enter the value", cell=cell)
     if math.isinf(value):
-        return None, f"'{cell}' is infinite: enter a finite value"
+        return None, tr("'{cell}' is infinite: enter a finite value", cell=cell)
     if abs(value) > MAX_INDICATOR_ABS or (value and abs(value) < MIN_INDICATOR_ABS):
-        return None, (
-            f"'{cell}' is out of range: values lie within +-{MAX_INDICATOR_ABS:g} and, when not "
-            f"0, are at least {MIN_INDICATOR_ABS:g} in size; rescale the column"
+        return None, tr(
+            "'{cell}' is out of range: values lie within +-{largest} and, when not 0, are at "
+            "least {smallest} in size; rescale the column",
+            cell=cell,
+            largest=f"{MAX_INDICATOR_ABS:g}",
+            smallest=f"{MIN_INDICATOR_ABS:g}",
         )
     return value, ""
 
 
-def parse_whole(value: object, what: str = "pesos") -> tuple[int | None, str]:
+UNITS = {"pesos": tr("pesos"), "inhabitants": tr("inhabitants")}
+"""What a whole number counts, in words (``parse_whole``'s ``what``)."""
+
+
+def parse_whole(value: object, what: str = "pesos") -> tuple[int | None, str | Message]:
     """A non-negative whole number (pesos, inhabitants) from a cell or YAML value.
 
     Returns ``(value, "")`` or ``(None, why not)``; bools and non-integral values are refused.
     """
+    unit = UNITS.get(what, what)
     if isinstance(value, bool):
-        return None, f"{value!r} is not a whole number of {what}"
+        return None, tr("{value} is not a whole number of {what}", value=repr(value), what=unit)
     if isinstance(value, int):
         number = Decimal(value)
     else:
         raw = str(value).strip()
         if len(raw) > MAX_NUMBER_CHARS:
-            return None, (
-                f"'{shorten(raw, 20)}' has {len(raw):,} characters: a whole number of {what} "
-                f"has at most {len(str(MAX_MONEY))} digits (at most {MAX_MONEY:,})"
+            return None, tr(
+                "'{value}' has {length} characters: a whole number of {what} has at most "
+                "{digits} digits (at most {largest})",
+                value=shorten(raw, 20),
+                length=f"{len(raw):,}",
+                what=unit,
+                digits=len(str(MAX_MONEY)),
+                largest=f"{MAX_MONEY:,}",
             )
         text = raw.replace("_", "")
         if not text:
-            return None, f"is empty: enter a whole number of {what}"
+            return None, tr("is empty: enter a whole number of {what}", what=unit)
         try:
             number = Decimal(text)
         except InvalidOperation:
-            return None, f"'{value}' is not a whole number of {what}"
+            return None, tr("'{value}' is not a whole number of {what}", value=value, what=unit)
     if not number.is_finite():
-        return None, f"'{value}' is not a finite number of {what}"
+        return None, tr("'{value}' is not a finite number of {what}", value=value, what=unit)
     if number < 0:
-        return None, f"'{shorten(str(value))}' is negative: {what} must be zero or more"
+        return None, tr(
+            "'{value}' is negative: {what} must be zero or more",
+            value=shorten(str(value)),
+            what=unit,
+        )
     # Compared as a Decimal before int(): '1e999999999' would otherwise become a huge integer.
     if number > MAX_MONEY:
-        return None, (
-            f"'{shorten(str(value))}' is too large: at most {MAX_MONEY:,} {what} "
-            "(the solver computes whole numbers exactly up to 2**53)"
+        return None, tr(
+            "'{value}' is too large: at most {largest} {what} "
+            "(the solver computes whole numbers exactly up to 2**53)",
+            value=shorten(str(value)),
+            largest=f"{MAX_MONEY:,}",
+            what=unit,
         )
     if number != number.to_integral_value():
-        return None, f"'{value}' is not a whole number of {what} (no fractions)"
+        return None, tr(
+            "'{value}' is not a whole number of {what} (no fractions)", value=value, what=unit
+        )
     return int(number), ""

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from optimizer.errors import Message, tr
 from optimizer.limits import (
     MAX_NUMBER_CHARS,
     MAX_YAML_DEPTH,
@@ -25,9 +26,10 @@ _PARENT = re.compile(r"(\.[^.\[\]]+|\[\d+\])$")
 class YamlError(Exception):
     """The YAML text cannot be parsed; ``line`` is 1-based when known."""
 
-    def __init__(self, message: str, line: int | None) -> None:
+    def __init__(self, message: str | Message, line: int | None) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = str(message)
+        """The English text (``args[0]`` keeps the :class:`Message` to translate)."""
         self.line = line
 
 
@@ -95,10 +97,11 @@ _NUMBER_TAGS = frozenset(("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"))
 _Loader = Any
 
 
-def _at(mark: Any) -> tuple[str, int | None]:
+def _at(mark: Any) -> tuple[str | Message, int | None]:
     if mark is None:
         return "", None
-    return f" at line {mark.line + 1}, column {mark.column + 1}", mark.line + 1
+    where = tr(" at line {line}, column {column}", line=mark.line + 1, column=mark.column + 1)
+    return where, mark.line + 1
 
 
 def _attach(stack: list[tuple[yaml.Node, list[yaml.Node]]], node: yaml.Node) -> yaml.Node | None:
@@ -143,16 +146,18 @@ def _compose(loader: _Loader) -> yaml.Node | None:
         end: Any = event.end_mark
         where, line = _at(start)
         if isinstance(event, yaml.AliasEvent) and not YAML_ALIASES_ALLOWED:
-            message = (
-                f"YAML aliases are not supported{where} (*{event.anchor}): "
-                "write the value out in full"
+            message = tr(
+                "YAML aliases are not supported{where} (*{anchor}): write the value out in full",
+                where=where,
+                anchor=event.anchor,
             )
             raise YamlError(message, line)
         nodes += 1
         if nodes > MAX_YAML_NODES:
-            message = (
-                f"the YAML holds more than {MAX_YAML_NODES:,} values (stopped{where}): "
-                "a scenario needs far fewer; put long lists in a CSV file"
+            message = tr(
+                "the YAML holds more than {MAX_YAML_NODES} values (stopped{where}): a scenario needs far fewer; put long lists in a CSV file",
+                MAX_YAML_NODES=f"{MAX_YAML_NODES:,}",
+                where=where,
             )
             raise YamlError(message, line)
         if isinstance(event, yaml.ScalarEvent):
@@ -167,9 +172,11 @@ def _compose(loader: _Loader) -> yaml.Node | None:
             root = _attach(stack, scalar)
         elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
             if len(stack) >= MAX_YAML_DEPTH:
-                message = (
-                    f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep{where}: "
-                    "a scenario needs at most 11"
+                message = tr(
+                    "the YAML is nested more than {MAX_YAML_DEPTH} levels deep{where}: a "
+                    "scenario needs at most 11",
+                    MAX_YAML_DEPTH=MAX_YAML_DEPTH,
+                    where=where,
                 )
                 raise YamlError(message, line)
             kind = (
@@ -186,15 +193,15 @@ def _compose(loader: _Loader) -> yaml.Node | None:
             node.end_mark = end
             root = _attach(stack, node)
         elif isinstance(event, yaml.AliasEvent):  # pragma: no cover - aliases are refused
-            message = f"YAML alias{where} cannot be read"
+            message = tr("YAML alias{where} cannot be read", where=where)
             raise YamlError(message, line)
     loader.get_event()  # DocumentEndEvent
     if not loader.check_event(yaml.StreamEndEvent):
         event = loader.get_event()
         where, line = _at(event.start_mark)
-        message = (
-            f"the file holds more than one YAML document (another starts{where}): keep one "
-            "and remove the '---' line"
+        message = tr(
+            "the file holds more than one YAML document (another starts{where}): keep one and remove the '---' line",
+            where=where,
         )
         raise YamlError(message, line)
     return root
@@ -224,16 +231,17 @@ def parse_yaml(name: str, text: str, loader_class: type[Any] | None = None) -> Y
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where, line = _at(mark)
-        what = exc.problem or exc.context or "cannot be parsed"
-        message = f"malformed YAML{where}: {what}"
+        # PyYAML's own words ("did not find expected ','") stay as it writes them.
+        what = exc.problem or exc.context or tr("cannot be parsed")
+        message = tr("malformed YAML{where}: {what}", where=where, what=what)
         raise YamlError(message, line) from None
     except yaml.YAMLError as exc:
-        message = f"malformed YAML: {exc}"
+        message = tr("malformed YAML: {exc}", exc=exc)
         raise YamlError(message, None) from None
     finally:
         loader.dispose()
     if node is None:
-        message = "the file is empty (it holds no YAML content)"
+        message = tr("the file is empty (it holds no YAML content)")
         raise YamlError(message, None)
     doc = YamlDoc(name=name, data=data)
     _index(doc, node, "")

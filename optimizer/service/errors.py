@@ -18,7 +18,8 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from optimizer.errors import DeadlineExceededError, InfeasibleError, ScenarioError, SolverError
+from optimizer.errors import DeadlineExceededError, InfeasibleError, ScenarioError, SolverError, tr
+from optimizer.i18n import Texts, texts
 from optimizer.store import InvalidFieldError, RequestIdConflictError, RunNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def shorten_bytes(text: str, limit: int) -> str:
 
 
 def _violations_within_budget(
-    violations: list[error_details_pb2.BadRequest.FieldViolation],
+    violations: list[error_details_pb2.BadRequest.FieldViolation], t: Texts | None = None
 ) -> list[error_details_pb2.BadRequest.FieldViolation]:
     """The first violations that fit the budget, and one saying how many were left out."""
     kept: list[error_details_pb2.BadRequest.FieldViolation] = []
@@ -107,13 +108,14 @@ def _violations_within_budget(
         size = v.ByteSize() + 4
         if used + size > DETAILS_BUDGET:
             left = len(violations) - len(kept)
+            more = tr(
+                "and {left} more problem(s): call ValidateScenario or run `fsf validate` for "
+                "the whole list",
+                left=left,
+            )
             kept.append(
                 error_details_pb2.BadRequest.FieldViolation(
-                    field="scenario",
-                    description=(
-                        f"and {left} more problem(s): call ValidateScenario or run "
-                        "`fsf validate` for the whole list"
-                    ),
+                    field="scenario", description=more.render(t)
                 )
             )
             break
@@ -124,19 +126,31 @@ def _violations_within_budget(
 
 def _bad_request(err: Exception) -> tuple[str, list[any_pb2.Any]]:
     if isinstance(err, ScenarioError):
+        # In the request's language when it named one (Allocate); ValidateScenario has none.
+        t = texts(err.language) if err.language is not None else None
         errors = [p for p in err.problems if p.severity == "error"] or list(err.problems)
         violations = _violations_within_budget(
             [
                 error_details_pb2.BadRequest.FieldViolation(
                     field=shorten(p.field or p.location, MAX_DESCRIPTION_CHARS),
-                    description=shorten(str(p), MAX_DESCRIPTION_CHARS),
+                    description=shorten(p.text(t), MAX_DESCRIPTION_CHARS),
                 )
                 for p in errors
-            ]
+            ],
+            t,
         )
         message = f"the scenario has {len(errors)} problem(s); see the field violations"
         if errors:
             message += f"; first: {errors[0]}"
+        if t is not None:
+            message = t.ngettext(
+                "the scenario has {n} problem; see the field violations",
+                "the scenario has {n} problems; see the field violations",
+                len(errors),
+            ).format(n=len(errors))
+            if errors:
+                first = t._("{message}; first: {problem}")
+                message = first.format(message=message, problem=errors[0].text(t))
     else:
         assert isinstance(err, BadRequestError | InvalidFieldError)
         violations = [
@@ -150,18 +164,23 @@ def _bad_request(err: Exception) -> tuple[str, list[any_pb2.Any]]:
 
 def _precondition(err: Exception) -> tuple[str, list[any_pb2.Any]]:
     assert isinstance(err, InfeasibleError)
+    # The diagnosis is in the request's language; so is what the service adds to it.
+    t = texts(err.language)
+    relax = t._("{description} (relax by {amount} pesos)")
     violations = [
         error_details_pb2.PreconditionFailure.Violation(
             type=str(c.family),
             subject=str(c.family),
             description=shorten(
-                f"{c.description} (relax by {c.amount:,} pesos)", MAX_DESCRIPTION_CHARS
+                relax.format(description=c.description, amount=t.number(c.amount)),
+                MAX_DESCRIPTION_CHARS,
             ),
         )
         for c in err.conflicts
     ]
     details = [_pack(error_details_pb2.PreconditionFailure(violations=violations))]
-    return f"the criteria are infeasible: {err.summary}", details
+    message = t._("the criteria are infeasible: {summary}").format(summary=err.summary)
+    return message, details
 
 
 def _plain(err: Exception) -> tuple[str, list[any_pb2.Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 import grpc
 
 from optimizer import __version__
-from optimizer.domain import AllocationPlan, Conflict
+from optimizer.domain import AllocationPlan, Conflict, Language
 from optimizer.errors import (
     DeadlineExceededError,
     InfeasibleError,
@@ -245,7 +245,7 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
     ) -> pb.AllocateResponse:
         """The reply for a stored run; an infeasible one answers as it did the first time."""
         if record.status is RunStatus.INFEASIBLE:
-            raise InfeasibleError(record.error(), record.conflicts())
+            raise InfeasibleError(record.error(), record.conflicts(), Language(record.language))
         allocation = convert.record_to_proto(record, plan)
         return pb.AllocateResponse(allocation=allocation, replayed=replayed)
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from optimizer.domain import AllocateOptions, AllocationPlan, Scenario
+from optimizer.domain import AllocateOptions, AllocationPlan, Language, Scenario
 from optimizer.errors import (
     DeadlineExceededError,
     InfeasibleError,
@@ -171,7 +171,9 @@ def run_allocate(solve: Solve, request: pb.AllocateRequest, deadline: float | No
         scenario = load_request(request)
         options = convert.options_from_request(request)
     except ScenarioError as err:
-        return Outcome("scenario", err.problems, started, time.time(), scenario)
+        language = convert.LANGUAGES.get(request.language, Language.ES)
+        problems = (err.problems, language)
+        return Outcome("scenario", problems, started, time.time(), scenario)
     if deadline is not None:
         remaining = deadline - time.time() - DEADLINE_MARGIN
         if remaining <= 0:
@@ -184,7 +186,8 @@ def run_allocate(solve: Solve, request: pb.AllocateRequest, deadline: float | No
         input_json = canonical_input(scenario, options)
         result_json = result_text(plan)
     except ScenarioError as err:
-        return Outcome("scenario", err.problems, started, time.time(), scenario)
+        problems = (err.problems, options.language)
+        return Outcome("scenario", problems, started, time.time(), scenario)
     except InfeasibleError as err:
         payload = (err.summary, err.conflicts)
         return Outcome("infeasible", payload, started, time.time(), scenario, options=options)
@@ -211,7 +214,8 @@ def run_input(request: pb.AllocateRequest) -> Outcome:
         scenario = load_request(request)
         options = convert.options_from_request(request)
     except ScenarioError as err:
-        return Outcome("scenario", err.problems, started, time.time())
+        language = convert.LANGUAGES.get(request.language, Language.ES)
+        return Outcome("scenario", (err.problems, language), started, time.time())
     input_json = canonical_input(scenario, options)
     return Outcome("ok", None, started, time.time(), scenario, input_json, options=options)
 
@@ -256,10 +260,12 @@ def unpack(outcome: Outcome) -> AllocationPlan:
         plan: AllocationPlan = outcome.payload
         return plan
     if outcome.kind == "scenario":
-        raise ScenarioError(outcome.payload)
+        problems, language = outcome.payload
+        raise ScenarioError(problems, language)
     if outcome.kind == "infeasible":
         summary, conflicts = outcome.payload
-        raise InfeasibleError(summary, conflicts)
+        language = outcome.options.language if outcome.options else Language.ES
+        raise InfeasibleError(summary, conflicts, language)
     if outcome.kind == "deadline":
         raise DeadlineExceededError(outcome.payload)
     if outcome.kind == "solver":
