@@ -200,5 +200,7 @@ def test_infeasible_stated_scenario_exits_3(
     out = tmp_path / "out"
     code = main(["sweep", infeasible, "--workers", "0", "--monte-carlo", "5", "--out", str(out)])
     assert code == EXIT_INFEASIBLE
-    assert "$100,000 more than the fund $1,000,000" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "$1,100,000" in err  # the floors
+    assert "$100,000" in err  # what they exceed the fund $1,000,000 by
     assert not out.exists()

@@ -223,7 +223,9 @@ def test_infeasible_stated_scenario_is_failed_precondition(
     with pytest.raises(grpc.RpcError) as info:
         list(pool_stub.Sweep(request, timeout=60, metadata=[PLANNER]))
     assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert "more than the fund" in (info.value.details() or "")
+    details = info.value.details() or ""
+    assert "$1,100,000" in details  # the floors, $100,000 above the fund
+    assert "$100,000" in details
 
 
 def test_serve_exits_2_when_the_dask_scheduler_does_not_answer(
