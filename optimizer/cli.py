@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from optimizer.errors import InfeasibleError, ScenarioError, SolverError
 
 if TYPE_CHECKING:
+    import datetime
+
     from optimizer.domain import AllocationPlan
     from optimizer.i18n import Texts
 
@@ -186,7 +188,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     # Only the formats that need the proto pay for importing it.
     text = plan_json(plan, timings=args.timings) if args.out or args.format == "json" else ""
     if args.out:
-        for path in write_out_dir(plan, Path(args.out), text):
+        for path in write_out_dir(plan, Path(args.out), text, scenario):
             log.info("wrote %s", path)
     if args.format == "json":
         sys.stdout.write(text)
@@ -280,19 +282,65 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Solve a scenario and write a self-contained HTML report."""
+    """Solve a scenario and write the report: self-contained HTML, or PDF with ``--pdf``."""
     from pathlib import Path
 
     from optimizer.domain import AllocateOptions, Language
+    from optimizer.i18n import texts
     from optimizer.io import load_scenario
+    from optimizer.io.heading import make_heading
     from optimizer.io.report import render_html
+    from optimizer.limits import MAX_PDF_REGIONS
     from optimizer.pipeline import allocate
 
-    plan = allocate(load_scenario(args.scenario), AllocateOptions(language=Language(args.lang)))
-    out = Path(args.out)
-    out.write_text(render_html(plan), encoding="utf-8")
-    print(_texts(args)._("wrote {path}").format(path=out))
+    t = _texts(args)
+    out = Path(args.out or ("report.pdf" if args.pdf else "report.html"))
+    if out.is_dir():
+        problem = t._("--out '{path}' is a folder: name the file to write").format(path=out)
+        print(t._("error: {problem}").format(problem=problem), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    scenario = load_scenario(args.scenario)
+    if args.pdf and len(scenario.regions) > MAX_PDF_REGIONS:
+        problem = t._(
+            "--pdf lays out at most {limit} regions and this scenario has {n}: write the HTML "
+            "report (without --pdf) or the workbook (fsf solve --out)"
+        ).format(limit=MAX_PDF_REGIONS, n=t.number(len(scenario.regions)))
+        print(t._("error: {problem}").format(problem=problem), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    language = Language(args.lang)
+    plan = allocate(scenario, AllocateOptions(language=language))
+    heading = make_heading(
+        scenario,
+        texts(language),
+        title=args.title,
+        issuing_unit=args.issuing_unit,
+        legal_basis=args.legal_basis,
+        date=args.date,
+    )
+    html = render_html(plan, scenario, heading)
+    if args.pdf:
+        from optimizer.io.pdf import PdfUnavailableError, write_pdf
+
+        try:
+            write_pdf(html, out)
+        except PdfUnavailableError as err:
+            print(t._("error: {problem}").format(problem=err), file=sys.stderr)
+            return EXIT_BAD_INPUT
+    else:
+        out.write_text(html, encoding="utf-8")
+    print(t._("wrote {path}").format(path=out))
     return EXIT_OK
+
+
+def _iso_date(text: str) -> datetime.date:
+    """``--date``: an ISO date (2026-12-02), or a usage error."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        message = f"'{text}' is not a date: write it as 2026-12-02"
+        raise argparse.ArgumentTypeError(message) from None
 
 
 def _positive_seconds(text: str) -> float:
@@ -406,10 +454,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the texts")
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("report", help="solve a scenario and write an HTML report with charts")
+    p = sub.add_parser(
+        "report", help="solve a scenario and write its report (HTML with maps and charts, or PDF)"
+    )
     p.add_argument("scenario", help="path to the scenario YAML file")
-    p.add_argument("--out", default="report.html", help="HTML file to write (default report.html)")
+    p.add_argument(
+        "--out", default=None, help="file to write (default report.html, or report.pdf with --pdf)"
+    )
+    p.add_argument("--pdf", action="store_true", help="write the report as PDF (WeasyPrint)")
     p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the texts")
+    p.add_argument("--title", help="title (default: the scenario's report.title, or from the fund)")
+    p.add_argument(
+        "--issuing-unit", help="unit that issues the report (default: report.issuing_unit)"
+    )
+    p.add_argument(
+        "--legal-basis",
+        help="legal basis line (default: report.legal_basis; for the FASP, LCF arts. 44-45)",
+    )
+    p.add_argument(
+        "--date",
+        type=_iso_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="date of the report (default: report.date, else $SOURCE_DATE_EPOCH, else today)",
+    )
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("serve", help="run the gRPC allocation service (docs/service.md)")

@@ -297,6 +297,23 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class ReportInfo:
+    """What the report prints about who issues it and on what basis (the scenario's ``report``).
+
+    Presentation only: not part of the allocation question, so it is left out of the scenario's
+    canonical JSON (and of its SHA-256), as ``locations`` is.
+    """
+
+    title: str = ""
+    issuing_unit: str = ""
+    legal_basis: str = ""
+    date: str = ""
+    """ISO date (``2026-12-02``), or empty."""
+    assumptions: tuple[str, ...] = ()
+    """The inputs that are assumptions, one text each (default: read from the description)."""
+
+
+@dataclass(frozen=True)
 class Proposal:
     """One line of a state's proposal (its concertación): an amount or a share of a programa.
 
@@ -399,6 +416,8 @@ class Scenario:
     """Declared indicators, computed from the regions' columns before the criteria."""
     guaranteed: Guaranteed | None = field(default=None, metadata=_OMIT)
     """Amounts taken off the top before the formula; None: the formula shares the whole fund."""
+    report: ReportInfo = field(default_factory=ReportInfo, compare=False, hash=False)
+    """How the report is headed: presentation only, never in the canonical JSON."""
 
     def where(self, key: str, default: str = "") -> str:
         """Human location of a field, or ``default`` (the key itself) when unknown."""
@@ -920,6 +939,9 @@ class AllocateOptions:
 
 
 _PLAIN = frozenset({int, float, str, bool, type(None)})
+_NOT_PLAIN = frozenset({"locations", "report"})
+"""Scenario fields that are not part of the allocation question (where things are written, how
+the report is headed): left out of the canonical JSON."""
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 """Field names per dataclass type (a municipal plan has hundreds of thousands of values)."""
 _OMITTED: dict[type, frozenset[str]] = {}
@@ -928,7 +950,8 @@ _EMPTY: tuple[object, ...] = ((), None, "")
 
 
 def to_plain(value: object) -> object:
-    """Dataclasses, enums, mappings and tuples as plain JSON-ready values (locations dropped)."""
+    """Dataclasses, enums, mappings and tuples as plain JSON-ready values (locations and report
+    headings dropped)."""
     # Plain values are returned in place rather than through a call: a municipal plan or
     # scenario has hundreds of thousands of them.
     kind = type(value)
@@ -937,7 +960,7 @@ def to_plain(value: object) -> object:
     names = _FIELD_NAMES.get(kind)
     if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = dataclasses.fields(value)
-        names = tuple(f.name for f in fields if f.name != "locations")
+        names = tuple(f.name for f in fields if f.name not in _NOT_PLAIN)
         _FIELD_NAMES[kind] = names
         _OMITTED[kind] = frozenset(f.name for f in fields if f.metadata.get("omit_empty"))
     if names is not None:

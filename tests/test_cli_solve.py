@@ -14,7 +14,7 @@ from textwrap import dedent
 import pytest
 
 from optimizer.cli import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK, main
-from optimizer.io.results import XLSX_TIME
+from optimizer.io.workbook import XLSX_TIME
 
 ROOT = Path(__file__).resolve().parent.parent
 FASP = str(ROOT / "scenarios/fasp-2026/scenario.yaml")
@@ -87,7 +87,7 @@ def test_xlsx_carries_no_save_time(tmp_path: Path, capsys: pytest.CaptureFixture
 
     book = load_workbook(tmp_path / "plan.xlsx")
     assert book.properties.created == book.properties.modified == XLSX_TIME
-    assert book.sheetnames == ["regions", "allocations"]
+    assert book.sheetnames[:2] == ["Resumen", "Entidades"]
 
 
 def test_timings_only_when_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
@@ -152,11 +152,11 @@ def test_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from openpyxl import load_workbook
 
     book = load_workbook(tmp_path / "plan.xlsx")
-    sheet = book["regions"]
-    values = list(sheet.iter_rows(min_row=2, values_only=True))
+    sheet = book["Entidades"]
+    values = list(sheet.iter_rows(min_row=2, max_row=33, values_only=True))
     assert len(values) == 32
     assert values[8][0] == "09"
-    assert sum(int(v[3]) for v in values) == 9_941_162_915
+    assert sum(int(v[4]) for v in values) == 9_941_162_915
 
 
 def test_infeasible_exits_3_with_diagnosis(capsys: pytest.CaptureFixture[str]) -> None:
@@ -198,22 +198,6 @@ def test_compare_two_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
     table = capsys.readouterr().out
     assert "TOTAL" in table
     assert "start binding" not in table
-
-
-def test_report_writes_self_contained_html(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """fsf report writes one HTML file with every region, the fund total and inline SVG charts."""
-    out = tmp_path / "report.html"
-    assert main(["report", FASP, "--out", str(out), "--lang", "en"]) == EXIT_OK
-    assert str(out) in capsys.readouterr().out
-    html = out.read_text("utf-8")
-    assert html.startswith("<!DOCTYPE html>")
-    assert "9,941,162,915" in html
-    assert html.count("<svg") == 2
-    assert "Michoacán" in html
-    assert "<script" not in html
-    assert html.count("<details>") == 32
 
 
 def test_no_whole_peso_plan_exits_3_naming_the_minimum(

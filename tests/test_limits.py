@@ -432,6 +432,7 @@ def test_docs_table_states_every_limit() -> None:
         "MAX_REGIONS": f"| {limits.MAX_REGIONS:,} (",
         "MAX_AXES": f"| axes | {limits.MAX_AXES} |",
         "MAX_CELLS": f"| {limits.MAX_CELLS:,} |",
+        "MAX_PDF_REGIONS": f"(`fsf report --pdf`) | {limits.MAX_PDF_REGIONS} |",
         "MAX_TREE_DEPTH": f"| programa tree levels | {limits.MAX_TREE_DEPTH} ",
         "MAX_TREE_NODES": f"| programa tree nodes | {limits.MAX_TREE_NODES} ",
         "MAX_PROPOSAL_LINES": f"| proposal lines | {limits.MAX_PROPOSAL_LINES:,} ",

@@ -7,15 +7,14 @@ spreadsheet programs show accented names correctly.
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 import json
-import zipfile
 from pathlib import Path
 
 from optimizer.compare import Comparison
-from optimizer.domain import AllocationPlan, AxisResult, RegionResult, to_plain
+from optimizer.domain import AllocationPlan, AxisResult, RegionResult, Scenario, to_plain
 from optimizer.i18n import Texts, texts
+from optimizer.io.workbook import write_xlsx
 
 PLAN_SCHEMA_VERSION = 1
 
@@ -242,73 +241,17 @@ def _table_extras(plan: AllocationPlan, t: Texts) -> tuple[list[str], list[list[
     return head, rows
 
 
-XLSX_TIME = datetime.datetime(2000, 1, 1)
-"""The workbook's created/modified properties and its ZIP entries' times: a constant, so that
-the same plan gives the same bytes (the time of the run is in no output unless asked for)."""
-
-
-def write_xlsx(plan: AllocationPlan, path: Path) -> None:
-    """A workbook with the sheets 'regions' and 'allocations' (integer pesos, real numbers).
-
-    Byte-identical for the same plan: openpyxl stamps the save time into the document
-    properties and every ZIP entry, so the saved archive is rewritten with :data:`XLSX_TIME`.
-    """
-    from openpyxl import Workbook
-    from openpyxl.xml.functions import tostring
-
-    book = Workbook()
-    for index, (title, text) in enumerate(
-        (("regions", regions_csv(plan)), ("allocations", allocations_csv(plan)))
-    ):
-        sheet = book.active if index == 0 else book.create_sheet()
-        assert sheet is not None
-        sheet.title = title
-        rows = list(csv.reader(io.StringIO(text)))
-        sheet.append(rows[0])
-        for row in rows[1:]:
-            sheet.append([_cell_value(v) for v in row])
-    add_along_axes_sheets(book, plan)
-    saved = io.BytesIO()
-    book.save(saved)
-    # save() sets `modified` to the current time; put the constant back and write that part anew.
-    book.properties.created = XLSX_TIME
-    book.properties.modified = XLSX_TIME
-    replace = {"docProps/core.xml": tostring(book.properties.to_tree())}
-    path.write_bytes(_rezip(saved.getvalue(), replace))
-
-
-def _rezip(archive: bytes, replace: dict[str, bytes]) -> bytes:
-    """The same ZIP entries in the same order, with fixed times and modes, some parts replaced."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(archive)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=XLSX_TIME.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, replace.get(info.filename, source.read(info)))
-    return out.getvalue()
-
-
-def _cell_value(text: str) -> object:
-    """Numbers as numbers (so spreadsheet sums work); codes such as "09" stay text."""
-    if text.startswith("0") and len(text) > 1 and "." not in text:
-        return text
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            continue
-    return text
-
-
-def write_out_dir(plan: AllocationPlan, folder: Path, plan_json: str | None = None) -> list[Path]:
+def write_out_dir(
+    plan: AllocationPlan,
+    folder: Path,
+    plan_json: str | None = None,
+    scenario: Scenario | None = None,
+) -> list[Path]:
     """Write allocations.csv, regions.csv, plan.xlsx, justifications.md and plan.json.
 
     ``plan_json``: the text for plan.json (the CLI passes the service's JSON mapping);
-    default :func:`plan_to_json`.
+    default :func:`plan_to_json`. ``scenario``: gives the workbook its criteria table (the
+    directions and indicators) and its title and assumptions.
     """
     folder.mkdir(parents=True, exist_ok=True)
     files = {
@@ -323,7 +266,7 @@ def write_out_dir(plan: AllocationPlan, folder: Path, plan_json: str | None = No
         path = folder / name
         path.write_text(text, encoding="utf-8")
         written.append(path)
-    write_xlsx(plan, folder / "plan.xlsx")
+    write_xlsx(plan, folder / "plan.xlsx", scenario)
     written.append(folder / "plan.xlsx")
     return written
 
@@ -533,16 +476,6 @@ _SHEETS = {
     "calendario.csv": "Calendario",
     "municipios.csv": "Municipios",
 }
-
-
-def add_along_axes_sheets(book: object, plan: AllocationPlan) -> None:
-    """Sheets "Ejes y programas", "Propuestas", "Coparticipación", "Calendario", "Municipios"."""
-    for name, text in along_axes_csvs(plan).items():
-        sheet = book.create_sheet(_SHEETS[name])  # type: ignore[attr-defined]
-        rows = list(csv.reader(io.StringIO(text)))
-        sheet.append(rows[0])
-        for row in rows[1:]:
-            sheet.append([_cell_value(v) for v in row])
 
 
 def along_axes_table(plan: AllocationPlan) -> str:

@@ -8,6 +8,7 @@ Every problem is collected before anything is raised, so a planner fixes a file 
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import logging
 import math
@@ -43,6 +44,7 @@ from optimizer.domain import (
     Proposal,
     Region,
     RegionBound,
+    ReportInfo,
     Rules,
     Scenario,
     ShiftMethod,
@@ -104,7 +106,9 @@ _TOP_KEYS = (
     "calendar",
     "municipalities",
     "guaranteed",
+    "report",
 )
+_REPORT_KEYS = ("title", "issuing_unit", "legal_basis", "date", "assumptions")
 _FUND_KEYS = ("name", "fiscal_year", "total", "currency", "rounding_unit")
 _REGION_KEYS = ("file", "code", "name", "previous_allocation", "population")
 _INDICATOR_KEYS = ("file", "code", "columns")
@@ -557,6 +561,44 @@ class _Loader:
         return out
 
     # ---------------------------------------------------------------- YAML sections
+
+    def parse_report(self, value: object) -> ReportInfo:
+        """The optional ``report`` section: how the report is headed (texts, an ISO date)."""
+        m = self.mapping(value, "report")
+        self.keys(m, "report", _REPORT_KEYS)
+        date = self.text(m, "date", "report")
+        if date:
+            try:
+                datetime.date.fromisoformat(date)
+            except ValueError:
+                self.error(
+                    "report.date",
+                    tr("'{value}' is not a date: write it as 2026-12-02", value=shorten(date)),
+                )
+                date = ""
+        assumptions: list[str] = []
+        listed = m.get("assumptions")
+        if listed is not None and not isinstance(listed, list):
+            self.error(
+                "report.assumptions",
+                tr("must be a list of texts, not {type_name}", type_name=_type_name(listed)),
+            )
+        elif isinstance(listed, list):
+            for i, item in enumerate(listed):
+                if isinstance(item, dict | list) or item is None:
+                    self.error(
+                        f"report.assumptions[{i}]",
+                        tr("must be a text, not {type_name}", type_name=_type_name(item)),
+                    )
+                else:
+                    assumptions.append(str(item).strip())
+        return ReportInfo(
+            title=self.text(m, "title", "report"),
+            issuing_unit=self.text(m, "issuing_unit", "report"),
+            legal_basis=self.text(m, "legal_basis", "report"),
+            date=date,
+            assumptions=tuple(assumptions),
+        )
 
     def parse_fund(self, top: Mapping[str, object]) -> Fund | None:
         m = self.mapping(top.get("fund"), "fund")
@@ -1401,6 +1443,7 @@ class _Loader:
         absorption = self.parse_bounds(rules_map, "absorption_caps")
         cells = self.parse_cells(rules_map)
         objective = self.choice(top, "objective", "", Objective, Objective.PROPORTIONAL)
+        report = self.parse_report(top.get("report"))
         self.load_indicator_files(top)
 
         regions: list[_RegionRow] = []
@@ -1466,6 +1509,7 @@ class _Loader:
             categories=tuple(self.categories),
             derived=tuple(self.derived),
             guaranteed=guaranteed,
+            report=report,
         )
 
     def register_region(self, region: _RegionRow, table: Table, spec: Mapping[str, object]) -> None:
