@@ -206,6 +206,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from optimizer.service.auth import TokenTable
     from optimizer.service.server import BindError, InsecureBindError, TlsFiles, serve
+    from optimizer.sweep.runner import SchedulerUnreachableError
 
     if bool(args.tls_cert) != bool(args.tls_key) or (args.client_ca and not args.tls_cert):
         print(
@@ -252,8 +253,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             tls=tls,
             insecure=args.insecure,
             max_request_bytes=args.max_request_bytes,
+            dask_scheduler=args.dask_scheduler,
         )
-    except (InsecureBindError, BindError) as err:
+    except (InsecureBindError, BindError, SchedulerUnreachableError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
@@ -518,7 +520,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=16 * 1024 * 1024,
         help="larger requests get RESOURCE_EXHAUSTED (default 16 MiB)",
     )
+    p.add_argument(
+        "--dask-scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run the Sweep calls' samples on this Dask cluster (default: the worker processes)",
+    )
     p.set_defaults(func=cmd_serve)
+
+    from optimizer.sweep.command import add_parser as add_sweep_parser
+
+    add_sweep_parser(sub)  # fsf sweep (docs/sweep.md); its imports stay inside its command
 
     for p in sub.choices.values():
         # `fsf solve X -v` works like `fsf -v solve X`, since messages say "run with -v".

@@ -126,6 +126,17 @@ MIN_FISCAL_YEAR = 1000
 MAX_FISCAL_YEAR = 9999
 """A fiscal year has four digits (the contract's ``int32`` must hold it)."""
 
+# --------------------------------------------------------------------------------- sweeps
+
+MAX_SWEEP_SAMPLES = 100_000
+"""Samples of one sensitivity sweep (``fsf sweep``, the ``Sweep`` call): Monte Carlo draws,
+one-at-a-time steps or grid points. The plans of every sample are gathered in one process,
+8 bytes a cell: 100,000 samples of 32 states x 9 programas are about 230 MB."""
+
+MAX_SWEEP_CELLS = 50_000_000
+"""Samples times cells of the plan (about 400 MB of plans): fasp-2026, 32 states x its 26 leaf
+programas, may run up to 60,096 samples."""
+
 # ------------------------------------------------------------------------------- messages
 
 MAX_PROBLEMS = 100

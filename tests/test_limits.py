@@ -451,6 +451,8 @@ def test_docs_table_states_every_limit() -> None:
         "MAX_PROBLEMS": f"the first {limits.MAX_PROBLEMS},",
         "MAX_MESSAGE_CHARS": f"| {limits.MAX_MESSAGE_CHARS:,};",
         "MAX_ECHO_CHARS": f"cut at {limits.MAX_ECHO_CHARS} characters",
+        "MAX_SWEEP_SAMPLES": f"| samples of one sweep | {limits.MAX_SWEEP_SAMPLES:,} (",
+        "MAX_SWEEP_CELLS": f"| {limits.MAX_SWEEP_CELLS:,} |",
     }
     constants = {name for name in vars(limits) if name.startswith(("MAX_", "MIN_"))}
     constants -= {"MAX_FILE_BYTES", "MIN_FISCAL_YEAR", "MAX_FISCAL_YEAR"}

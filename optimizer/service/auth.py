@@ -13,6 +13,7 @@ the caller) and the line to add to the file. Roles: ``planner`` may allocate and
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import hmac
@@ -21,7 +22,7 @@ import secrets
 import sys
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -54,6 +55,7 @@ METHOD_ROLES: Mapping[str, frozenset[Role]] = {
     "GetAllocation": frozenset({Role.PLANNER, Role.AUDITOR}),
     "ListAllocations": frozenset({Role.PLANNER, Role.AUDITOR}),
     "CompareAllocations": frozenset({Role.PLANNER, Role.AUDITOR}),
+    "Sweep": frozenset({Role.PLANNER}),
 }
 """Roles allowed per method; a method missing here is refused to everyone."""
 
@@ -161,6 +163,12 @@ def _abort_handler(
     def refuse(_request: Any, context: grpc.ServicerContext) -> Any:
         abort_with(context, err)
 
+    if handler.unary_unary is None:  # a server-streaming method (Sweep)
+        return grpc.unary_stream_rpc_method_handler(
+            refuse,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
     return grpc.unary_unary_rpc_method_handler(
         refuse,
         request_deserializer=handler.request_deserializer,
@@ -206,7 +214,9 @@ class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
         """Wrap allocation-service methods; pass health and reflection through."""
         full = handler_call_details.method
         handler = continuation(handler_call_details)
-        if handler is None or not full.startswith(SERVICE_PREFIX) or handler.unary_unary is None:
+        if handler is None or not full.startswith(SERVICE_PREFIX):
+            return handler
+        if handler.unary_unary is None and handler.unary_stream is None:
             return handler
         method = full.removeprefix(SERVICE_PREFIX)
         metadata = {
@@ -222,7 +232,8 @@ class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
             return _abort_handler(handler, err)
         behavior = handler.unary_unary
 
-        def logged(request: Any, context: grpc.ServicerContext) -> Any:
+        @contextlib.contextmanager
+        def scope(context: grpc.ServicerContext) -> Iterator[None]:
             subject = peer_subject(context)
             tokens = (CALLER_ROLE.set(role), CALL_ID.set(call_id))
             identity = (CALLER_NAME.set(caller), CALLER_SUBJECT.set(subject))
@@ -236,7 +247,7 @@ class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
                 subject or "-",
             )
             try:
-                return behavior(request, context)
+                yield
             finally:
                 code = context.code() or grpc.StatusCode.OK  # type: ignore[attr-defined]
                 logger.info(
@@ -250,6 +261,21 @@ class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
                 CALLER_NAME.reset(identity[0])
                 CALL_ID.reset(tokens[1])
                 CALLER_ROLE.reset(tokens[0])
+
+        if behavior is None:
+            stream = handler.unary_stream
+            assert stream is not None
+
+            # A stream runs while gRPC iterates it: the caller's identity is set around that.
+            def streamed(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+                with scope(context):
+                    yield from stream(request, context)
+
+            return handler._replace(unary_stream=streamed)  # type: ignore[attr-defined,no-any-return]
+
+        def logged(request: Any, context: grpc.ServicerContext) -> Any:
+            with scope(context):
+                return behavior(request, context)
 
         # Method handlers are namedtuples; swap only the behaviour.
         return handler._replace(unary_unary=logged)  # type: ignore[attr-defined,no-any-return]

@@ -93,6 +93,8 @@ class AllocationServer:
         self.pool = pool
         self.store = store
         self.workers = workers
+        self.dask_client: object | None = None
+        """The Sweep calls' Dask client (``--dask-scheduler``), closed with the server."""
         self._stopped = threading.Event()
 
     def start(self) -> None:
@@ -126,6 +128,8 @@ class AllocationServer:
             drained.wait()
         self.pool.close()
         self.store.close()
+        if self.dask_client is not None:
+            self.dask_client.close()  # type: ignore[attr-defined]
         logger.info("stopped")
 
     def hurry(self) -> None:
@@ -152,6 +156,7 @@ def create_server(
     worker_memory_mib: int | None = DEFAULT_WORKER_MEMORY_MIB,
     solve: Solve | None = None,
     mp_start_method: str = "spawn",
+    dask_scheduler: str | None = None,
 ) -> tuple[AllocationServer, int]:
     """Build the server and bind ``address``; call ``.start()`` on the result to serve.
 
@@ -190,6 +195,9 @@ def create_server(
     mp_start_method
         ``spawn`` (default; portable) or ``forkserver``. Never ``fork``: the gRPC server's
         threads must not be copied into the workers.
+    dask_scheduler
+        ``tcp://HOST:PORT`` of a Dask scheduler that runs the Sweep calls' samples; None: they
+        run on the worker pool.
 
     Returns
     -------
@@ -202,6 +210,8 @@ def create_server(
         ``address`` is not loopback, tokens or TLS are missing and ``insecure`` is False.
     BindError
         The address could not be listened on.
+    SchedulerUnreachableError
+        No Dask scheduler answered at ``dask_scheduler``.
     """
     if not is_loopback(address) and (tokens is None or tls is None) and not insecure:
         message = (
@@ -254,8 +264,18 @@ def create_server(
     except BaseException:
         server.stop(0)
         raise
+    servicer = AllocationServicer(audit, pool, solve)
+    if dask_scheduler:
+        from optimizer.sweep.runner import connect
+
+        try:
+            servicer.dask_client = connect(dask_scheduler, 0)
+        except BaseException:
+            server.stop(0)
+            audit.close()
+            raise
     pb_grpc.add_AllocationServiceServicer_to_server(  # type: ignore[no-untyped-call]
-        AllocationServicer(audit, pool, solve), server
+        servicer, server
     )
     health_servicer = health.HealthServicer(
         experimental_non_blocking=True,
@@ -270,7 +290,9 @@ def create_server(
     logger.info(
         "bound %s (port %d, tls=%s, auth=%s)", address, port, tls is not None, tokens is not None
     )
-    return AllocationServer(server, health_servicer, pool, audit, workers), port
+    allocation_server = AllocationServer(server, health_servicer, pool, audit, workers)
+    allocation_server.dask_client = servicer.dask_client
+    return allocation_server, port
 
 
 def _bind(server: grpc.Server, address: str, tls: TlsFiles | None) -> int:

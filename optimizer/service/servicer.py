@@ -6,6 +6,7 @@ import logging
 import platform
 import threading
 import time
+from collections.abc import Iterator
 from functools import cache
 from importlib import metadata
 from typing import Any
@@ -117,6 +118,8 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
         # wait for it instead of solving the same input again.
         self._in_flight: dict[str, threading.Event] = {}
         self._in_flight_lock = threading.Lock()
+        self.dask_client: Any | None = None
+        """A Dask client (``fsf serve --dask-scheduler``) for Sweep; None: the worker pool."""
 
     # -- Allocate ---------------------------------------------------------------------------
 
@@ -283,6 +286,25 @@ class AllocationServicer(pb_grpc.AllocationServiceServicer):
                     )
                     raise ResourceExhaustedError(message) from None
                 raise WorkerCrashError(err.detail) from None
+
+    # -- Sweep ----------------------------------------------------------------------------
+
+    def Sweep(  # gRPC method names are CamelCase
+        self, request: pb.SweepRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.SweepResponse]:
+        """A sensitivity sweep: progress messages, then the summary (``service/sweep.py``)."""
+        from optimizer.service.sweep import run_sweep
+
+        try:
+            deadline = _deadline(context)
+            yield from run_sweep(
+                request, context, self.pool, self._wait, deadline, self.dask_client
+            )
+        except _CallGone:
+            logger.info("call id=%s gone during its sweep", CALL_ID.get())
+            context.set_code(grpc.StatusCode.CANCELLED)
+        except Exception as err:  # mapped by the status table
+            abort_with(context, err)
 
     # -- ValidateScenario ---------------------------------------------------------------------
 

@@ -66,6 +66,13 @@ class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SEVERITY_UNSPECIFIED: _ClassVar[Severity]
     SEVERITY_ERROR: _ClassVar[Severity]
     SEVERITY_WARNING: _ClassVar[Severity]
+
+class SweepKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SWEEP_KIND_UNSPECIFIED: _ClassVar[SweepKind]
+    SWEEP_KIND_ONE_AT_A_TIME: _ClassVar[SweepKind]
+    SWEEP_KIND_MONTE_CARLO: _ClassVar[SweepKind]
+    SWEEP_KIND_GRID: _ClassVar[SweepKind]
 DIRECTION_UNSPECIFIED: Direction
 DIRECTION_HIGHER_NEEDS_MORE: Direction
 DIRECTION_HIGHER_NEEDS_LESS: Direction
@@ -97,6 +104,10 @@ RUN_STATUS_DEADLINE_EXCEEDED: RunStatus
 SEVERITY_UNSPECIFIED: Severity
 SEVERITY_ERROR: Severity
 SEVERITY_WARNING: Severity
+SWEEP_KIND_UNSPECIFIED: SweepKind
+SWEEP_KIND_ONE_AT_A_TIME: SweepKind
+SWEEP_KIND_MONTE_CARLO: SweepKind
+SWEEP_KIND_GRID: SweepKind
 
 class Fund(_message.Message):
     __slots__ = ("name", "fiscal_year", "total", "currency", "rounding_unit")
@@ -933,3 +944,152 @@ class MunicipalAmount(_message.Message):
     amount: int
     target: int
     def __init__(self, code: _Optional[str] = ..., region: _Optional[str] = ..., name: _Optional[str] = ..., amount: _Optional[int] = ..., target: _Optional[int] = ...) -> None: ...
+
+class SweepGridAxis(_message.Message):
+    __slots__ = ("weight", "start", "stop", "step")
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    STOP_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    weight: str
+    start: float
+    stop: float
+    step: float
+    def __init__(self, weight: _Optional[str] = ..., start: _Optional[float] = ..., stop: _Optional[float] = ..., step: _Optional[float] = ...) -> None: ...
+
+class SweepRequest(_message.Message):
+    __slots__ = ("scenario", "files", "kind", "samples", "seed", "concentration", "indicator_error", "weight_step", "indicator_step", "band_step", "grid", "objective")
+    SCENARIO_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    CONCENTRATION_FIELD_NUMBER: _ClassVar[int]
+    INDICATOR_ERROR_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_STEP_FIELD_NUMBER: _ClassVar[int]
+    INDICATOR_STEP_FIELD_NUMBER: _ClassVar[int]
+    BAND_STEP_FIELD_NUMBER: _ClassVar[int]
+    GRID_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    scenario: Scenario
+    files: ScenarioFiles
+    kind: SweepKind
+    samples: int
+    seed: int
+    concentration: float
+    indicator_error: float
+    weight_step: float
+    indicator_step: float
+    band_step: float
+    grid: _containers.RepeatedCompositeFieldContainer[SweepGridAxis]
+    objective: Objective
+    def __init__(self, scenario: _Optional[_Union[Scenario, _Mapping]] = ..., files: _Optional[_Union[ScenarioFiles, _Mapping]] = ..., kind: _Optional[_Union[SweepKind, str]] = ..., samples: _Optional[int] = ..., seed: _Optional[int] = ..., concentration: _Optional[float] = ..., indicator_error: _Optional[float] = ..., weight_step: _Optional[float] = ..., indicator_step: _Optional[float] = ..., band_step: _Optional[float] = ..., grid: _Optional[_Iterable[_Union[SweepGridAxis, _Mapping]]] = ..., objective: _Optional[_Union[Objective, str]] = ...) -> None: ...
+
+class SweepProgress(_message.Message):
+    __slots__ = ("samples_done", "samples_total")
+    SAMPLES_DONE_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    samples_done: int
+    samples_total: int
+    def __init__(self, samples_done: _Optional[int] = ..., samples_total: _Optional[int] = ...) -> None: ...
+
+class SweepRegionStats(_message.Message):
+    __slots__ = ("region", "name", "baseline", "p5", "p50", "p95", "p_floor", "p_cap", "rank", "rank_p5", "rank_p95", "rank_stable")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_FIELD_NUMBER: _ClassVar[int]
+    P5_FIELD_NUMBER: _ClassVar[int]
+    P50_FIELD_NUMBER: _ClassVar[int]
+    P95_FIELD_NUMBER: _ClassVar[int]
+    P_FLOOR_FIELD_NUMBER: _ClassVar[int]
+    P_CAP_FIELD_NUMBER: _ClassVar[int]
+    RANK_FIELD_NUMBER: _ClassVar[int]
+    RANK_P5_FIELD_NUMBER: _ClassVar[int]
+    RANK_P95_FIELD_NUMBER: _ClassVar[int]
+    RANK_STABLE_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    name: str
+    baseline: int
+    p5: int
+    p50: int
+    p95: int
+    p_floor: float
+    p_cap: float
+    rank: int
+    rank_p5: int
+    rank_p95: int
+    rank_stable: float
+    def __init__(self, region: _Optional[str] = ..., name: _Optional[str] = ..., baseline: _Optional[int] = ..., p5: _Optional[int] = ..., p50: _Optional[int] = ..., p95: _Optional[int] = ..., p_floor: _Optional[float] = ..., p_cap: _Optional[float] = ..., rank: _Optional[int] = ..., rank_p5: _Optional[int] = ..., rank_p95: _Optional[int] = ..., rank_stable: _Optional[float] = ...) -> None: ...
+
+class SweepEffect(_message.Message):
+    __slots__ = ("region", "kind", "factor", "stated", "up", "down", "change_up", "change_down", "elasticity")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    FACTOR_FIELD_NUMBER: _ClassVar[int]
+    STATED_FIELD_NUMBER: _ClassVar[int]
+    UP_FIELD_NUMBER: _ClassVar[int]
+    DOWN_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_UP_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_DOWN_FIELD_NUMBER: _ClassVar[int]
+    ELASTICITY_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    kind: str
+    factor: str
+    stated: float
+    up: float
+    down: float
+    change_up: int
+    change_down: int
+    elasticity: float
+    def __init__(self, region: _Optional[str] = ..., kind: _Optional[str] = ..., factor: _Optional[str] = ..., stated: _Optional[float] = ..., up: _Optional[float] = ..., down: _Optional[float] = ..., change_up: _Optional[int] = ..., change_down: _Optional[int] = ..., elasticity: _Optional[float] = ...) -> None: ...
+
+class SweepGridPoint(_message.Message):
+    __slots__ = ("point", "values", "region", "status", "amount", "change")
+    POINT_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    point: int
+    values: _containers.RepeatedScalarFieldContainer[float]
+    region: str
+    status: str
+    amount: int
+    change: int
+    def __init__(self, point: _Optional[int] = ..., values: _Optional[_Iterable[float]] = ..., region: _Optional[str] = ..., status: _Optional[str] = ..., amount: _Optional[int] = ..., change: _Optional[int] = ...) -> None: ...
+
+class SweepSummary(_message.Message):
+    __slots__ = ("kind", "samples", "samples_with_plan", "samples_by_allocate", "regions", "effects", "grid", "baseline")
+    class BaselineEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_WITH_PLAN_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_BY_ALLOCATE_FIELD_NUMBER: _ClassVar[int]
+    REGIONS_FIELD_NUMBER: _ClassVar[int]
+    EFFECTS_FIELD_NUMBER: _ClassVar[int]
+    GRID_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_FIELD_NUMBER: _ClassVar[int]
+    kind: SweepKind
+    samples: int
+    samples_with_plan: int
+    samples_by_allocate: int
+    regions: _containers.RepeatedCompositeFieldContainer[SweepRegionStats]
+    effects: _containers.RepeatedCompositeFieldContainer[SweepEffect]
+    grid: _containers.RepeatedCompositeFieldContainer[SweepGridPoint]
+    baseline: _containers.ScalarMap[str, int]
+    def __init__(self, kind: _Optional[_Union[SweepKind, str]] = ..., samples: _Optional[int] = ..., samples_with_plan: _Optional[int] = ..., samples_by_allocate: _Optional[int] = ..., regions: _Optional[_Iterable[_Union[SweepRegionStats, _Mapping]]] = ..., effects: _Optional[_Iterable[_Union[SweepEffect, _Mapping]]] = ..., grid: _Optional[_Iterable[_Union[SweepGridPoint, _Mapping]]] = ..., baseline: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class SweepResponse(_message.Message):
+    __slots__ = ("progress", "summary")
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    progress: SweepProgress
+    summary: SweepSummary
+    def __init__(self, progress: _Optional[_Union[SweepProgress, _Mapping]] = ..., summary: _Optional[_Union[SweepSummary, _Mapping]] = ...) -> None: ...

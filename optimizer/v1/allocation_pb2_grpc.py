@@ -62,6 +62,11 @@ class AllocationServiceStub:
                 request_serializer=optimizer_dot_v1_dot_allocation__pb2.CompareAllocationsRequest.SerializeToString,
                 response_deserializer=optimizer_dot_v1_dot_allocation__pb2.CompareAllocationsResponse.FromString,
                 _registered_method=True)
+        self.Sweep = channel.unary_stream(
+                '/optimizer.v1.AllocationService/Sweep',
+                request_serializer=optimizer_dot_v1_dot_allocation__pb2.SweepRequest.SerializeToString,
+                response_deserializer=optimizer_dot_v1_dot_allocation__pb2.SweepResponse.FromString,
+                _registered_method=True)
 
 
 class AllocationServiceServicer:
@@ -107,6 +112,19 @@ class AllocationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Sweep(self, request, context):
+        """Runs a sensitivity sweep of a scenario (one at a time, Monte Carlo or a weight grid) and
+        streams SweepProgress messages while the samples run, then one SweepSummary. Nothing is
+        stored. Errors: INVALID_ARGUMENT (a bad scenario or study: a step or concentration that is
+        not positive, more samples than the cap, a grid over an unknown weight), FAILED_PRECONDITION
+        (the stated scenario's rules cannot hold: google.rpc.PreconditionFailure), DEADLINE_EXCEEDED
+        and CANCELLED (checked between chunks of samples), UNAUTHENTICATED, PERMISSION_DENIED
+        (planners only), RESOURCE_EXHAUSTED (server busy), INTERNAL.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AllocationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -134,6 +152,11 @@ def add_AllocationServiceServicer_to_server(servicer, server):
                     servicer.CompareAllocations,
                     request_deserializer=optimizer_dot_v1_dot_allocation__pb2.CompareAllocationsRequest.FromString,
                     response_serializer=optimizer_dot_v1_dot_allocation__pb2.CompareAllocationsResponse.SerializeToString,
+            ),
+            'Sweep': grpc.unary_stream_rpc_method_handler(
+                    servicer.Sweep,
+                    request_deserializer=optimizer_dot_v1_dot_allocation__pb2.SweepRequest.FromString,
+                    response_serializer=optimizer_dot_v1_dot_allocation__pb2.SweepResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -272,6 +295,33 @@ class AllocationService:
             '/optimizer.v1.AllocationService/CompareAllocations',
             optimizer_dot_v1_dot_allocation__pb2.CompareAllocationsRequest.SerializeToString,
             optimizer_dot_v1_dot_allocation__pb2.CompareAllocationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Sweep(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/optimizer.v1.AllocationService/Sweep',
+            optimizer_dot_v1_dot_allocation__pb2.SweepRequest.SerializeToString,
+            optimizer_dot_v1_dot_allocation__pb2.SweepResponse.FromString,
             options,
             channel_credentials,
             insecure,
