@@ -13,14 +13,16 @@ these commands dozens of times a day; ``tests/test_cli_startup.py`` guards the i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from optimizer.errors import InfeasibleError, ScenarioError, SolverError
+from optimizer.i18n import N_
 
 if TYPE_CHECKING:
     import datetime
@@ -36,17 +38,107 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 EXIT_PIPE_CLOSED = 128 + 13  # SIGPIPE, as a shell reports a command whose reader left
 
-EXIT_CODES = f"""\
-exit codes:
-  {EXIT_OK:<3}  done
-  {EXIT_BAD_INPUT:<3}  bad input: a scenario problem (file, row, column or YAML path named), a
-       file that cannot be read or written, or a usage error
-  {EXIT_INFEASIBLE:<3}  infeasible criteria, with a diagnosis in pesos of what must give way
-  {EXIT_SOLVER:<3}  solver failure (the --time-limit running out included)
-  {EXIT_INTERNAL:<3}  internal error: a bug of ours (run with -v for the traceback)
-  {EXIT_INTERRUPTED:<3}  interrupted (Ctrl-C)
-  {EXIT_PIPE_CLOSED:<3}  the reader of the output left early (`fsf solve ... | head`)
-"""
+EXIT_CODE_MEANINGS: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, N_("done")),
+    (
+        EXIT_BAD_INPUT,
+        N_(
+            "bad input: a scenario problem (file, row, column or YAML path named), a file that "
+            "cannot be read or written, or a usage error"
+        ),
+    ),
+    (EXIT_INFEASIBLE, N_("infeasible criteria, with a diagnosis in pesos of what must give way")),
+    (EXIT_SOLVER, N_("solver failure (the --time-limit running out included)")),
+    (EXIT_INTERNAL, N_("internal error: a bug of ours (run with -v for the traceback)")),
+    (EXIT_INTERRUPTED, N_("interrupted (Ctrl-C)")),
+    (EXIT_PIPE_CLOSED, N_("the reader of the output left early (`fsf solve ... | head`)")),
+)
+"""What each exit code means, in English; :func:`exit_codes_text` translates the table."""
+
+
+def exit_codes_text(t: Texts | None = None) -> str:
+    """The exit-code table of ``fsf --help`` in the language of ``t`` (English without one)."""
+    import textwrap
+
+    def tr(message: str) -> str:
+        return message if t is None else t._(message)
+
+    lines = [tr("exit codes:")]
+    for code, meaning in EXIT_CODE_MEANINGS:
+        wrapped = textwrap.wrap(tr(meaning), width=72)
+        lines.append(f"  {code:<3}  {wrapped[0]}")
+        lines.extend(f"       {more}" for more in wrapped[1:])
+    return "\n".join(lines) + "\n"
+
+
+EXIT_CODES = exit_codes_text()
+"""The English exit-code table (``README.md`` states the same codes)."""
+
+ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("subcommands"),
+    N_("show this help message and exit"),
+    N_("the following arguments are required: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("expected %s argument"),
+    N_("unrecognized arguments: %s"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("not allowed with argument %s"),
+    N_("one of the arguments %s is required"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ignored explicit argument %r"),
+    N_("unexpected option string: %s"),
+    N_("can't open '%(filename)s': %(error)s"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+)
+"""argparse's own messages a user can meet (its msgids in Python 3.11+), for the catalogue;
+:func:`_argparse_speaks` has argparse translate them while ``fsf`` builds and runs its parser."""
+
+LANG_ENV = "FSF_LANG"
+"""Environment variable with the default language of ``fsf`` (``es`` or ``en``; ``--lang`` wins)."""
+
+
+def command_language(argv: Sequence[str]) -> str:
+    """The language of this command line: its ``--lang`` (anywhere), else ``$FSF_LANG``, else es.
+
+    Read before parsing, so that the help and argparse's own messages are in that language too.
+    An unknown value gives Spanish here; the parser then rejects it with a usage error.
+    """
+    chosen = os.environ.get(LANG_ENV, "es")
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            chosen = argv[i + 1]
+        elif arg.startswith("--lang="):
+            chosen = arg.partition("=")[2]
+    return chosen if chosen in ("es", "en") else "es"
+
+
+@contextlib.contextmanager
+def _argparse_speaks(t: Texts) -> Iterator[None]:
+    """argparse's own texts (``usage:``, ``options``, its error messages) in ``t``'s language.
+
+    argparse looks its messages up through its module's ``_`` and ``ngettext`` when it builds a
+    parser, formats help and reports an error; they point at ``t`` only inside this block, so any
+    other parser of the process keeps the standard library's English.
+    """
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    setattr(argparse, "_", t._)  # noqa: B010 - typeshed does not declare argparse._
+    setattr(argparse, "ngettext", t.ngettext)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(argparse, "_", saved[0])  # noqa: B010
+        setattr(argparse, "ngettext", saved[1])  # noqa: B010
+
 
 VERSION_PACKAGES = (
     "pulp",
@@ -332,34 +424,48 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _iso_date(text: str) -> datetime.date:
-    """``--date``: an ISO date (2026-12-02), or a usage error."""
-    import datetime as dt
+def _iso_date(t: Texts) -> Callable[[str], datetime.date]:
+    """``--date``: an ISO date (2026-12-02), or a usage error in ``t``'s language."""
 
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        message = f"'{text}' is not a date: write it as 2026-12-02"
-        raise argparse.ArgumentTypeError(message) from None
+    def parse(text: str) -> datetime.date:
+        import datetime as dt
+
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            message = t._("'{text}' is not a date: write it as 2026-12-02").format(text=text)
+            raise argparse.ArgumentTypeError(message) from None
+
+    return parse
 
 
-def _positive_seconds(text: str) -> float:
+def _positive_seconds(t: Texts) -> Callable[[str], float]:
     """``--time-limit``: a positive, finite number of seconds, or a usage error."""
-    try:
-        value = float(text)
-    except ValueError:
-        message = f"'{text}' is not a number of seconds"
-        raise argparse.ArgumentTypeError(message) from None
-    if not math.isfinite(value) or value <= 0:
-        message = f"'{text}' is not a positive, finite number of seconds (omit it for no limit)"
-        raise argparse.ArgumentTypeError(message)
-    return value
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            message = t._("'{text}' is not a number of seconds").format(text=text)
+            raise argparse.ArgumentTypeError(message) from None
+        if not math.isfinite(value) or value <= 0:
+            message = t._(
+                "'{text}' is not a positive, finite number of seconds (omit it for no limit)"
+            ).format(text=text)
+            raise argparse.ArgumentTypeError(message)
+        return value
+
+    return parse
 
 
-def version_text() -> str:
+VERSION_HELP = N_("print the versions of fsf, Python and the key libraries, and exit")
+
+
+def version_text(t: Texts | None = None) -> str:
     """This package's version, Python's and the key libraries', one per line.
 
-    Read from the installed packages' metadata: none of the libraries is imported.
+    Read from the installed packages' metadata: none of the libraries is imported. "not
+    installed" is in ``t``'s language (English without one).
     """
     from importlib.metadata import PackageNotFoundError, version
 
@@ -367,7 +473,8 @@ def version_text() -> str:
         try:
             return version(name)
         except PackageNotFoundError:
-            return "not installed"
+            missing = N_("not installed")
+            return missing if t is None else t._(missing)
 
     lines = [
         f"fsf {installed('fund-allocation-optimizer')} (fund-allocation-optimizer)",
@@ -382,12 +489,13 @@ class _VersionAction(argparse.Action):
     """``--version``: print :func:`version_text` and exit 0 (computed only when asked for)."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        self.texts: Texts | None = kwargs.get("texts")
         super().__init__(
             option_strings,
             dest=argparse.SUPPRESS,
             default=argparse.SUPPRESS,
             nargs=0,
-            help="print the versions of fsf, Python and the key libraries, and exit",
+            help=kwargs.get("help", VERSION_HELP),
         )
 
     def __call__(
@@ -397,133 +505,163 @@ class _VersionAction(argparse.Action):
         values: object,
         option_string: str | None = None,
     ) -> None:
-        sys.stdout.write(version_text())
+        sys.stdout.write(version_text(self.texts))
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
+def build_parser(lang: str = "es") -> argparse.ArgumentParser:
+    """The argument parser for every subcommand, its help in ``lang`` (``es`` or ``en``).
+
+    Build and use it inside :func:`_argparse_speaks` for argparse's own texts in ``lang`` too.
+    """
+    from optimizer.i18n import texts
+
+    t = texts(lang)
     parser = argparse.ArgumentParser(
         prog="fsf",
-        description="Allocation optimizer for a federal public-security fund.",
-        epilog=EXIT_CODES,
+        description=t._("Allocation optimizer for a federal public-security fund."),
+        epilog=exit_codes_text(t),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    parser.add_argument("--version", action=_VersionAction)
+    parser.add_argument("-v", "--verbose", action="store_true", help=t._("log progress to stderr"))
+    parser.add_argument("--version", action=_VersionAction, help=t._(VERSION_HELP), texts=t)
+    parser.add_argument(
+        "--lang",
+        choices=["es", "en"],
+        default=argparse.SUPPRESS,
+        help=t._("language of the help and the texts (default es, or $FSF_LANG)"),
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("validate", help="check a scenario file and print its summary")
-    p.add_argument("scenario", help="path to the scenario YAML file")
-    p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the texts")
+    p = sub.add_parser("validate", help=t._("check a scenario file and print its summary"))
+    p.add_argument("scenario", help=t._("path to the scenario YAML file"))
+    p.add_argument("--lang", choices=["es", "en"], default=lang, help=t._("language of the texts"))
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("solve", help="allocate the fund of a scenario")
-    p.add_argument("scenario", help="path to the scenario YAML file")
+    p = sub.add_parser("solve", help=t._("allocate the fund of a scenario"))
+    p.add_argument("scenario", help=t._("path to the scenario YAML file"))
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.add_argument(
         "--out",
         metavar="DIR",
-        help="also write allocations.csv, regions.csv, justifications.md and plan.json into DIR",
+        help=t._(
+            "also write allocations.csv, regions.csv, justifications.md and plan.json into DIR"
+        ),
     )
-    p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the texts")
+    p.add_argument("--lang", choices=["es", "en"], default=lang, help=t._("language of the texts"))
     p.add_argument(
         "--objective",
         choices=["proportional", "min_total_deviation", "max_min_coverage"],
-        help="override the scenario's objective",
+        help=t._("override the scenario's objective"),
     )
     p.add_argument(
         "--time-limit",
-        type=_positive_seconds,
+        type=_positive_seconds(t),
         default=None,
         metavar="SECONDS",
-        help="stop the solver after this many seconds (exit 4); default no limit",
+        help=t._("stop the solver after this many seconds (exit 4); default no limit"),
     )
     p.add_argument(
         "--timings",
         action="store_true",
-        help="add the stage timings to the JSON (stats.stage_seconds) and the table; without "
-        "it the same input gives the same bytes",
+        help=t._(
+            "add the stage timings to the JSON (stats.stage_seconds) and the table; without "
+            "it the same input gives the same bytes"
+        ),
     )
     p.set_defaults(func=cmd_solve)
 
-    p = sub.add_parser("compare", help="solve two scenarios and compare them region by region")
-    p.add_argument("base", help="the reference scenario YAML")
-    p.add_argument("other", help="the scenario YAML to compare with it")
+    p = sub.add_parser("compare", help=t._("solve two scenarios and compare them region by region"))
+    p.add_argument("base", help=t._("the reference scenario YAML"))
+    p.add_argument("other", help=t._("the scenario YAML to compare with it"))
     p.add_argument("--format", choices=["table", "csv"], default="table")
-    p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the texts")
+    p.add_argument("--lang", choices=["es", "en"], default=lang, help=t._("language of the texts"))
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
-        "report", help="solve a scenario and write its report (HTML with maps and charts, or PDF)"
+        "report",
+        help=t._("solve a scenario and write its report (HTML with maps and charts, or PDF)"),
     )
-    p.add_argument("scenario", help="path to the scenario YAML file")
+    p.add_argument("scenario", help=t._("path to the scenario YAML file"))
     p.add_argument(
-        "--out", default=None, help="file to write (default report.html, or report.pdf with --pdf)"
+        "--out",
+        default=None,
+        help=t._("file to write (default report.html, or report.pdf with --pdf)"),
     )
-    p.add_argument("--pdf", action="store_true", help="write the report as PDF (WeasyPrint)")
-    p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the texts")
-    p.add_argument("--title", help="title (default: the scenario's report.title, or from the fund)")
+    p.add_argument("--pdf", action="store_true", help=t._("write the report as PDF (WeasyPrint)"))
+    p.add_argument("--lang", choices=["es", "en"], default=lang, help=t._("language of the texts"))
     p.add_argument(
-        "--issuing-unit", help="unit that issues the report (default: report.issuing_unit)"
+        "--title", help=t._("title (default: the scenario's report.title, or from the fund)")
+    )
+    p.add_argument(
+        "--issuing-unit", help=t._("unit that issues the report (default: report.issuing_unit)")
     )
     p.add_argument(
         "--legal-basis",
-        help="legal basis line (default: report.legal_basis; for the FASP, LCF arts. 44-45)",
+        help=t._("legal basis line (default: report.legal_basis; for the FASP, LCF arts. 44-45)"),
     )
     p.add_argument(
         "--date",
-        type=_iso_date,
+        type=_iso_date(t),
         default=None,
         metavar="YYYY-MM-DD",
-        help="date of the report (default: report.date, else $SOURCE_DATE_EPOCH, else today)",
+        help=t._("date of the report (default: report.date, else $SOURCE_DATE_EPOCH, else today)"),
     )
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("serve", help="run the gRPC allocation service (docs/service.md)")
-    p.add_argument("--address", default="127.0.0.1:50051", help="host:port (port 0: any free)")
+    p = sub.add_parser("serve", help=t._("run the gRPC allocation service (docs/service.md)"))
+    p.add_argument("--address", default="127.0.0.1:50051", help=t._("host:port (port 0: any free)"))
     store = p.add_mutually_exclusive_group()
     store.add_argument(
         "--store",
         default=None,
-        help="audit store URL (SQLite file or postgresql+psycopg://...; default: $FSF_STORE_URL "
-        "or sqlite:///fsf-audit.sqlite3); a password here shows in the process list",
+        help=t._(
+            "audit store URL (SQLite file or postgresql+psycopg://...; default: $FSF_STORE_URL "
+            "or sqlite:///fsf-audit.sqlite3); a password here shows in the process list"
+        ),
     )
     store.add_argument(
         "--store-url-file",
         metavar="FILE",
-        help="read the audit store URL from FILE (keeps a database password off the command line)",
+        help=t._(
+            "read the audit store URL from FILE (keeps a database password off the command line)"
+        ),
     )
     p.add_argument(
-        "--workers", type=int, default=None, help="solver worker processes (default: one per core)"
+        "--workers",
+        type=int,
+        default=None,
+        help=t._("solver worker processes (default: one per core)"),
     )
-    p.add_argument("--tokens", help="tokens file: '<sha256 of token> <role> [name]' lines")
-    p.add_argument("--tls-cert", help="PEM certificate chain of the server")
-    p.add_argument("--tls-key", help="PEM private key of the server")
+    p.add_argument("--tokens", help=t._("tokens file: '<sha256 of token> <role> [name]' lines"))
+    p.add_argument("--tls-cert", help=t._("PEM certificate chain of the server"))
+    p.add_argument("--tls-key", help=t._("PEM private key of the server"))
     p.add_argument(
-        "--client-ca", help="PEM CA bundle; when given, client certificates are required"
+        "--client-ca", help=t._("PEM CA bundle; when given, client certificates are required")
     )
     p.add_argument(
         "--insecure",
         action="store_true",
-        help="allow a non-loopback address without tokens and TLS",
+        help=t._("allow a non-loopback address without tokens and TLS"),
     )
     p.add_argument(
         "--grace",
         type=float,
         default=10.0,
-        help="seconds calls in flight get to finish after SIGTERM (default 10)",
+        help=t._("seconds calls in flight get to finish after SIGTERM (default 10)"),
     )
     p.add_argument(
         "--max-request-bytes",
         type=int,
         default=16 * 1024 * 1024,
-        help="larger requests get RESOURCE_EXHAUSTED (default 16 MiB)",
+        help=t._("larger requests get RESOURCE_EXHAUSTED (default 16 MiB)"),
     )
     p.add_argument(
         "--dask-scheduler",
         metavar="tcp://HOST:PORT",
-        help="run the Sweep calls' samples on this Dask cluster (default: the worker processes)",
+        help=t._(
+            "run the Sweep calls' samples on this Dask cluster (default: the worker processes)"
+        ),
     )
     p.set_defaults(func=cmd_serve)
 
@@ -539,17 +677,23 @@ def build_parser() -> argparse.ArgumentParser:
             "--verbose",
             action="store_true",
             default=argparse.SUPPRESS,
-            help="log progress to stderr",
+            help=t._("log progress to stderr"),
         )
-        p.epilog = EXIT_CODES
+        p.epilog = exit_codes_text(t)
+        p.set_defaults(lang=lang)
         p.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    from optimizer.i18n import texts
+
+    words = list(sys.argv[1:] if argv is None else argv)
+    lang = command_language(words)
+    with _argparse_speaks(texts(lang)):
+        parser = build_parser(lang)
+        args = parser.parse_args(words)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

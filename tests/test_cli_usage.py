@@ -42,7 +42,7 @@ def test_bad_time_limit_is_a_usage_error(value: str, capsys: pytest.CaptureFixtu
         main(["solve", THREE, f"--time-limit={value}"])
     assert info.value.code == EXIT_BAD_INPUT
     err = capsys.readouterr().err
-    assert "argument --time-limit" in err
+    assert "argumento --time-limit" in err
     assert f"'{value}'" in err
 
 
@@ -113,11 +113,16 @@ def test_version_names_the_package_and_libraries(capsys: pytest.CaptureFixture[s
 
 def test_help_lists_every_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
     """fsf --help and fsf solve --help show the exit-code table with every code the CLI returns."""
-    for args in (["--help"], ["solve", "--help"]):
+    for args, title in (
+        (["--help"], "códigos de salida:"),
+        (["solve", "--help"], "códigos de salida:"),
+        (["--help", "--lang", "en"], "exit codes:"),
+        (["solve", "--lang=en", "--help"], "exit codes:"),
+    ):
         with pytest.raises(SystemExit):
             main(args)
         out = capsys.readouterr().out
-        assert "exit codes:" in out
+        assert title in out
         for code in (EXIT_OK, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, EXIT_INTERNAL, 130):
             assert re.search(rf"^  {code}\s+\w", out, re.MULTILINE), (code, out)
 

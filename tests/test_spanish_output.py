@@ -189,3 +189,53 @@ def test_the_check_finds_what_it_looks_for() -> None:
         "degenerado",
         "marginal",
     ]
+
+
+HELP_DENY = (
+    "usage",
+    "positional arguments",
+    "options:",
+    "show this help message",
+    "required",
+    "invalid choice",
+)
+"""argparse's English, which ``fsf``'s help and usage errors must not show in Spanish."""
+
+
+def _usage_words(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Exit code and stdout + stderr of ``fsf ARGS`` (help and usage errors end with SystemExit)."""
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    seen = capsys.readouterr()
+    code = info.value.code
+    return (code if isinstance(code, int) else 0), seen.out + seen.err
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--help"], EXIT_OK),
+        (["solve", "--help"], EXIT_OK),
+        (["solve"], 2),  # the following arguments are required
+        (["solve", "x.yaml", "--format", "xml"], 2),  # invalid choice
+    ],
+)
+def test_help_and_usage_errors_are_spanish_unless_english_is_asked(
+    args: list[str], code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """fsf's help and argparse's own messages: Spanish by default, English with --lang en."""
+    got, spanish = _usage_words(args, capsys)
+    assert got == code
+    lowered = spanish.lower()
+    assert [w for w in HELP_DENY if w in lowered] == []
+    assert "uso: fsf" in spanish
+    got, english = _usage_words([*args, "--lang", "en"], capsys)
+    assert got == code
+    assert "usage: fsf" in english
+    if code == EXIT_OK:
+        assert "options:" in english
+        assert "show this help message" in english
+        assert "opciones:" in spanish
+    else:
+        assert "error:" in english
+        assert any(w in english for w in ("required", "invalid choice"))
