@@ -214,11 +214,37 @@ def test_validate_scenario_reports_located_problems(stub: pb_grpc.AllocationServ
     assert good.fund.total == FUND
     bad_scenario = small_scenario()
     bad_scenario.criteria[0].weight = 0.9
-    bad = stub.ValidateScenario(pb.ValidateScenarioRequest(scenario=bad_scenario), timeout=5)
+    english = pb.ValidateScenarioRequest(scenario=bad_scenario, language=pb.LANGUAGE_EN)
+    bad = stub.ValidateScenario(english, timeout=5)
     assert not bad.valid
     assert any(
         p.severity == pb.SEVERITY_ERROR and "weight" in p.message.lower() for p in bad.problems
     )
+
+
+def test_validate_scenario_answers_in_the_requests_language(
+    stub: pb_grpc.AllocationServiceStub,
+) -> None:
+    """Problems in the request's language; not set is Spanish, as Allocate (docs/service.md)."""
+    scenario = small_scenario()
+    scenario.criteria[0].weight = 0.9
+    replies = {
+        language: stub.ValidateScenario(
+            pb.ValidateScenarioRequest(scenario=scenario, language=language), timeout=5
+        )
+        for language in (pb.LANGUAGE_UNSPECIFIED, pb.LANGUAGE_ES, pb.LANGUAGE_EN)
+    }
+    unset, spanish, english = replies.values()
+    assert unset == spanish  # an old client, which sends no language, reads Spanish
+    assert not english.valid
+    assert not spanish.valid
+    # The same problems, located by the same machine fields: only the texts differ.
+    assert [p.field for p in spanish.problems] == [p.field for p in english.problems]
+    assert [p.severity for p in spanish.problems] == [p.severity for p in english.problems]
+    assert len(english.problems) >= 1
+    assert any("weight" in p.message.lower() for p in english.problems)
+    assert any("ponderaci" in p.message.lower() for p in spanish.problems)
+    assert not any("the criteria weights" in p.message for p in spanish.problems)
 
 
 # -- one test per status code -----------------------------------------------------------------

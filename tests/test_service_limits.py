@@ -49,8 +49,9 @@ def fasp_files(replaced: dict[str, bytes]) -> pb.ScenarioFiles:
 
 
 def validate(stub: pb_grpc.AllocationServiceStub, files: pb.ScenarioFiles) -> list[str]:
-    """The problems ValidateScenario returns, as ``location: message``."""
-    reply = stub.ValidateScenario(pb.ValidateScenarioRequest(files=files), timeout=30)
+    """The problems ValidateScenario returns in English, as ``location: message``."""
+    request = pb.ValidateScenarioRequest(files=files, language=pb.LANGUAGE_EN)
+    reply = stub.ValidateScenario(request, timeout=30)
     assert not reply.valid
     return [f"{p.location}: {p.message}" for p in reply.problems]
 

@@ -54,10 +54,12 @@ from optimizer.domain import (
     ShiftMethod,
     criteria_tree,
 )
-from optimizer.errors import Problem, ScenarioError
+from optimizer.errors import Problem, ScenarioError, localise_location
 from optimizer.v1 import allocation_pb2 as pb
 
 if TYPE_CHECKING:
+    from optimizer.i18n import Texts
+
     # Only for annotations: importing the store loads SQLAlchemy (0.3 s), which `fsf solve
     # --format json` would pay for on every run just to print a plan.
     from optimizer.store import RunRecord
@@ -526,12 +528,16 @@ def fund_to_proto(fund: Fund) -> pb.Fund:
     )
 
 
-def problem_to_proto(problem: Problem) -> pb.Problem:
-    """Proto of a located problem."""
+def problem_to_proto(problem: Problem, t: Texts | None = None) -> pb.Problem:
+    """Proto of a located problem, its location and message in ``t``'s language (else English)."""
     severity = pb.SEVERITY_ERROR if problem.severity == "error" else pb.SEVERITY_WARNING
+    message, location = problem.message, problem.location
+    if t is not None:
+        message = problem.detail.render(t) if problem.detail is not None else problem.message
+        location = localise_location(problem.location, t)
     return pb.Problem(
-        location=problem.location,
-        message=problem.message,
+        location=location,
+        message=message,
         field=problem.field,
         severity=severity,
     )

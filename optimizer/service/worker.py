@@ -223,23 +223,28 @@ def run_input(request: pb.AllocateRequest) -> Outcome:
 def run_validate(request: pb.ValidateScenarioRequest) -> pb.ValidateScenarioResponse:
     """Every located problem of a scenario, found in a worker; never solves."""
     from optimizer.checks import check_scenario
+    from optimizer.service import convert
 
+    # In the request's language; not set: Spanish, as Allocate (docs/service.md).
+    language = convert.LANGUAGES.get(request.language, Language.ES)
     try:
         scenario = load_request(request)
     except ScenarioError as err:
-        return _validation(err.problems, None)
-    return _validation(check_scenario(scenario), scenario)
+        return _validation(err.problems, None, language)
+    return _validation(check_scenario(scenario), scenario, language)
 
 
 def _validation(
-    problems: tuple[Problem, ...] | list[Problem], scenario: Scenario | None
+    problems: tuple[Problem, ...] | list[Problem], scenario: Scenario | None, language: Language
 ) -> pb.ValidateScenarioResponse:
+    from optimizer.i18n import texts
     from optimizer.service import convert
 
+    t = texts(language)
     ordered = sorted(problems, key=lambda p: p.severity != "error")
     out = pb.ValidateScenarioResponse(
         valid=not any(p.severity == "error" for p in problems),
-        problems=[convert.problem_to_proto(p) for p in ordered],
+        problems=[convert.problem_to_proto(p, t) for p in ordered],
     )
     if scenario is not None:
         out.scenario = scenario.name

@@ -659,12 +659,14 @@ class AllocateResponse(_message.Message):
     def __init__(self, allocation: _Optional[_Union[Allocation, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class ValidateScenarioRequest(_message.Message):
-    __slots__ = ("scenario", "files")
+    __slots__ = ("scenario", "files", "language")
     SCENARIO_FIELD_NUMBER: _ClassVar[int]
     FILES_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     scenario: Scenario
     files: ScenarioFiles
-    def __init__(self, scenario: _Optional[_Union[Scenario, _Mapping]] = ..., files: _Optional[_Union[ScenarioFiles, _Mapping]] = ...) -> None: ...
+    language: Language
+    def __init__(self, scenario: _Optional[_Union[Scenario, _Mapping]] = ..., files: _Optional[_Union[ScenarioFiles, _Mapping]] = ..., language: _Optional[_Union[Language, str]] = ...) -> None: ...
 
 class Problem(_message.Message):
     __slots__ = ("location", "message", "field", "severity")
