@@ -30,7 +30,13 @@ from optimizer.domain import (
 )
 from optimizer.io import load_scenario
 from optimizer.pipeline import allocate
-from optimizer.service.convert import LANGUAGES_OUT, OBJECTIVES_OUT, fund_to_proto, plan_into_proto
+from optimizer.service.convert import (
+    LANGUAGES_OUT,
+    OBJECTIVES_OUT,
+    fund_to_proto,
+    plan_into_proto,
+    rule_describer,
+)
 from optimizer.v1 import allocation_pb2 as pb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +56,7 @@ def _subtotals(items: Sequence[CategorySubtotal]) -> list[pb.CategorySubtotal]:
 def plan_by_fields(plan: AllocationPlan) -> pb.Allocation:
     """The plan's message built one field at a time, the plain way."""
     out = pb.Allocation(scenario=plan.scenario, language=LANGUAGES_OUT[plan.language])
+    describe = rule_describer(plan)  # binding rules in words, in the plan's language
     out.fund.CopyFrom(fund_to_proto(plan.fund))
     for c in plan.cells:
         out.cells.append(pb.Cell(region=c.region, axis=c.axis, amount=c.amount, target=c.target))
@@ -101,7 +108,7 @@ def plan_by_fields(plan: AllocationPlan) -> pb.Allocation:
                     pb.BindingRule(
                         family=str(b.family),
                         key=b.key,
-                        description=b.description,
+                        description=describe(str(b.family), b.key),
                         bound=b.bound,
                         marginal_value=b.marginal_value,
                     )

@@ -515,3 +515,42 @@ def test_many_problems_fit_the_trailing_metadata() -> None:
     assert "row 2," in bad.field_violations[0].description
     assert "more problem(s)" in bad.field_violations[-1].description
     assert 10 < len(bad.field_violations) < 200
+
+
+def test_binding_rules_are_described_in_the_requests_language(
+    stub: pb_grpc.AllocationServiceStub,
+) -> None:
+    """BindingRule and compare's RuleRef texts name the rule and the state in words; the
+    machine ``family`` and ``key`` stay identifiers."""
+    from optimizer.domain import RuleFamily
+    from optimizer.i18n import texts
+
+    runs = {
+        language: _allocate(stub, small_scenario(band_upper=0.06), language=language).allocation
+        for language in (pb.LANGUAGE_ES, pb.LANGUAGE_EN)
+    }
+    for language, run in runs.items():
+        t = texts("es" if language == pb.LANGUAGE_ES else "en")
+        names = {r.code: r.name for r in run.regions}
+        rules = [b for j in run.justifications for b in j.binding]
+        assert rules, "a 6 % band binds some state"
+        for b in rules:
+            assert b.family in {str(f) for f in RuleFamily}
+            assert b.key in names
+            assert b.description == f"{t.rule(b.family)}: {names[b.key]} ({b.key})"
+            assert b.family not in b.description
+    spanish = [b.description for j in runs[pb.LANGUAGE_ES].justifications for b in j.binding]
+    assert any("banda" in d for d in spanish)
+    base = _allocate(stub, small_scenario(band_upper=0.30), language=pb.LANGUAGE_ES).allocation
+    diff = stub.CompareAllocations(
+        pb.CompareAllocationsRequest(
+            base_run_id=base.run_id, other_run_id=runs[pb.LANGUAGE_ES].run_id
+        ),
+        timeout=5,
+    )
+    refs = [*diff.started_binding, *diff.stopped_binding]
+    assert refs, "tightening the band makes some rule start to bind"
+    names = {r.code: r.name for r in diff.regions}
+    es = texts("es")
+    for ref in refs:
+        assert ref.description == f"{es.rule(ref.family)}: {names[ref.key]} ({ref.key})"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -571,7 +571,7 @@ def plan_into_proto(plan: AllocationPlan, out: pb.Allocation, bulk: bool | None 
         out.MergeFromString(
             _cells_wire(plan.cells)
             + _regions_wire(plan.regions)
-            + _justifications_wire(plan.justifications)
+            + _justifications_wire(plan.justifications, rule_describer(plan))
         )
     else:
         _fields_into_proto(plan, out)
@@ -717,6 +717,7 @@ def _criteria_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
 
 def _fields_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
     """Cells, region rows and justifications one message at a time."""
+    describe = rule_describer(plan)
     cells = plan.cells
     if isinstance(cells, CellTable):  # straight from the columns, no Cell objects
         m = len(cells.axes)
@@ -760,7 +761,7 @@ def _fields_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
                     pb.BindingRule(
                         family=str(b.family),
                         key=b.key,
-                        description=b.description,
+                        description=describe(str(b.family), b.key),
                         bound=b.bound,
                         marginal_value=b.marginal_value,
                     )
@@ -1009,7 +1010,9 @@ _HEAD = attrgetter("source", "label", "weight")
 _AMOUNT = attrgetter("amount")
 
 
-def _justifications_wire(rows: Sequence[Justification]) -> bytes:
+def _justifications_wire(
+    rows: Sequence[Justification], describe: Callable[[str, str], str]
+) -> bytes:
     """Every justification as an ``Allocation.justifications`` entry."""
     # Contributions: the same (source, label, weight) in every region, written once.
     # Keyed by the weight's bytes: 0.0 and -0.0 are equal floats but different fields.
@@ -1046,7 +1049,7 @@ def _justifications_wire(rows: Sequence[Justification]) -> bytes:
         [
             _texts(1, [str(b.family) for b in rules]),
             _texts(2, [b.key for b in rules]),
-            _texts(3, [b.description for b in rules]),
+            _texts(3, [describe(str(b.family), b.key) for b in rules]),
             _varints(4, np.array([b.bound for b in rules], dtype=np.int64)),
             _doubles(5, [b.marginal_value for b in rules]),
         ],
@@ -1153,12 +1156,49 @@ def compare_to_proto(base: RunRecord, other: RunRecord) -> pb.CompareAllocations
                 change=a.change,
             )
         )
+    # The request names no language: the texts follow the runs' (the other run's first).
+    plans = [p for p in (other.plan(), base.plan()) if p is not None]
+    language = plans[0].language if plans else Language(other.language or Language.ES)
+    describe = rule_describer(*plans, language=language)
     for ref in diff.started_binding:
         out.started_binding.append(
-            pb.RuleRef(family=ref.family, key=ref.key, description=ref.description)
+            pb.RuleRef(family=ref.family, key=ref.key, description=describe(ref.family, ref.key))
         )
     for ref in diff.stopped_binding:
         out.stopped_binding.append(
-            pb.RuleRef(family=ref.family, key=ref.key, description=ref.description)
+            pb.RuleRef(family=ref.family, key=ref.key, description=describe(ref.family, ref.key))
         )
     return out
+
+
+def rule_describer(
+    *plans: AllocationPlan, language: Language | None = None
+) -> Callable[[str, str], str]:
+    """``describe(family, key)``: a rule in words in the plans' language, for the texts sent.
+
+    ``band_floor`` + ``08`` becomes "piso de la banda: Chihuahua (08)"; an axis' share bound
+    names the programa; a national-priority minimum (``08/P1``) the state and the programa. The
+    machine ``family`` and ``key`` fields stay as they are.
+    """
+    from optimizer.i18n import texts
+
+    t = texts(language if language is not None else plans[0].language if plans else Language.ES)
+    regions = {r.code: r.name for p in plans for r in p.regions}
+    axes = {a.id: a.name for p in plans for a in p.axes}
+
+    def where(key: str) -> str:
+        region, _, axis = key.partition("/")
+        if region in regions and axis:
+            return t._("{state} ({code}), {level} {axis}").format(
+                state=regions[region], code=region, level=t.level(), axis=axis
+            )
+        if key in regions:
+            return f"{regions[key]} ({key})"
+        if key in axes:
+            return t._("{level} {axis}").format(level=t.level(), axis=f"{axes[key]} ({key})")
+        return key
+
+    def describe(family: str, key: str) -> str:
+        return t._("{rule}: {where}").format(rule=t.rule(family), where=where(key))
+
+    return describe
