@@ -18,7 +18,7 @@ import logging
 import math
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from optimizer.errors import InfeasibleError, ScenarioError, SolverError
@@ -424,6 +424,47 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _TranslatedHelp(argparse.RawDescriptionHelpFormatter):
+    """Help in the language of ``texts``: the English texts of the parser, translated as shown.
+
+    Section titles, help strings, the description, the ``usage:`` prefix and the exit-code
+    table go through the catalogue when the help is formatted (:func:`_formatter_for`).
+    """
+
+    texts: Texts | None = None
+
+    def _tr(self, text: str) -> str:
+        return text if self.texts is None else self.texts._(text)
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(self._tr(heading) if heading else heading)
+
+    def add_text(self, text: str | None) -> None:
+        if text == EXIT_CODES:
+            text = exit_codes_text(self.texts)
+        elif text and text is not argparse.SUPPRESS:
+            text = self._tr(text)
+        super().add_text(text)
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, self._tr("usage: ") if prefix is None else prefix)
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        return self._tr(text) if text else text
+
+
+def _formatter_for(t: Texts) -> type[_TranslatedHelp]:
+    """The help formatter class of ``fsf``'s parsers, in ``t``'s language."""
+    return type("TranslatedHelp", (_TranslatedHelp,), {"texts": t})
+
+
 def _iso_date(t: Texts) -> Callable[[str], datetime.date]:
     """``--date``: an ISO date (2026-12-02), or a usage error in ``t``'s language."""
 
@@ -512,110 +553,112 @@ class _VersionAction(argparse.Action):
 def build_parser(lang: str = "es") -> argparse.ArgumentParser:
     """The argument parser for every subcommand, its help in ``lang`` (``es`` or ``en``).
 
-    Build and use it inside :func:`_argparse_speaks` for argparse's own texts in ``lang`` too.
+    The texts stay English (marked for the catalogue) until help or usage is shown: the
+    formatter translates them then, so that a command that only parses never reads the
+    catalogue. Parse inside :func:`_argparse_speaks` for argparse's error messages in ``lang``.
     """
     from optimizer.i18n import texts
 
     t = texts(lang)
     parser = argparse.ArgumentParser(
         prog="fsf",
-        description=t._("Allocation optimizer for a federal public-security fund."),
-        epilog=exit_codes_text(t),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=N_("Allocation optimizer for a federal public-security fund."),
+        epilog=EXIT_CODES,
+        formatter_class=_formatter_for(t),
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help=t._("log progress to stderr"))
-    parser.add_argument("--version", action=_VersionAction, help=t._(VERSION_HELP), texts=t)
+    parser.add_argument("-v", "--verbose", action="store_true", help=N_("log progress to stderr"))
+    parser.add_argument("--version", action=_VersionAction, help=VERSION_HELP, texts=t)
     parser.add_argument(
         "--lang",
         choices=["es", "en"],
         default=argparse.SUPPRESS,
-        help=t._("language of the help and the texts (default es, or $FSF_LANG)"),
+        help=N_("language of the help and the texts (default es, or $FSF_LANG)"),
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("validate", help=t._("check a scenario file and print its summary"))
-    p.add_argument("scenario", help=t._("path to the scenario YAML file"))
-    p.add_argument("--lang", choices=["es", "en"], default=lang, help=t._("language of the texts"))
+    p = sub.add_parser("validate", help=N_("check a scenario file and print its summary"))
+    p.add_argument("scenario", help=N_("path to the scenario YAML file"))
+    p.add_argument("--lang", choices=["es", "en"], default=lang, help=N_("language of the texts"))
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("solve", help=t._("allocate the fund of a scenario"))
-    p.add_argument("scenario", help=t._("path to the scenario YAML file"))
+    p = sub.add_parser("solve", help=N_("allocate the fund of a scenario"))
+    p.add_argument("scenario", help=N_("path to the scenario YAML file"))
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.add_argument(
         "--out",
         metavar="DIR",
-        help=t._(
+        help=N_(
             "also write allocations.csv, regions.csv, justifications.md and plan.json into DIR"
         ),
     )
-    p.add_argument("--lang", choices=["es", "en"], default=lang, help=t._("language of the texts"))
+    p.add_argument("--lang", choices=["es", "en"], default=lang, help=N_("language of the texts"))
     p.add_argument(
         "--objective",
         choices=["proportional", "min_total_deviation", "max_min_coverage"],
-        help=t._("override the scenario's objective"),
+        help=N_("override the scenario's objective"),
     )
     p.add_argument(
         "--time-limit",
         type=_positive_seconds(t),
         default=None,
         metavar="SECONDS",
-        help=t._("stop the solver after this many seconds (exit 4); default no limit"),
+        help=N_("stop the solver after this many seconds (exit 4); default no limit"),
     )
     p.add_argument(
         "--timings",
         action="store_true",
-        help=t._(
+        help=N_(
             "add the stage timings to the JSON (stats.stage_seconds) and the table; without "
             "it the same input gives the same bytes"
         ),
     )
     p.set_defaults(func=cmd_solve)
 
-    p = sub.add_parser("compare", help=t._("solve two scenarios and compare them region by region"))
-    p.add_argument("base", help=t._("the reference scenario YAML"))
-    p.add_argument("other", help=t._("the scenario YAML to compare with it"))
+    p = sub.add_parser("compare", help=N_("solve two scenarios and compare them region by region"))
+    p.add_argument("base", help=N_("the reference scenario YAML"))
+    p.add_argument("other", help=N_("the scenario YAML to compare with it"))
     p.add_argument("--format", choices=["table", "csv"], default="table")
-    p.add_argument("--lang", choices=["es", "en"], default=lang, help=t._("language of the texts"))
+    p.add_argument("--lang", choices=["es", "en"], default=lang, help=N_("language of the texts"))
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
         "report",
-        help=t._("solve a scenario and write its report (HTML with maps and charts, or PDF)"),
+        help=N_("solve a scenario and write its report (HTML with maps and charts, or PDF)"),
     )
-    p.add_argument("scenario", help=t._("path to the scenario YAML file"))
+    p.add_argument("scenario", help=N_("path to the scenario YAML file"))
     p.add_argument(
         "--out",
         default=None,
-        help=t._("file to write (default report.html, or report.pdf with --pdf)"),
+        help=N_("file to write (default report.html, or report.pdf with --pdf)"),
     )
-    p.add_argument("--pdf", action="store_true", help=t._("write the report as PDF (WeasyPrint)"))
-    p.add_argument("--lang", choices=["es", "en"], default=lang, help=t._("language of the texts"))
+    p.add_argument("--pdf", action="store_true", help=N_("write the report as PDF (WeasyPrint)"))
+    p.add_argument("--lang", choices=["es", "en"], default=lang, help=N_("language of the texts"))
     p.add_argument(
-        "--title", help=t._("title (default: the scenario's report.title, or from the fund)")
+        "--title", help=N_("title (default: the scenario's report.title, or from the fund)")
     )
     p.add_argument(
-        "--issuing-unit", help=t._("unit that issues the report (default: report.issuing_unit)")
+        "--issuing-unit", help=N_("unit that issues the report (default: report.issuing_unit)")
     )
     p.add_argument(
         "--legal-basis",
-        help=t._("legal basis line (default: report.legal_basis; for the FASP, LCF arts. 44-45)"),
+        help=N_("legal basis line (default: report.legal_basis; for the FASP, LCF arts. 44-45)"),
     )
     p.add_argument(
         "--date",
         type=_iso_date(t),
         default=None,
         metavar="YYYY-MM-DD",
-        help=t._("date of the report (default: report.date, else $SOURCE_DATE_EPOCH, else today)"),
+        help=N_("date of the report (default: report.date, else $SOURCE_DATE_EPOCH, else today)"),
     )
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("serve", help=t._("run the gRPC allocation service (docs/service.md)"))
-    p.add_argument("--address", default="127.0.0.1:50051", help=t._("host:port (port 0: any free)"))
+    p = sub.add_parser("serve", help=N_("run the gRPC allocation service (docs/service.md)"))
+    p.add_argument("--address", default="127.0.0.1:50051", help=N_("host:port (port 0: any free)"))
     store = p.add_mutually_exclusive_group()
     store.add_argument(
         "--store",
         default=None,
-        help=t._(
+        help=N_(
             "audit store URL (SQLite file or postgresql+psycopg://...; default: $FSF_STORE_URL "
             "or sqlite:///fsf-audit.sqlite3); a password here shows in the process list"
         ),
@@ -623,7 +666,7 @@ def build_parser(lang: str = "es") -> argparse.ArgumentParser:
     store.add_argument(
         "--store-url-file",
         metavar="FILE",
-        help=t._(
+        help=N_(
             "read the audit store URL from FILE (keeps a database password off the command line)"
         ),
     )
@@ -631,35 +674,35 @@ def build_parser(lang: str = "es") -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=None,
-        help=t._("solver worker processes (default: one per core)"),
+        help=N_("solver worker processes (default: one per core)"),
     )
-    p.add_argument("--tokens", help=t._("tokens file: '<sha256 of token> <role> [name]' lines"))
-    p.add_argument("--tls-cert", help=t._("PEM certificate chain of the server"))
-    p.add_argument("--tls-key", help=t._("PEM private key of the server"))
+    p.add_argument("--tokens", help=N_("tokens file: '<sha256 of token> <role> [name]' lines"))
+    p.add_argument("--tls-cert", help=N_("PEM certificate chain of the server"))
+    p.add_argument("--tls-key", help=N_("PEM private key of the server"))
     p.add_argument(
-        "--client-ca", help=t._("PEM CA bundle; when given, client certificates are required")
+        "--client-ca", help=N_("PEM CA bundle; when given, client certificates are required")
     )
     p.add_argument(
         "--insecure",
         action="store_true",
-        help=t._("allow a non-loopback address without tokens and TLS"),
+        help=N_("allow a non-loopback address without tokens and TLS"),
     )
     p.add_argument(
         "--grace",
         type=float,
         default=10.0,
-        help=t._("seconds calls in flight get to finish after SIGTERM (default 10)"),
+        help=N_("seconds calls in flight get to finish after SIGTERM (default 10)"),
     )
     p.add_argument(
         "--max-request-bytes",
         type=int,
         default=16 * 1024 * 1024,
-        help=t._("larger requests get RESOURCE_EXHAUSTED (default 16 MiB)"),
+        help=N_("larger requests get RESOURCE_EXHAUSTED (default 16 MiB)"),
     )
     p.add_argument(
         "--dask-scheduler",
         metavar="tcp://HOST:PORT",
-        help=t._(
+        help=N_(
             "run the Sweep calls' samples on this Dask cluster (default: the worker processes)"
         ),
     )
@@ -677,11 +720,11 @@ def build_parser(lang: str = "es") -> argparse.ArgumentParser:
             "--verbose",
             action="store_true",
             default=argparse.SUPPRESS,
-            help=t._("log progress to stderr"),
+            help=N_("log progress to stderr"),
         )
-        p.epilog = exit_codes_text(t)
+        p.epilog = EXIT_CODES
         p.set_defaults(lang=lang)
-        p.formatter_class = argparse.RawDescriptionHelpFormatter
+        p.formatter_class = _formatter_for(t)
     return parser
 
 
@@ -691,8 +734,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     words = list(sys.argv[1:] if argv is None else argv)
     lang = command_language(words)
+    parser = build_parser(lang)
     with _argparse_speaks(texts(lang)):
-        parser = build_parser(lang)
         args = parser.parse_args(words)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

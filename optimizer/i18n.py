@@ -97,11 +97,115 @@ def catalogue_path(language: Language) -> Path:
 
 @functools.cache
 def _messages(language: Language) -> dict[str, str | tuple[str, ...]]:
-    """Translated strings of one language: msgid -> msgstr (plural ids -> tuple of forms)."""
+    """Translated strings of one language: msgid -> msgstr (plural ids -> tuple of forms).
+
+    The catalogue is read by :func:`_read_po_plain` when it keeps to the plain subset of the
+    format that file is written in, else by Babel (``tests/test_i18n.py`` checks both agree).
+    """
     path = catalogue_path(language)
     if not path.is_file():
         return {}
+    plain = _read_po_plain(path.read_text(encoding="utf-8"))
+    return plain if plain is not None else _read_po_babel(language)
+
+
+_PO_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _po_string(line: str) -> str | None:
+    """The text of one quoted ``.po`` string, or None outside the plain subset."""
+    if len(line) < 2 or line[0] != '"' or line[-1] != '"':
+        return None
+    body = line[1:-1]
+    if "\\" not in body:
+        return None if '"' in body else body
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char == '"':
+            return None
+        if char == "\\":
+            code = body[i + 1 : i + 2]
+            if code not in _PO_ESCAPES:
+                return None
+            out.append(_PO_ESCAPES[code])
+            i += 2
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _read_po_plain(text: str) -> dict[str, str | tuple[str, ...]] | None:
+    """A ``.po`` catalogue read without Babel, or None where it leaves the plain subset.
+
+    ``fsf --help`` reads the catalogue before anything else: Babel's reader (its import and
+    parse) costs about a tenth of a second there, this one a few milliseconds. The subset is
+    what ``fsf.po`` uses: comments, ``msgid``/``msgid_plural``/``msgstr``/``msgstr[N]`` with
+    continued strings and the escapes ``\\n \\t \\" \\\\``; contexts, obsolete
+    entries or anything else return None (Babel reads the file then). Fuzzy entries are left
+    out, as Babel's reader is used.
+    """
+    table: dict[str, str | tuple[str, ...]] = {}
+    entry: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    fuzzy = False
+
+    def close() -> None:
+        ids, strings = entry.get("msgid"), entry.get("msgstr")
+        if ids and ids[0] and not fuzzy:
+            if "msgid_plural" in entry:
+                forms = tuple(
+                    "".join(entry[key])
+                    for key in sorted(k for k in entry if k.startswith("msgstr["))
+                )
+                if forms and all(forms):
+                    table["".join(ids)] = forms
+            elif strings is not None and "".join(strings):
+                table["".join(ids)] = "".join(strings)
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            if line.startswith(("#~", "#|")):
+                return None
+            if entry and current is not None:
+                close()
+                entry, current, fuzzy = {}, None, False
+            if line.startswith("#,") and "fuzzy" in line:
+                fuzzy = True
+            continue
+        if line.startswith('"'):
+            part = _po_string(line)
+            if part is None or current is None:
+                return None
+            current.append(part)
+            continue
+        keyword, _, rest = line.partition(" ")
+        if keyword == "msgid" and "msgid" in entry:
+            close()
+            entry, fuzzy = {}, False
+        if keyword not in ("msgid", "msgid_plural", "msgstr") and not (
+            keyword.startswith("msgstr[") and keyword.endswith("]")
+        ):
+            return None
+        part = _po_string(rest.strip())
+        if part is None or keyword in entry:
+            return None
+        current = entry[keyword] = [part]
+    if entry:
+        close()
+    return table
+
+
+def _read_po_babel(language: Language) -> dict[str, str | tuple[str, ...]]:
+    """The catalogue of one language as Babel reads it."""
     from babel.messages.pofile import read_po
+
+    path = catalogue_path(language)
 
     with path.open("rb") as handle:
         catalogue = read_po(handle, locale=BABEL_LOCALE[language], domain=DOMAIN)

@@ -95,3 +95,17 @@ def test_plain_formats_are_babels() -> None:
                 ), value
         for whole in (0, 7, -1_850_699, 9_941_162_915, 10**15):
             assert t.number(whole) == format_decimal(whole, format="#,##0", locale=t.locale)
+
+
+def test_plain_catalogue_reader_reads_what_babel_reads() -> None:
+    """The light reader ``fsf --help`` uses gives Babel's table, and steps aside outside its subset."""
+    from optimizer.i18n import _read_po_babel, _read_po_plain, catalogue_path
+
+    text = catalogue_path(Language.ES).read_text(encoding="utf-8")
+    plain = _read_po_plain(text)
+    assert plain is not None
+    assert plain == _read_po_babel(Language.ES)
+    assert _read_po_plain('msgctxt "x"\nmsgid "a"\nmsgstr "b"\n') is None
+    assert _read_po_plain('msgid "a\\x41"\nmsgstr "b"\n') is None
+    fuzzy = '#, fuzzy\nmsgid "a"\nmsgstr "b"\n\nmsgid "c\\n"\nmsgstr ""\n"d\\"e\\"\\n"\n'
+    assert _read_po_plain(fuzzy) == {"c\n": 'd"e"\n'}
