@@ -4,9 +4,9 @@ Every text a user reads is written in English in the code, marked with ``t._("..
 ``t.ngettext(...)``), and translated through the catalogue of the requested language:
 ``optimizer/locale/<lang>/LC_MESSAGES/fsf.po``. English needs no catalogue (the message ids are
 English); Spanish is complete (``tests/test_i18n.py`` extracts every marked message and fails on
-one without a translation). The ``.po`` file is the only source: it is read with Babel when a
-language is first used in a process (a few milliseconds), so there is no compiled file to keep in
-step.
+one without a translation). The ``.po`` file is the only source: it is read when a language is
+first used in a process (a few milliseconds with the plain reader; Babel's reader for anything
+outside the plain subset), so there is no compiled file to keep in step.
 
 Formats follow ``shared/GLOSSARY.md``: money ``$9,941,162,915`` (comma thousands, whole pesos),
 percentages ``+10.00 %``, dates ``2 de diciembre de 2026`` in ``es_MX`` and ``December 2, 2026`` in
@@ -48,6 +48,7 @@ RULE_NAMES: dict[str, str] = {
     "axis_share_min": N_("minimum share of the {level}"),
     "axis_share_max": N_("maximum share of the {level}"),
     "priority_minimum": N_("national-priority minimum"),
+    "guaranteed": N_("guaranteed amount"),
     "redistribution": N_("proportional redistribution"),
     # Families of the arithmetic diagnosis (``explain.precheck_conflicts``).
     "region_floors": N_("states' floors"),
