@@ -349,7 +349,7 @@ def test_report_section_of_the_scenario_is_read_and_checked(
 def test_bad_date_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     """--date that is not an ISO date exits 2 with the format to write."""
     with pytest.raises(SystemExit) as exit_info:
-        main(["report", str(THREE), "--date", "02/12/2026"])
+        main(["report", str(THREE), "--date", "02/12/2026", "--lang", "en"])
     assert exit_info.value.code == EXIT_BAD_INPUT
     assert "write it as 2026-12-02" in capsys.readouterr().err
 
