@@ -101,6 +101,10 @@ ARGPARSE_MESSAGES = (
 """argparse's own messages a user can meet (its msgids in Python 3.11+), for the catalogue;
 :func:`_argparse_speaks` has argparse translate them while ``fsf`` builds and runs its parser."""
 
+METAVARS = (N_("scenario"), N_("base"), N_("other"), N_("DIR"), N_("SECONDS"), N_("FILE"))
+"""Names of the values in the usage line and in "missing argument" errors, for the catalogue
+(the other options' value names are their own names, which stay as typed)."""
+
 LANG_ENV = "FSF_LANG"
 """Environment variable with the default language of ``fsf`` (``es`` or ``en``; ``--lang`` wins)."""
 
@@ -130,14 +134,25 @@ def _argparse_speaks(t: Texts) -> Iterator[None]:
     parser, formats help and reports an error; they point at ``t`` only inside this block, so any
     other parser of the process keeps the standard library's English.
     """
-    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    saved = argparse._, argparse.ngettext, argparse._get_action_name  # type: ignore[attr-defined]
+    name_of = saved[2]
+
+    def action_name(action: argparse.Action | None) -> str | None:
+        # A positional's name ("scenario") in "the following arguments are required: ...".
+        name: str | None = name_of(action)
+        if action is None or action.option_strings or not name:
+            return name
+        return t._(name)
+
     setattr(argparse, "_", t._)  # noqa: B010 - typeshed does not declare argparse._
     setattr(argparse, "ngettext", t.ngettext)  # noqa: B010
+    setattr(argparse, "_get_action_name", action_name)  # noqa: B010
     try:
         yield
     finally:
         setattr(argparse, "_", saved[0])  # noqa: B010
         setattr(argparse, "ngettext", saved[1])  # noqa: B010
+        setattr(argparse, "_get_action_name", saved[2])  # noqa: B010
 
 
 VERSION_PACKAGES = (
@@ -455,6 +470,18 @@ class _TranslatedHelp(argparse.RawDescriptionHelpFormatter):
     ) -> None:
         super().add_usage(usage, actions, groups, self._tr("usage: ") if prefix is None else prefix)
 
+    def _metavar_formatter(
+        self, action: argparse.Action, default_metavar: str
+    ) -> Callable[[int], tuple[str, ...]]:
+        shown = super()._metavar_formatter(action, default_metavar)
+        if action.choices is not None:
+            return shown  # the choices, as typed
+
+        def translated(size: int) -> tuple[str, ...]:
+            return tuple(self._tr(name) for name in shown(size))
+
+        return translated
+
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = super()._get_help_string(action)
         return self._tr(text) if text else text
@@ -583,7 +610,12 @@ def build_parser(lang: str = "es") -> argparse.ArgumentParser:
 
     p = sub.add_parser("solve", help=N_("allocate the fund of a scenario"))
     p.add_argument("scenario", help=N_("path to the scenario YAML file"))
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help=N_("format of the output"),
+    )
     p.add_argument(
         "--out",
         metavar="DIR",
@@ -617,7 +649,9 @@ def build_parser(lang: str = "es") -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help=N_("solve two scenarios and compare them region by region"))
     p.add_argument("base", help=N_("the reference scenario YAML"))
     p.add_argument("other", help=N_("the scenario YAML to compare with it"))
-    p.add_argument("--format", choices=["table", "csv"], default="table")
+    p.add_argument(
+        "--format", choices=["table", "csv"], default="table", help=N_("format of the output")
+    )
     p.add_argument("--lang", choices=["es", "en"], default=lang, help=N_("language of the texts"))
     p.set_defaults(func=cmd_compare)
 

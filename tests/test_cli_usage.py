@@ -160,3 +160,39 @@ def test_a_reader_that_leaves_early_is_no_error() -> None:
     stderr = proc.stderr.read()
     assert proc.wait(timeout=60) == 141
     assert stderr == ""
+
+
+def test_usage_errors_speak_the_command_lines_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A missing scenario: Spanish by default, English with --lang en or FSF_LANG=en; exit 2."""
+    cases = (
+        ([], {}, "faltan los argumentos obligatorios: escenario"),
+        (["--lang", "en"], {}, "the following arguments are required: scenario"),
+        ([], {"FSF_LANG": "en"}, "the following arguments are required: scenario"),
+        (["--lang=es"], {"FSF_LANG": "en"}, "faltan los argumentos obligatorios: escenario"),
+    )
+    for extra, env, expected in cases:
+        monkeypatch.delenv("FSF_LANG", raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        with pytest.raises(SystemExit) as info:
+            main(["solve", *extra])
+        assert info.value.code == EXIT_BAD_INPUT
+        assert expected in capsys.readouterr().err
+
+
+def test_argparse_speaks_only_inside_fsf(capsys: pytest.CaptureFixture[str]) -> None:
+    """After fsf parsed in Spanish, another parser of the process keeps argparse's English."""
+    import argparse
+
+    with pytest.raises(SystemExit):
+        main(["solve"])
+    capsys.readouterr()
+    other = argparse.ArgumentParser(prog="other")
+    other.add_argument("thing")
+    with pytest.raises(SystemExit):
+        other.parse_args([])
+    err = capsys.readouterr().err
+    assert "usage: other" in err
+    assert "the following arguments are required: thing" in err
