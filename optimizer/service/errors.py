@@ -126,7 +126,7 @@ def _violations_within_budget(
 
 def _bad_request(err: Exception) -> tuple[str, list[any_pb2.Any]]:
     if isinstance(err, ScenarioError):
-        # In the request's language when it named one (Allocate); ValidateScenario has none.
+        # In the request's language (Allocate; ValidateScenario answers its problems in its reply).
         t = texts(err.language) if err.language is not None else None
         errors = [p for p in err.problems if p.severity == "error"] or list(err.problems)
         violations = _violations_within_budget(
