@@ -4,7 +4,8 @@ Each state adds at least ``rate`` of its FASP allocation (25 % by default). The 
 rounded **up** to the whole peso, ceil(rate x federal) in exact arithmetic on the rate as
 written, so it is never under-stated. Per node of the programa tree the national figures are
 the sums over states of each state's contribution split over its cells in proportion to the
-cells (largest remainder, ties to the earlier axis), so that every column adds up exactly.
+cells (largest remainder, ties to the earlier axis id: the engine orders the leaves by id, so
+the order of the axes file does not matter), so that every column adds up exactly.
 
 The same split, summed over a node's leaves for one state, gives that state's contribution per
 eje, programa and leaf (its Anexo Técnico): a state's nodes of one level sum exactly to its
@@ -44,7 +45,8 @@ def cofinancing_rows(
 
 def contribution_split(rate: float, row: Sequence[int]) -> list[int]:
     """A state's minimum contribution over its cells: largest remainder of
-    contribution x cell / federal, ties to the earlier leaf; sums exactly to the contribution."""
+    contribution x cell / federal, ties to the earlier position (the pipeline passes the leaves
+in id order); sums exactly to the contribution."""
     federal = sum(row)
     contribution = minimum_contribution(rate, federal)
     if federal <= 0:

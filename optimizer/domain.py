@@ -835,7 +835,7 @@ class CofinancingCell:
     leaf), as its Anexo Técnico lists it: the federal amount and the state's own contribution.
 
     ``contribution`` is the state's contribution split over its cells in proportion to them
-    (largest remainder, ties to the earlier leaf) and summed over the node's leaves: a state's
+    (largest remainder, ties to the earlier leaf id) and summed over the node's leaves: a state's
     nodes of one level sum exactly to its contribution, a node's states to the national row.
     """
 
