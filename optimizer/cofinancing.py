@@ -44,9 +44,9 @@ def cofinancing_rows(
 
 
 def contribution_split(rate: float, row: Sequence[int]) -> list[int]:
-    """A state's minimum contribution over its cells: largest remainder of
-    contribution x cell / federal, ties to the earlier position (the pipeline passes the leaves
-in id order); sums exactly to the contribution."""
+    """A state's minimum contribution over its cells: largest remainder of contribution x cell
+    / federal, ties to the earlier position (the pipeline passes the leaves in id order); the
+    parts sum exactly to the contribution."""
     federal = sum(row)
     contribution = minimum_contribution(rate, federal)
     if federal <= 0:
