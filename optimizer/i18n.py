@@ -155,7 +155,7 @@ def _read_po_plain(text: str) -> dict[str, str | tuple[str, ...]] | None:
 
     def close() -> None:
         ids, strings = entry.get("msgid"), entry.get("msgstr")
-        if ids and ids[0] and not fuzzy:
+        if ids and "".join(ids) and not fuzzy:
             if "msgid_plural" in entry:
                 forms = tuple(
                     "".join(entry[key])

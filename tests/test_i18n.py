@@ -109,3 +109,5 @@ def test_plain_catalogue_reader_reads_what_babel_reads() -> None:
     assert _read_po_plain('msgid "a\\x41"\nmsgstr "b"\n') is None
     fuzzy = '#, fuzzy\nmsgid "a"\nmsgstr "b"\n\nmsgid "c\\n"\nmsgstr ""\n"d\\"e\\"\\n"\n'
     assert _read_po_plain(fuzzy) == {"c\n": 'd"e"\n'}
+    continued = 'msgid ""\n"long "\n"text"\nmsgstr ""\n"texto "\n"largo"\n'
+    assert _read_po_plain(continued) == {"long text": "texto largo"}
