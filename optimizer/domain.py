@@ -830,6 +830,23 @@ class CofinancingRow:
 
 
 @dataclass(frozen=True)
+class CofinancingCell:
+    """Financiamiento conjunto of one state in one node of the programa tree (eje, programa or
+    leaf), as its Anexo Técnico lists it: the federal amount and the state's own contribution.
+
+    ``contribution`` is the state's contribution split over its cells in proportion to them
+    (largest remainder, ties to the earlier leaf id) and summed over the node's leaves: a state's
+    nodes of one level sum exactly to its contribution, a node's states to the national row.
+    """
+
+    region: str
+    node: str
+    federal: int
+    contribution: int
+    total: int
+
+
+@dataclass(frozen=True)
 class CalendarPlan:
     """The ministrations: integer pesos per state and month, exact in both directions.
 
@@ -900,6 +917,8 @@ class AllocationPlan:
     proposal_gaps: tuple[ProposalGap, ...] = field(default=(), metadata=OMIT_DEFAULT)
     cofinancing: tuple[CofinancingRow, ...] = field(default=(), metadata=OMIT_DEFAULT)
     """Per state (keys: codes), then per node of the tree (keys: axis ids)."""
+    cofinancing_cells: tuple[CofinancingCell, ...] = field(default=(), metadata=OMIT_DEFAULT)
+    """Per state and node of the tree (states in order, nodes in tree order within each)."""
     cofinancing_rate: float | None = field(default=None, metadata=OMIT_DEFAULT)
     calendar: CalendarPlan | None = field(default=None, metadata=OMIT_DEFAULT)
     pass_through: tuple[PassThrough, ...] = field(default=(), metadata=OMIT_DEFAULT)

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from optimizer.calendar import calendar_plan
 from optimizer.checks import check_scenario
-from optimizer.cofinancing import cofinancing_rows
+from optimizer.cofinancing import cofinancing
 from optimizer.concertacion import group_results, proposal_gaps
 from optimizer.domain import (
     AllocateOptions,
@@ -311,9 +311,11 @@ def _along_the_axes(
         tree = Tree.of([by_id[a] for a in data.axes], scenario.axis_groups)
         nodes = [(node, tree.leaf_positions(node)) for node in tree.order()]
         out["cofinancing_rate"] = scenario.cofinancing_rate
-        out["cofinancing"] = cofinancing_rows(
+        rows, per_state = cofinancing(
             scenario.cofinancing_rate, data.regions, cells.tolist(), nodes
         )
+        out["cofinancing"] = rows
+        out["cofinancing_cells"] = per_state
     if scenario.calendar is not None:
         out["calendar"] = calendar_plan(scenario.calendar, data.regions, totals, data.unit)
     if scenario.municipal is not None:

@@ -186,6 +186,14 @@ def _along_axes_by_fields(plan: AllocationPlan, out: pb.Allocation) -> None:
         )
     if plan.cofinancing_rate is not None:
         out.cofinancing_rate = plan.cofinancing_rate
+    for cell in plan.cofinancing_cells:
+        out.cofinancing_cells.add(
+            region=cell.region,
+            node=cell.node,
+            federal=cell.federal,
+            contribution=cell.contribution,
+            total=cell.total,
+        )
     if plan.calendar is not None:
         out.calendar.months.extend(plan.calendar.months)
         out.calendar.national.extend(plan.calendar.national)

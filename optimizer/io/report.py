@@ -515,6 +515,42 @@ def render_html(
 """
 
 
+def _cofinancing_by_programa(plan: AllocationPlan, t: Texts) -> str:
+    """State x programa: each state's own contribution per programa (as in its Anexo Técnico),
+    the state's total, and the national row; every row and column adds up exactly."""
+    programas = [n.id for n in programa_nodes(plan)]
+    own = {(c.region, c.node): c.contribution for c in plan.cofinancing_cells}
+    national = {c.key: c for c in plan.cofinancing}
+    head = "".join(f"<th>{escape(p)}</th>" for p in programas)
+    rows = []
+    for r in plan.regions:
+        if r.code not in national:
+            continue
+        values = "".join(f'<td class="n">{own.get((r.code, p), 0):,}</td>' for p in programas)
+        rows.append(
+            f"<tr><td>{escape(r.code)}</td>{values}"
+            f'<td class="n">{national[r.code].contribution:,}</td></tr>'
+        )
+    total = sum(national[r.code].contribution for r in plan.regions if r.code in national)
+    foot = "".join(
+        f'<th class="n">{national[p].contribution if p in national else 0:,}</th>'
+        for p in programas
+    )
+    title = escape(t._("State contribution by programa"))
+    note = escape(
+        t._(
+            "Each state's contribution split over its programas in proportion to the federal "
+            "amounts (largest remainder); rows and columns add up exactly."
+        )
+    )
+    return (
+        f"<h3>{title}</h3>\n<p class='meta'>{note}</p>\n<table>\n"
+        f"<tr><th>{escape(t._('state'))}</th>{head}<th>{escape(t._('Total'))}</th></tr>\n"
+        + "\n".join(rows)
+        + f'\n<tr><th>TOTAL</th>{foot}<th class="n">{total:,}</th></tr>\n</table>'
+    )
+
+
 def along_axes_html(plan: AllocationPlan) -> str:
     """Sections for the programa tree, co-financing, calendar and pass-through (when present)."""
     es = plan.language is Language.ES
@@ -545,6 +581,8 @@ def along_axes_html(plan: AllocationPlan) -> str:
             f"<h2 class='page'>{title}</h2>\n<table>\n<tr><th></th><th>FASP</th><th>aportación estatal</th>"
             f"<th>total</th></tr>\n{rows}\n</table>"
         )
+        if plan.cofinancing_cells:
+            out.append(_cofinancing_by_programa(plan, words))
     if plan.calendar is not None:
         cal = plan.calendar
         head = "".join(f"<th>{escape(m)}</th>" for m in cal.months)

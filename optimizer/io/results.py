@@ -430,6 +430,17 @@ def cofinancing_csv(plan: AllocationPlan) -> str:
     return _csv(["key", "federal", "contribution", "total"], rows)
 
 
+def cofinancing_cells_csv(plan: AllocationPlan) -> str:
+    """Financiamiento conjunto per state and node of the tree (eje, programa, leaf): the state's
+    federal amount, its contribution split in proportion to its cells, and their total."""
+    levels = {n.id: n.level for n in (*plan.groups, *plan.axes)}
+    rows: list[list[object]] = [
+        [c.region, c.node, levels.get(c.node, ""), c.federal, c.contribution, c.total]
+        for c in plan.cofinancing_cells
+    ]
+    return _csv(["region", "node", "level", "federal", "contribution", "total"], rows)
+
+
 def calendar_csv(plan: AllocationPlan) -> str:
     """One row per state with its ministrations, then the national row; each row's total."""
     cal = plan.calendar
@@ -462,6 +473,8 @@ def along_axes_csvs(plan: AllocationPlan) -> dict[str, str]:
         out["propuestas.csv"] = proposals_csv(plan)
     if plan.cofinancing:
         out["coparticipacion.csv"] = cofinancing_csv(plan)
+    if plan.cofinancing_cells:
+        out["coparticipacion_programas.csv"] = cofinancing_cells_csv(plan)
     if plan.calendar is not None:
         out["calendario.csv"] = calendar_csv(plan)
     if plan.pass_through:
@@ -473,6 +486,7 @@ _SHEETS = {
     "programas.csv": "Ejes y programas",
     "propuestas.csv": "Propuestas",
     "coparticipacion.csv": "Coparticipación",
+    "coparticipacion_programas.csv": "Coparticipación por programa",
     "calendario.csv": "Calendario",
     "municipios.csv": "Municipios",
 }

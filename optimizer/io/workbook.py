@@ -271,6 +271,7 @@ def _along_axes(plan: AllocationPlan, t: Texts) -> list[Sheet]:
         "programas.csv": t._("Ejes and programas"),
         "propuestas.csv": t._("Proposals"),
         "coparticipacion.csv": t._("Co-financing"),
+        "coparticipacion_programas.csv": t._("Co-financing by programa"),
         "calendario.csv": t._("Calendar"),
         "municipios.csv": t._("Municipalities"),
     }
@@ -288,6 +289,7 @@ def _along_axes(plan: AllocationPlan, t: Texts) -> list[Sheet]:
         "upper": t._("maximum"),
         "binding": t._("rule that holds"),
         "axis": t._("programa"),
+        "node": t._("eje or programa"),
         "proposed": t._("proposed"),
         "gap": t._("difference"),
         "rule": t._("rule"),
@@ -323,8 +325,37 @@ def _along_axes(plan: AllocationPlan, t: Texts) -> list[Sheet]:
             rows.append(
                 [_along_value(header[k], v, columns[k].format, t) for k, v in enumerate(cells)]
             )
+        if name == "coparticipacion_programas.csv":
+            rows += _cofinancing_totals(plan, header, columns, t)
         sheets.append(Sheet(titles.get(name, name), columns, rows))
     return sheets
+
+
+def _cofinancing_totals(
+    plan: AllocationPlan, header: list[str], columns: list[Column], t: Texts
+) -> list[list[object]]:
+    """The national row of each node under the state x programa rows: code TOTAL, the sums."""
+    nodes = {c.node for c in plan.cofinancing_cells}
+    levels = {n.id: n.level for n in (*plan.groups, *plan.axes)}
+    out: list[list[object]] = []
+    for c in plan.cofinancing:
+        if c.key not in nodes:
+            continue
+        values = {
+            "region": "TOTAL",
+            "node": c.key,
+            "level": levels.get(c.key, ""),
+            "federal": str(c.federal),
+            "contribution": str(c.contribution),
+            "total": str(c.total),
+        }
+        out.append(
+            [
+                _along_value(head, values.get(head, ""), columns[k].format, t)
+                for k, head in enumerate(header)
+            ]
+        )
+    return out
 
 
 def _along_value(header: str, value: str, fmt: str, t: Texts) -> object:
@@ -341,7 +372,19 @@ def _along_value(header: str, value: str, fmt: str, t: Texts) -> object:
 
 
 _CODE_HEADERS = frozenset(
-    {"region", "state", "cve_ent", "clave", "code", "cve_mun", "axis", "id", "key", "parent"}
+    {
+        "region",
+        "state",
+        "cve_ent",
+        "clave",
+        "code",
+        "cve_mun",
+        "axis",
+        "id",
+        "key",
+        "parent",
+        "node",
+    }
 )
 """Columns of the along-axes tables that hold codes: text, whatever their digits."""
 

@@ -635,6 +635,16 @@ def _along_axes_into_proto(plan: AllocationPlan, out: pb.Allocation) -> None:
         pb.CofinancingRow(key=c.key, federal=c.federal, contribution=c.contribution, total=c.total)
         for c in plan.cofinancing
     )
+    out.cofinancing_cells.extend(
+        pb.CofinancingCell(
+            region=c.region,
+            node=c.node,
+            federal=c.federal,
+            contribution=c.contribution,
+            total=c.total,
+        )
+        for c in plan.cofinancing_cells
+    )
     if plan.cofinancing_rate is not None:
         out.cofinancing_rate = plan.cofinancing_rate
     if plan.calendar is not None:

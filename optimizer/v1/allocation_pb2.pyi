@@ -570,7 +570,7 @@ class Conflict(_message.Message):
     def __init__(self, family: _Optional[str] = ..., amount: _Optional[int] = ..., description: _Optional[str] = ...) -> None: ...
 
 class Allocation(_message.Message):
-    __slots__ = ("run_id", "request_id", "created_at", "status", "scenario", "fund", "language", "cells", "regions", "axes", "justifications", "stats", "input_sha256", "caller_role", "conflicts", "error", "timings", "caller_name", "caller_subject", "groups", "proposal_gaps", "cofinancing", "cofinancing_rate", "calendar", "pass_through", "municipalities", "categories", "guaranteed_total")
+    __slots__ = ("run_id", "request_id", "created_at", "status", "scenario", "fund", "language", "cells", "regions", "axes", "justifications", "stats", "input_sha256", "caller_role", "conflicts", "error", "timings", "caller_name", "caller_subject", "groups", "proposal_gaps", "cofinancing", "cofinancing_rate", "cofinancing_cells", "calendar", "pass_through", "municipalities", "categories", "guaranteed_total")
     class TimingsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -601,6 +601,7 @@ class Allocation(_message.Message):
     PROPOSAL_GAPS_FIELD_NUMBER: _ClassVar[int]
     COFINANCING_FIELD_NUMBER: _ClassVar[int]
     COFINANCING_RATE_FIELD_NUMBER: _ClassVar[int]
+    COFINANCING_CELLS_FIELD_NUMBER: _ClassVar[int]
     CALENDAR_FIELD_NUMBER: _ClassVar[int]
     PASS_THROUGH_FIELD_NUMBER: _ClassVar[int]
     MUNICIPALITIES_FIELD_NUMBER: _ClassVar[int]
@@ -629,12 +630,13 @@ class Allocation(_message.Message):
     proposal_gaps: _containers.RepeatedCompositeFieldContainer[ProposalGap]
     cofinancing: _containers.RepeatedCompositeFieldContainer[CofinancingRow]
     cofinancing_rate: float
+    cofinancing_cells: _containers.RepeatedCompositeFieldContainer[CofinancingCell]
     calendar: CalendarPlan
     pass_through: _containers.RepeatedCompositeFieldContainer[MunicipalPassThrough]
     municipalities: _containers.RepeatedCompositeFieldContainer[MunicipalAmount]
     categories: _containers.RepeatedCompositeFieldContainer[CategorySummary]
     guaranteed_total: int
-    def __init__(self, run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RunStatus, str]] = ..., scenario: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., language: _Optional[_Union[Language, str]] = ..., cells: _Optional[_Iterable[_Union[Cell, _Mapping]]] = ..., regions: _Optional[_Iterable[_Union[RegionSummary, _Mapping]]] = ..., axes: _Optional[_Iterable[_Union[AxisSummary, _Mapping]]] = ..., justifications: _Optional[_Iterable[_Union[Justification, _Mapping]]] = ..., stats: _Optional[_Union[SolveStats, _Mapping]] = ..., input_sha256: _Optional[str] = ..., caller_role: _Optional[str] = ..., conflicts: _Optional[_Iterable[_Union[Conflict, _Mapping]]] = ..., error: _Optional[str] = ..., timings: _Optional[_Mapping[str, float]] = ..., caller_name: _Optional[str] = ..., caller_subject: _Optional[str] = ..., groups: _Optional[_Iterable[_Union[AxisSummary, _Mapping]]] = ..., proposal_gaps: _Optional[_Iterable[_Union[ProposalGap, _Mapping]]] = ..., cofinancing: _Optional[_Iterable[_Union[CofinancingRow, _Mapping]]] = ..., cofinancing_rate: _Optional[float] = ..., calendar: _Optional[_Union[CalendarPlan, _Mapping]] = ..., pass_through: _Optional[_Iterable[_Union[MunicipalPassThrough, _Mapping]]] = ..., municipalities: _Optional[_Iterable[_Union[MunicipalAmount, _Mapping]]] = ..., categories: _Optional[_Iterable[_Union[CategorySummary, _Mapping]]] = ..., guaranteed_total: _Optional[int] = ...) -> None: ...
+    def __init__(self, run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RunStatus, str]] = ..., scenario: _Optional[str] = ..., fund: _Optional[_Union[Fund, _Mapping]] = ..., language: _Optional[_Union[Language, str]] = ..., cells: _Optional[_Iterable[_Union[Cell, _Mapping]]] = ..., regions: _Optional[_Iterable[_Union[RegionSummary, _Mapping]]] = ..., axes: _Optional[_Iterable[_Union[AxisSummary, _Mapping]]] = ..., justifications: _Optional[_Iterable[_Union[Justification, _Mapping]]] = ..., stats: _Optional[_Union[SolveStats, _Mapping]] = ..., input_sha256: _Optional[str] = ..., caller_role: _Optional[str] = ..., conflicts: _Optional[_Iterable[_Union[Conflict, _Mapping]]] = ..., error: _Optional[str] = ..., timings: _Optional[_Mapping[str, float]] = ..., caller_name: _Optional[str] = ..., caller_subject: _Optional[str] = ..., groups: _Optional[_Iterable[_Union[AxisSummary, _Mapping]]] = ..., proposal_gaps: _Optional[_Iterable[_Union[ProposalGap, _Mapping]]] = ..., cofinancing: _Optional[_Iterable[_Union[CofinancingRow, _Mapping]]] = ..., cofinancing_rate: _Optional[float] = ..., cofinancing_cells: _Optional[_Iterable[_Union[CofinancingCell, _Mapping]]] = ..., calendar: _Optional[_Union[CalendarPlan, _Mapping]] = ..., pass_through: _Optional[_Iterable[_Union[MunicipalPassThrough, _Mapping]]] = ..., municipalities: _Optional[_Iterable[_Union[MunicipalAmount, _Mapping]]] = ..., categories: _Optional[_Iterable[_Union[CategorySummary, _Mapping]]] = ..., guaranteed_total: _Optional[int] = ...) -> None: ...
 
 class AllocateRequest(_message.Message):
     __slots__ = ("scenario", "files", "request_id", "language", "objective")
@@ -908,6 +910,20 @@ class CofinancingRow(_message.Message):
     contribution: int
     total: int
     def __init__(self, key: _Optional[str] = ..., federal: _Optional[int] = ..., contribution: _Optional[int] = ..., total: _Optional[int] = ...) -> None: ...
+
+class CofinancingCell(_message.Message):
+    __slots__ = ("region", "node", "federal", "contribution", "total")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    FEDERAL_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTION_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    node: str
+    federal: int
+    contribution: int
+    total: int
+    def __init__(self, region: _Optional[str] = ..., node: _Optional[str] = ..., federal: _Optional[int] = ..., contribution: _Optional[int] = ..., total: _Optional[int] = ...) -> None: ...
 
 class CalendarPlan(_message.Message):
     __slots__ = ("months", "national", "regions", "amounts")
