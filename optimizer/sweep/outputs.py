@@ -9,10 +9,8 @@ interrupted or failed sweep leaves no file half-written.
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 import os
-import zipfile
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
@@ -128,7 +126,8 @@ def csv_text(table: Table) -> str:
 def xlsx_bytes(named: dict[str, Table]) -> bytes:
     """One sheet per table; byte-identical for the same tables."""
     from openpyxl import Workbook
-    from openpyxl.xml.functions import tostring
+
+    from optimizer.io.workbook import deterministic_bytes
 
     # Write-only: rows are streamed to the file (a one-at-a-time study has 10,000 rows).
     book = Workbook(write_only=True)
@@ -137,31 +136,7 @@ def xlsx_bytes(named: dict[str, Table]) -> bytes:
         sheet.append(header)
         for row in rows:
             sheet.append(row)
-    saved = io.BytesIO()
-    book.save(saved)
-    book.properties.created = XLSX_TIME
-    book.properties.modified = XLSX_TIME
-    return _rezip(saved.getvalue(), {"docProps/core.xml": tostring(book.properties.to_tree())})
-
-
-XLSX_TIME = datetime.datetime(2000, 1, 1)
-"""The workbook's created/modified properties and ZIP entry times: a constant (same sweep, same
-bytes), as ``fsf solve --out`` writes its workbook."""
-
-
-def _rezip(archive: bytes, replace: dict[str, bytes]) -> bytes:
-    """The same ZIP entries in the same order, with fixed times and modes, some parts replaced."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(archive)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=XLSX_TIME.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, replace.get(info.filename, source.read(info)))
-    return out.getvalue()
+    return deterministic_bytes(book)
 
 
 def parquet_bytes(result: SweepResult) -> bytes:
