@@ -191,6 +191,32 @@ def test_the_check_finds_what_it_looks_for() -> None:
     ]
 
 
+_SNAKE = re.compile(r"(?<![\w-])[a-z]+(?:_[a-z0-9]+)+(?![\w-])")
+"""An identifier written in code (``pop_conapo_mid2026``, ``one_at_a_time``, ``base_amount``)."""
+
+
+def test_sweep_speaks_spanish(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """fsf sweep of fasp-2026 (every study, small): the terminal tables and the report's visible
+    text name criteria, states and rules in words, never by their identifiers."""
+    scenario = str(ROOT / "scenarios/fasp-2026/scenario.yaml")
+    out = tmp_path / "sweep"
+    args = ["sweep", scenario, "--monte-carlo", "50", "--seed", "1", "--workers", "0"]
+    args += ["--grid", "pop_conapo_mid2026=0.35:0.45:0.05", "--out", str(out)]
+    code, text = _run(args, capsys)
+    assert code == EXIT_OK
+    assert "Análisis de sensibilidad: Un factor a la vez" in text
+    assert "piso de la banda" in text
+    parser = _Text()
+    parser.feed((out / "sweep_report.html").read_text("utf-8"))
+    page = " ".join(parser.parts)
+    assert "ponderación de Población (CONAPO, mitad de 2026)" in page
+    assert "Rejilla de ponderaciones" in page
+    for shown in (text, page):
+        assert offending(shown) == []
+        assert _SNAKE.findall(shown) == []
+        assert "allocate" not in shown
+
+
 HELP_DENY = (
     "usage",
     "positional arguments",

@@ -118,30 +118,79 @@ def test_english_report(tmp_path: Path) -> None:
     assert "Effect of each factor" in html
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--step", "0"], "--step: 0.0 is not a positive number"),
-        (["--no-one-at-a-time", "--monte-carlo", "5", "--concentration", "-1"], "--concentration"),
-        (["--monte-carlo", "100001"], "more than the 100,000 a sweep may run"),
-        (["--grid", "poblacion=0.3:0.5:0.01"], "unknown weight 'poblacion'"),
-        (["--grid", "pop_conapo_mid2026=0.3:0.5"], "write a grid as WEIGHT=START:STOP:STEP"),
-        (["--no-one-at-a-time"], "no study left"),
-        (["--workers", "-1"], "--workers"),
-    ],
-)
+BAD_OPTIONS = [
+    (
+        ["--step", "0"],
+        "error: --step: 0.0 no es un número positivo",
+        "error: --step: 0.0 is not a positive number",
+    ),
+    (
+        ["--no-one-at-a-time", "--monte-carlo", "5", "--concentration", "-1"],
+        "error: --concentration: -1.0 no es un número positivo",
+        "error: --concentration: -1.0 is not a positive number",
+    ),
+    (
+        ["--monte-carlo", "100001"],
+        "error: --monte-carlo: 100,001 muestras son más que las 100,000",
+        "error: --monte-carlo: 100,001 samples are more than the 100,000 a sweep may run",
+    ),
+    (
+        ["--grid", "poblacion=0.3:0.5:0.01"],
+        "error: --grid poblacion: ponderación desconocida 'poblacion'",
+        "error: --grid poblacion: unknown weight 'poblacion'",
+    ),
+    (
+        ["--grid", "pop_conapo_mid2026=0.3:0.5"],
+        "error: --grid: 'pop_conapo_mid2026=0.3:0.5': escriba la rejilla como "
+        "PONDERACIÓN=INICIO:FIN:PASO",
+        "error: --grid: 'pop_conapo_mid2026=0.3:0.5': write a grid as WEIGHT=START:STOP:STEP",
+    ),
+    (
+        ["--no-one-at-a-time"],
+        "error: --no-one-at-a-time: no queda ningún estudio",
+        "error: --no-one-at-a-time: no study left",
+    ),
+    (
+        ["--workers", "-1"],
+        "error: --workers: -1: indique 0 (en este proceso) o más",
+        "error: --workers: -1: give 0 (in this process) or more workers",
+    ),
+    (
+        ["--step", "mucho"],
+        "error: --step: 'mucho' no es un número",
+        "error: --step: 'mucho' is not a number",
+    ),
+    (
+        ["--monte-carlo", "1.5"],
+        "error: --monte-carlo: '1.5' no es un número entero",
+        "error: --monte-carlo: '1.5' is not a whole number",
+    ),
+    (
+        ["--objective", "fastest"],
+        "error: --objective: objetivo desconocido 'fastest'",
+        "error: --objective: unknown objective 'fastest'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "spanish", "english"), BAD_OPTIONS)
 def test_bad_input_exits_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    spanish: str,
+    english: str,
 ) -> None:
-    """Each bad option exits 2 with a message naming it, before any work, writing nothing."""
+    """Each bad option exits 2 with a message naming it, before any work, writing nothing:
+    in Spanish by default, in English with --lang en."""
     out = tmp_path / "out"
-    try:
-        code = main(["sweep", FASP, "--workers", "0", *args, "--out", str(out)])
-    except SystemExit as err:  # argparse's usage errors
-        code = int(err.code or 0)
-    assert code == EXIT_BAD_INPUT
-    assert message in capsys.readouterr().err
-    assert not out.exists()
+    for language, message in (("es", spanish), ("en", english)):
+        code = main(["sweep", FASP, "--workers", "0", *args, "--out", str(out), "--lang", language])
+        assert code == EXIT_BAD_INPUT
+        err = capsys.readouterr().err
+        assert message in err, err
+        assert "Traceback" not in err
+        assert not out.exists()
 
 
 def _free_port() -> int:
@@ -161,7 +210,7 @@ def test_unreachable_scheduler_exits_2_within_the_timeout(
     )
     assert code == EXIT_BAD_INPUT
     err = capsys.readouterr().err
-    assert f"no Dask scheduler answered at {address} within 2 s" in err
+    assert f"ningún planificador de Dask respondió en {address} en 2 s" in err
     assert "no se escribió ningún archivo" in err
     assert not out.exists()
 
@@ -204,3 +253,33 @@ def test_infeasible_stated_scenario_exits_3(
     assert "$1,100,000" in err  # the floors
     assert "$100,000" in err  # what they exceed the fund $1,000,000 by
     assert not out.exists()
+
+
+def test_grid_report_draws_each_state_along_the_grid(tmp_path: Path) -> None:
+    """A one-weight grid: a line per state in the report (the 8 that move most in colour), its
+    scale from the largest fall to the largest rise in sweep_grid.csv; none for two weights."""
+    out = tmp_path / "one"
+    grid = ["--grid", "pop_conapo_mid2026=0.30:0.50:0.05"]
+    assert (
+        main(["sweep", FASP, "--workers", "0", "--no-one-at-a-time", *grid, "--out", str(out)]) == 0
+    )
+    html = (out / "sweep_report.html").read_text("utf-8")
+    assert "a lo largo de la ponderación de Población (CONAPO, mitad de 2026)" in html
+    rows = list(csv.DictReader(io.StringIO((out / "sweep_grid.csv").read_text("utf-8"))))
+    assert len(rows) == 5 * 32
+    moved = {r["region"] for r in rows if int(r["change"]) != 0}
+    assert html.count('<path class="line"') == min(8, len(moved))
+    assert html.count('<path class="line"') + html.count('<path class="other"') == 32
+    changes = [int(r["change"]) for r in rows]
+    assert f"+${max(changes):,}</text>" in html
+    assert f"-${-min(changes):,}</text>" in html
+    assert "planteada: 0.40" in html  # the stated weight marked on the scale
+    for point in range(5):  # every point's plan sums to the fund
+        assert sum(int(r["amount"]) for r in rows if r["point"] == str(point)) == FUND
+
+    two = tmp_path / "two"
+    grid += ["--grid", "tasa_policial_per_1000hab=0.05:0.10:0.05"]
+    assert (
+        main(["sweep", FASP, "--workers", "0", "--no-one-at-a-time", *grid, "--out", str(two)]) == 0
+    )
+    assert '<path class="line"' not in (two / "sweep_report.html").read_text("utf-8")

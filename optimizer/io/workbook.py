@@ -455,18 +455,25 @@ def _write_sheet(book: object, sheet: Sheet, first: bool) -> None:
 def write_xlsx(plan: AllocationPlan, path: Path, scenario: Scenario | None = None) -> None:
     """Write the workbook (see the module's docstring); byte-identical for the same plan."""
     from openpyxl import Workbook
-    from openpyxl.xml.functions import tostring
 
     book = Workbook()
     for index, sheet in enumerate(plan_sheets(plan, scenario)):
         _write_sheet(book, sheet, index == 0)
+    path.write_bytes(deterministic_bytes(book))
+
+
+def deterministic_bytes(book: object) -> bytes:
+    """An openpyxl workbook saved with fixed document and ZIP entry times: same content, same
+    bytes (also used by ``fsf sweep``'s workbook)."""
+    from openpyxl.xml.functions import tostring
+
     saved = io.BytesIO()
-    book.save(saved)
+    book.save(saved)  # type: ignore[attr-defined]
     # save() sets `modified` to the current time; put the constant back and write that part anew.
-    book.properties.created = XLSX_TIME
-    book.properties.modified = XLSX_TIME
-    replace = {"docProps/core.xml": tostring(book.properties.to_tree())}
-    path.write_bytes(_rezip(saved.getvalue(), replace))
+    props = book.properties  # type: ignore[attr-defined]
+    props.created = XLSX_TIME
+    props.modified = XLSX_TIME
+    return _rezip(saved.getvalue(), {"docProps/core.xml": tostring(props.to_tree())})
 
 
 def _rezip(archive: bytes, replace: dict[str, bytes]) -> bytes:

@@ -9,10 +9,8 @@ interrupted or failed sweep leaves no file half-written.
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 import os
-import zipfile
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
@@ -20,11 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from optimizer.domain import Language
+from optimizer.i18n import N_, Texts, texts
 from optimizer.sweep.engine import STATUS_NAMES
 from optimizer.sweep.runner import SweepResult
 from optimizer.sweep.study import OneAtATime
 from optimizer.sweep.summary import Effect, Summary, tornado
-from optimizer.sweep.texts import money, percent, signed_money, texts
 
 Table = tuple[list[str], list[list[object]]]
 
@@ -128,7 +126,8 @@ def csv_text(table: Table) -> str:
 def xlsx_bytes(named: dict[str, Table]) -> bytes:
     """One sheet per table; byte-identical for the same tables."""
     from openpyxl import Workbook
-    from openpyxl.xml.functions import tostring
+
+    from optimizer.io.workbook import deterministic_bytes
 
     # Write-only: rows are streamed to the file (a one-at-a-time study has 10,000 rows).
     book = Workbook(write_only=True)
@@ -137,31 +136,7 @@ def xlsx_bytes(named: dict[str, Table]) -> bytes:
         sheet.append(header)
         for row in rows:
             sheet.append(row)
-    saved = io.BytesIO()
-    book.save(saved)
-    book.properties.created = XLSX_TIME
-    book.properties.modified = XLSX_TIME
-    return _rezip(saved.getvalue(), {"docProps/core.xml": tostring(book.properties.to_tree())})
-
-
-XLSX_TIME = datetime.datetime(2000, 1, 1)
-"""The workbook's created/modified properties and ZIP entry times: a constant (same sweep, same
-bytes), as ``fsf solve --out`` writes its workbook."""
-
-
-def _rezip(archive: bytes, replace: dict[str, bytes]) -> bytes:
-    """The same ZIP entries in the same order, with fixed times and modes, some parts replaced."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(archive)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=XLSX_TIME.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, replace.get(info.filename, source.read(info)))
-    return out.getvalue()
+    return deterministic_bytes(book)
 
 
 def parquet_bytes(result: SweepResult) -> bytes:
@@ -201,101 +176,179 @@ def parquet_bytes(result: SweepResult) -> bytes:
     return sink.getvalue()
 
 
+# ------------------------------------------------------------------------------- words
+
+STUDY_NAMES = {
+    "one_at_a_time": N_("One factor at a time"),
+    "monte_carlo": N_("Monte Carlo"),
+    "grid": N_("Weight grid"),
+}
+KIND_NAMES = {"weight": N_("weight"), "indicator": N_("indicator"), "band": N_("band")}
+SAMPLE_STATUS = {
+    "ok": N_("with a plan"),
+    "infeasible": N_("the rules cannot all hold"),
+    "solver_failure": N_("solver failure"),
+    "invalid": N_("invalid point"),
+}
+BAND_RULES = {"lower": "band_floor", "upper": "band_cap"}
+"""A moved band limit is named as the rule it sets (``piso de la banda``, ``techo ...``)."""
+
+
+def study_name(kind: str, t: Texts) -> str:
+    """``Monte Carlo``, ``Un factor a la vez``, ``Rejilla de ponderaciones``."""
+    return t._(STUDY_NAMES[kind])
+
+
+def _label(labels: dict[str, tuple[str, str]], name: str, t: Texts) -> str:
+    pair = labels.get(name)
+    if pair is None:
+        return name
+    return pair[1] if t.language is Language.EN else pair[0]
+
+
+def weight_label(summary: Summary, name: str, t: Texts) -> str:
+    """A weight as a planner reads it: the criterion's (category's, base amount's) label."""
+    return _label(summary.weight_labels, name, t)
+
+
+def factor_name(e: Effect, summary: Summary, t: Texts, limit: int = 0) -> str:
+    """A factor in words: ``ponderación de Población ...``, ``Población ..., valor de Chiapas``,
+    ``piso de la banda``; the label part cut to ``limit`` characters when given."""
+
+    def cut(text: str) -> str:
+        if not limit or len(text) <= limit:
+            return text
+        short = text.split(" (", 1)[0]  # "Población (CONAPO, mitad de 2026)": "Población"
+        return short if len(short) <= limit else _cut(short, limit)
+
+    if e.kind == "band":
+        return t.rule(BAND_RULES.get(e.name, e.name))
+    if e.kind == "indicator":
+        indicator, _, code = e.name.partition("@")
+        label = cut(_label(summary.indicator_labels, indicator, t))
+        state = summary.names.get(code, code)
+        return t._("{indicator}, value of {state}").format(indicator=label, state=state)
+    return t._("weight of {criterion}").format(criterion=cut(weight_label(summary, e.name, t)))
+
+
+def _summary_line(summary: Summary, t: Texts) -> str:
+    head = t.ngettext("{n} sample", "{n} samples", summary.samples).format(
+        n=t.number(summary.samples)
+    )
+    rest = t._("{ok} with a plan, {bad} without; {fallback} computed by the full model").format(
+        ok=t.number(summary.ok),
+        bad=t.number(summary.without_plan),
+        fallback=t.number(summary.fallback),
+    )
+    return f"{head} ({rest})"
+
+
 # ------------------------------------------------------------------------------- terminal
 
 
 def render_table(summary: Summary, language: Language) -> str:
     """The summary for the terminal: one line per state."""
     t = texts(language)
+    seconds = t._("in {seconds} s").format(seconds=t.number(summary.seconds, 1))
     lines = [
-        f"{t['title']}: {t[summary.kind]}",
-        t["summary"].format(
-            samples=summary.samples,
-            ok=summary.ok,
-            bad=summary.without_plan,
-            fallback=summary.fallback,
-        )
-        + " "
-        + t["seconds"].format(seconds=summary.seconds),
+        t._("Sensitivity analysis: {study}").format(study=study_name(summary.kind, t)),
+        f"{_summary_line(summary, t)} {seconds}",
         "",
     ]
+    lines.extend(_table_lines(summary, t))
+    return "\n".join(lines)
+
+
+def _table_lines(summary: Summary, t: Texts) -> list[str]:
+    """The table of a study (no title: the HTML report shows it without the run's time)."""
 
     def row(cells: Sequence[str], widths: Sequence[int]) -> str:
         return "  ".join(
-            c.ljust(w) if i < 2 else c.rjust(w)
+            c.ljust(w) if i < 2 or (i == 3 and summary.effects) else c.rjust(w)
             for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
 
+    code_h, state_h, stated_h = t._("Code"), t._("State"), t._("Stated")
     body: list[list[str]] = []
     if summary.regions:
         head = [
-            t["code"],
-            t["state"],
-            t["baseline_short"],
-            t["p5"],
-            t["p50"],
-            t["p95"],
-            t["p_floor"],
-            t["p_cap"],
-            t["rank_range"],
-            t["rank_stable"],
+            code_h,
+            state_h,
+            stated_h,
+            "P5",
+            "P50",
+            "P95",
+            t._("On its floor"),
+            t._("On its cap"),
+            t._("Rank (P5-P95)"),
+            t._("Keeps its rank"),
         ]
         for s in summary.regions:
             body.append(
                 [
                     s.code,
                     s.name[:22],
-                    money(s.baseline),
-                    money(s.p5),
-                    money(s.p50),
-                    money(s.p95),
-                    percent(s.p_floor),
-                    percent(s.p_cap),
+                    t.money(s.baseline),
+                    t.money(s.p5),
+                    t.money(s.p50),
+                    t.money(s.p95),
+                    t.percent(s.p_floor),
+                    t.percent(s.p_cap),
                     f"{s.rank} ({s.rank_p5}-{s.rank_p95})",
-                    percent(s.rank_stable),
+                    t.percent(s.rank_stable),
                 ]
             )
     elif summary.effects:
-        head = [t["code"], t["state"], t["baseline_short"], t["largest_factor"], t["up"], t["down"]]
+        head = [
+            code_h,
+            state_h,
+            stated_h,
+            t._("Factor of largest effect"),
+            t._("Change when it goes up"),
+            t._("Change when it goes down"),
+        ]
         for code, name in summary.names.items():
             top = tornado(summary, code, 1)
             if not top:
-                body.append([code, name[:22], money(summary.baseline.get(code, 0)), "", "", ""])
+                body.append([code, name[:22], t.money(summary.baseline.get(code, 0)), "", "", ""])
                 continue
             e = top[0]
             body.append(
                 [
                     code,
                     name[:22],
-                    money(summary.baseline.get(code, 0)),
-                    _factor_name(e, t),
-                    "" if e.change_up is None else signed_money(e.change_up),
-                    "" if e.change_down is None else signed_money(e.change_down),
+                    t.money(summary.baseline.get(code, 0)),
+                    factor_name(e, summary, t, 30),
+                    "" if e.change_up is None else t.money(e.change_up, sign=True),
+                    "" if e.change_down is None else t.money(e.change_down, sign=True),
                 ]
             )
     else:
-        head = [t["code"], t["state"], t["baseline_short"], t["min"], t["max"], t["range"]]
-        by_region: dict[str, list[int]] = {}
-        for g in summary.grid:
-            if g.amount is not None:
-                by_region.setdefault(g.region, []).append(g.amount)
+        head = [code_h, state_h, stated_h, t._("Minimum"), t._("Maximum"), t._("Range")]
+        by_region = _grid_amounts(summary)
         for code, name in summary.names.items():
-            amounts = by_region.get(code, [])
+            amounts = [a for a in by_region.get(code, []) if a is not None]
             lo, hi = (min(amounts), max(amounts)) if amounts else (0, 0)
             body.append(
                 [
                     code,
                     name[:22],
-                    money(summary.baseline.get(code, 0)),
-                    money(lo),
-                    money(hi),
-                    money(hi - lo),
+                    t.money(summary.baseline.get(code, 0)),
+                    t.money(lo),
+                    t.money(hi),
+                    t.money(hi - lo),
                 ]
             )
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
-    lines.append(row(head, widths))
-    lines.extend(row(r, widths) for r in body)
-    return "\n".join(lines)
+    return [row(head, widths), *(row(r, widths) for r in body)]
+
+
+def _grid_amounts(summary: Summary) -> dict[str, list[int | None]]:
+    """Each state's amount at each grid point, in point order (None: no plan there)."""
+    out: dict[str, list[int | None]] = {}
+    for g in summary.grid:
+        out.setdefault(g.region, []).append(g.amount)
+    return out
 
 
 # ------------------------------------------------------------------------------- HTML
@@ -306,6 +359,8 @@ table{border-collapse:collapse;font-size:13px}td,th{padding:2px 8px;border-botto
 td.n{text-align:right;font-variant-numeric:tabular-nums}svg text{font-size:11px}
 .up{fill:#2b6cb0}.down{fill:#c05621}.band{stroke:#2b6cb0;stroke-width:3}.mid{stroke:#111}
 .base{fill:#c05621}.tornado{display:inline-block;margin:0 1em 1em 0;vertical-align:top}
+.axis{stroke:#999}.other{stroke:#ccc;fill:none}.stated{stroke:#111;stroke-dasharray:4 3}
+.line{fill:none;stroke-width:2}.legend{display:inline-block;margin-right:1em;font-size:12px}
 """
 
 
@@ -314,13 +369,7 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _factor_name(e: Effect, t: dict[str, str]) -> str:
-    """``ponderación pop_2026``, ``indicador pop_2026@09``, ``banda límite inferior``."""
-    name = t.get(f"band_{e.name}", e.name) if e.kind == "band" else e.name
-    return f"{t['kind_' + e.kind]} {name}"
-
-
-def _fan(summary: Summary, t: dict[str, str]) -> str:
+def _fan(summary: Summary, t: Texts) -> str:
     """Per state, P5 to P95 as a change from its stated amount (a line), P50 (a tick), the
     stated amount at 0 (the diamond) and P5 / P95 in pesos on the right."""
     stats = summary.regions
@@ -335,14 +384,15 @@ def _fan(summary: Summary, t: dict[str, str]) -> str:
     )
     half, label, height, right = 200, 170, 16, 230
     mid = label + half
+    bottom = height * len(stats) + 22
     parts = [
         f'<svg width="{label + 2 * half + right}" height="{height * len(stats) + 30}" '
-        f'role="img" aria-label="{escape(t["fan"])}">'
+        f'role="img" aria-label="{escape(t._(FAN))}">'
         f'<line class="mid" x1="{mid}" x2="{mid}" y1="0" y2="{height * len(stats) + 4}"/>'
-        f'<text x="{label}" y="{height * len(stats) + 22}">{-100 * span:+.1f} %</text>'
-        f'<text x="{mid}" y="{height * len(stats) + 22}" text-anchor="middle">0 %</text>'
-        f'<text x="{mid + half}" y="{height * len(stats) + 22}" text-anchor="end">'
-        f"{100 * span:+.1f} %</text>"
+        f'<text x="{label}" y="{bottom}">{escape(t.percent(-span, decimals=1, sign=True))}</text>'
+        f'<text x="{mid}" y="{bottom}" text-anchor="middle">{escape(t.percent(0, decimals=0))}'
+        f'</text><text x="{mid + half}" y="{bottom}" text-anchor="end">'
+        f"{escape(t.percent(span, decimals=1, sign=True))}</text>"
     ]
     for i, s in enumerate(stats):
         y = i * height + 10
@@ -355,17 +405,18 @@ def _fan(summary: Summary, t: dict[str, str]) -> str:
             f'<line class="band" x1="{x(s.p5)}" x2="{x(s.p95)}" y1="{y}" y2="{y}"/>'
             f'<line class="mid" x1="{x(s.p50)}" x2="{x(s.p50)}" y1="{y - 5}" y2="{y + 5}"/>'
             f'<path class="base" d="M{mid} {y - 4}l4 4l-4 4l-4 -4z"/>'
-            f'<text x="{mid + half + 10}" y="{y + 4}">{money(s.p5)} – {money(s.p95)}</text>'
+            f'<text x="{mid + half + 10}" y="{y + 4}">'
+            f"{escape(t.money(s.p5))} – {escape(t.money(s.p95))}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _heat(summary: Summary, t: dict[str, str]) -> str:
+def _heat(summary: Summary, t: Texts) -> str:
     """A table of floor and cap probabilities, each cell shaded by its value."""
 
     def cell(p: float, rgb: str) -> str:
-        return f'<td class="n" style="background:rgba({rgb},{p:.3f})">{percent(p)}</td>'
+        return f'<td class="n" style="background:rgba({rgb},{p:.3f})">{t.percent(p)}</td>'
 
     rows = "".join(
         f"<tr><td>{escape(s.code)}</td><td>{escape(s.name)}</td>"
@@ -373,12 +424,13 @@ def _heat(summary: Summary, t: dict[str, str]) -> str:
         for s in summary.regions
     )
     return (
-        f"<table><tr><th>{t['code']}</th><th>{t['state']}</th><th>{t['p_floor']}</th>"
-        f"<th>{t['p_cap']}</th></tr>{rows}</table>"
+        f"<table><tr><th>{escape(t._('Code'))}</th><th>{escape(t._('State'))}</th>"
+        f"<th>{escape(t._('On its floor'))}</th><th>{escape(t._('On its cap'))}</th></tr>"
+        f"{rows}</table>"
     )
 
 
-def _tornado(summary: Summary, code: str, t: dict[str, str]) -> str:
+def _tornado(summary: Summary, code: str, t: Texts) -> str:
     """Bars left (change when the factor goes down) and right (up) of the stated amount."""
     effects = tornado(summary, code)
     if not effects:
@@ -389,13 +441,14 @@ def _tornado(summary: Summary, code: str, t: dict[str, str]) -> str:
     parts = [
         f'<div class="tornado"><b>{escape(code)} {escape(summary.names.get(code, ""))}</b><br>'
         f'<svg width="{label + 2 * half + 10}" height="{height * len(effects) + 6}" role="img" '
-        f'aria-label="{escape(t["tornado"])}">'
+        f'aria-label="{escape(t._(TORNADO))}">'
     ]
     for i, e in enumerate(effects):
         y = i * height + 2
-        name = _factor_name(e, t)
+        name = factor_name(e, summary, t)
         parts.append(
-            f'<text x="{label - 6}" y="{y + 10}" text-anchor="end">{escape(_cut(name, 40))}</text>'
+            f'<text x="{label - 6}" y="{y + 10}" text-anchor="end">{escape(_cut(name, 40))}'
+            f"<title>{escape(name)}</title></text>"
         )
         # The step down on the upper half of the row, the step up on the lower half: both
         # may move the amount the same way (a weight's siblings absorb the step).
@@ -406,45 +459,153 @@ def _tornado(summary: Summary, code: str, t: dict[str, str]) -> str:
             x0 = mid if change > 0 else mid - w
             parts.append(
                 f'<rect class="{css}" x="{x0}" y="{y + dy}" width="{w}" height="5">'
-                f"<title>{escape(signed_money(change))}</title></rect>"
+                f"<title>{escape(t.money(change, sign=True))}</title></rect>"
             )
     parts.append(f'<line class="mid" x1="{mid}" x2="{mid}" y1="0" y2="{height * len(effects)}"/>')
     parts.append("</svg></div>")
     return "".join(parts)
 
 
+LINE_COLOURS = (
+    "#2b6cb0",
+    "#c05621",
+    "#2f855a",
+    "#9b2c2c",
+    "#6b46c1",
+    "#b7791f",
+    "#2c7a7b",
+    "#97266d",
+)
+"""The states drawn in colour on the grid chart, the largest range first."""
+
+
+def _grid_chart(summary: Summary, t: Texts) -> str:
+    """A one-weight grid: each state's change from its stated amount along the grid (a line
+    per state; the states whose amount moves most in colour with a legend, the others grey;
+    the stated weight a dashed line). Empty for a two-weight grid."""
+    if len(summary.grid_names) != 1:
+        return ""
+    xs = [g.values[0] for g in summary.grid if g.region == next(iter(summary.names))]
+    lines = {
+        code: [None if a is None else a - summary.baseline.get(code, 0) for a in amounts]
+        for code, amounts in _grid_amounts(summary).items()
+    }
+    values = [v for changes in lines.values() for v in changes if v is not None]
+    if len(xs) < 2 or not values:
+        return ""
+    lo, hi = min(*values, 0), max(*values, 0)
+    hi = hi if hi > lo else lo + 1
+    left, top, width, height = 110, 10, 560, 260
+    x0, x1 = xs[0], xs[-1]
+
+    def px(v: float) -> float:
+        return round(left + width * (v - x0) / (x1 - x0), 1)
+
+    def py(v: float) -> float:
+        return round(top + height * (hi - v) / (hi - lo), 1)
+
+    def path(changes: list[int | None]) -> str:
+        """``M x y L x y ...``; a point without a plan breaks the line."""
+        out, pen = [], "M"
+        for x, v in zip(xs, changes, strict=True):
+            if v is None:
+                pen = "M"
+                continue
+            out.append(f"{pen}{px(x)} {py(v)}")
+            pen = "L"
+        return " ".join(out)
+
+    def spread(changes: list[int | None]) -> int:
+        shown = [v for v in changes if v is not None]
+        return max(shown) - min(shown) if shown else 0
+
+    ranked = sorted(lines, key=lambda code: (-spread(lines[code]), code))
+    coloured = [code for code in ranked[: len(LINE_COLOURS)] if spread(lines[code]) > 0]
+    name = weight_label(summary, summary.grid_names[0], t)
+    title = t._(GRID_CHART).format(weight=name)
+    bottom = top + height
+    parts = [
+        f'<svg width="{left + width + 20}" height="{bottom + 40}" role="img" '
+        f'aria-label="{escape(title)}">'
+        f'<line class="axis" x1="{left}" x2="{left + width}" y1="{py(0)}" y2="{py(0)}"/>'
+        f'<line class="axis" x1="{left}" x2="{left}" y1="{top}" y2="{bottom}"/>'
+    ]
+    for v in (hi, 0, lo):
+        parts.append(
+            f'<text x="{left - 6}" y="{py(v) + 4}" text-anchor="end">'
+            f"{escape(t.money(v, sign=True))}</text>"
+        )
+    for x in (x0, x1):
+        parts.append(
+            f'<text x="{px(x)}" y="{bottom + 16}" text-anchor="middle">'
+            f"{escape(t.number(x, 2))}</text>"
+        )
+    stated = summary.grid_stated[0] if summary.grid_stated else float("nan")
+    if x0 <= stated <= x1:
+        mark = t._("stated: {value}").format(value=t.number(stated, 2))
+        parts.append(
+            f'<line class="stated" x1="{px(stated)}" x2="{px(stated)}" y1="{top}" y2="{bottom}"/>'
+            f'<text x="{px(stated)}" y="{bottom + 30}" text-anchor="middle">'
+            f"{escape(mark)}</text>"
+        )
+    for code in ranked[::-1]:
+        if code not in coloured:
+            parts.append(f'<path class="other" d="{path(lines[code])}"/>')
+    for code in coloured[::-1]:
+        colour = LINE_COLOURS[coloured.index(code)]
+        parts.append(
+            f'<path class="line" stroke="{colour}" d="{path(lines[code])}">'
+            f"<title>{escape(summary.names.get(code, code))}</title></path>"
+        )
+    parts.append("</svg>")
+    legend = "".join(
+        f'<span class="legend"><svg width="14" height="10"><rect width="14" height="10" '
+        f'fill="{LINE_COLOURS[k]}"/></svg> {escape(summary.names.get(code, code))}</span>'
+        for k, code in enumerate(coloured)
+    )
+    note = t._("In grey, the other states.") if len(coloured) < len(lines) else ""
+    return f"<h3>{escape(title)}</h3>{''.join(parts)}<p>{legend} {escape(note)}</p>"
+
+
+TITLE = N_("Sensitivity analysis: {scenario}")
+NOTE = N_(
+    "Each sample is a complete scenario: whole pesos that sum exactly to the fund and keep "
+    "every rule (re-checked)."
+)
+FAN = N_(
+    "P5-P95 range of each state's amount as a change from the stated allocation (fan); "
+    "mark: P50, diamond: stated"
+)
+HEAT = N_("Probability of sitting on the floor or on the cap (heat map)")
+TORNADO = N_("Effect of each factor on the state's amount (tornado)")
+LEGEND = N_("Upper bar (orange): the factor goes down; lower bar (blue): the factor goes up.")
+GRID_CHART = N_(
+    "Change of each state's amount from the stated allocation along the {weight} weight"
+)
+
+
 def render_html(scenario: str, summaries: Sequence[Summary], language: Language) -> str:
     """One self-contained HTML document for every study of the sweep."""
     t = texts(language)
-    body = [f"<h1>{escape(t['title'])}: {escape(scenario)}</h1><p>{escape(t['note_samples'])}</p>"]
+    title = t._(TITLE).format(scenario=scenario)
+    body = [f"<h1>{escape(title)}</h1><p>{escape(t._(NOTE))}</p>"]
     for summary in summaries:
-        body.append(f"<h2>{escape(t[summary.kind])}</h2>")
-        body.append(
-            "<p>"
-            + escape(
-                t["summary"].format(
-                    samples=summary.samples,
-                    ok=summary.ok,
-                    bad=summary.without_plan,
-                    fallback=summary.fallback,
-                )
-            )
-            + "</p>"
-        )
+        body.append(f"<h2>{escape(study_name(summary.kind, t))}</h2>")
+        body.append(f"<p>{escape(_summary_line(summary, t))}</p>")
         if summary.regions:
-            body.append(f"<h3>{escape(t['fan'])}</h3>{_fan(summary, t)}")
-            body.append(f"<h3>{escape(t['heat'])}</h3>{_heat(summary, t)}")
+            body.append(f"<h3>{escape(t._(FAN))}</h3>{_fan(summary, t)}")
+            body.append(f"<h3>{escape(t._(HEAT))}</h3>{_heat(summary, t)}")
         if summary.effects:
-            body.append(f"<h3>{escape(t['tornado'])}</h3><p>{escape(t['legend'])}</p>")
+            body.append(f"<h3>{escape(t._(TORNADO))}</h3><p>{escape(t._(LEGEND))}</p>")
             body.extend(_tornado(summary, code, t) for code in summary.names)
         if summary.grid:
-            # The table without its first lines (they hold the run's time: same sweep, same bytes).
-            table = render_table(summary, language).split("\n", 3)[3]
-            body.append(f"<pre>{escape(table)}</pre>")
+            body.append(_grid_chart(summary, t))
+            # The table without the run's time: same sweep, same bytes.
+            body.append(f"<pre>{escape(chr(10).join(_table_lines(summary, t)))}</pre>")
     lang = "en" if language is Language.EN else "es"
     return (
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-        f"<title>{escape(t['title'])}: {escape(scenario)}</title><style>{_STYLE}</style>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style>"
         f"</head><body>{''.join(body)}</body></html>\n"
     )
 
@@ -452,15 +613,71 @@ def render_html(scenario: str, summaries: Sequence[Summary], language: Language)
 # ------------------------------------------------------------------------------- files
 
 
+SHEETS = {
+    "sweep_regions": N_("Monte Carlo"),
+    "sweep_effects": N_("One factor at a time"),
+    "sweep_grid": N_("Weight grid"),
+}
+COLUMNS = {
+    "region": N_("Code"),
+    "name": N_("State"),
+    "baseline": N_("Stated allocation"),
+    "p_floor": N_("On its floor"),
+    "p_cap": N_("On its cap"),
+    "rank": N_("Rank"),
+    "rank_p5": N_("Rank P5"),
+    "rank_p95": N_("Rank P95"),
+    "rank_stable": N_("Keeps its rank"),
+    "kind": N_("Kind"),
+    "factor": N_("Factor"),
+    "stated": N_("Stated value"),
+    "up": N_("Value up"),
+    "down": N_("Value down"),
+    "change_up": N_("Change when it goes up"),
+    "change_down": N_("Change when it goes down"),
+    "elasticity": N_("Elasticity"),
+    "point": N_("Point"),
+    "status": N_("Result"),
+    "amount": N_("Allocated amount"),
+    "change": N_("Change from the stated allocation"),
+}
+"""The workbook's headers (the CSV files keep the machine names; P5, P50, P95 stay)."""
+
+
+def sheet(name: str, table: Table, summary: Summary, t: Texts) -> Table:
+    """A table for people: headers, kinds, factors, results and grid weights in words."""
+    header, rows = table
+    weights = set(summary.grid_names)
+    labels = [
+        weight_label(summary, h, t)
+        if h in weights
+        else t._(COLUMNS[h])
+        if h in COLUMNS
+        else h.upper()
+        for h in header
+    ]
+    out_rows = [list(r) for r in rows]
+    if name == "sweep_effects":
+        for r, e in zip(out_rows, summary.effects, strict=True):
+            r[1] = t._(KIND_NAMES[e.kind])
+            r[2] = factor_name(e, summary, t)
+    elif name == "sweep_grid":
+        at = header.index("status")
+        for r in out_rows:
+            r[at] = t._(SAMPLE_STATUS.get(str(r[at]), str(r[at])))
+    return labels, out_rows
+
+
 def out_files(
     scenario: str, runs: Sequence[tuple[SweepResult, Summary]], language: Language
 ) -> dict[str, bytes]:
     """Every file of ``--out``, name -> bytes."""
+    t = texts(language)
     files: dict[str, bytes] = {}
     named: dict[str, Table] = {}
     for result, summary in runs:
         for name, table in tables(summary).items():
-            named[name] = table
+            named[t._(SHEETS[name])] = sheet(name, table, summary, t)
             files[f"{name}.csv"] = csv_text(table).encode("utf-8")
         files[f"sweep_{summary.kind}.parquet"] = parquet_bytes(result)
     if named:

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from optimizer.domain import Objective, Scenario, canonical_json
-from optimizer.errors import Problem, ScenarioError
+from optimizer.errors import ScenarioError, problem, tr
 from optimizer.limits import MAX_SWEEP_CELLS, MAX_SWEEP_SAMPLES
 from optimizer.sweep.engine import OK, BatchEngine, ChunkResult, chunk_bounds, default_chunk
 from optimizer.sweep.study import Study, StudyContext
@@ -107,17 +107,27 @@ def prepare(spec: SweepSpec) -> tuple[BatchEngine, int]:
     size = study.size(engine.context)
     cells = engine.data.n * engine.data.m
     if size > MAX_SWEEP_SAMPLES or size * cells > MAX_SWEEP_CELLS:
-        message = (
-            f"{size:,} samples of {cells:,} cells are more than a sweep may run "
-            f"({MAX_SWEEP_SAMPLES:,} samples, {MAX_SWEEP_CELLS:,} samples x cells; "
-            "docs/limits.md)"
-        )
+        numbers = {
+            "size": format(size, ","),
+            "cells": format(cells, ","),
+            "cap": format(MAX_SWEEP_SAMPLES, ","),
+            "cell_cap": format(MAX_SWEEP_CELLS, ","),
+        }
         if study.kind == "one_at_a_time":
-            message += (
-                "; the one-at-a-time study moves each region's indicator values alone "
-                "(2 samples per region and indicator): skip it with --no-one-at-a-time"
+            message = tr(
+                "{size} samples of {cells} cells are more than a sweep may run ({cap} samples, "
+                "{cell_cap} samples x cells; docs/limits.md); the one-at-a-time study moves each "
+                "state's indicator values alone (2 samples per state and indicator): skip it "
+                "with --no-one-at-a-time",
+                **numbers,
             )
-        raise ScenarioError([Problem("study", message, "study")])
+        else:
+            message = tr(
+                "{size} samples of {cells} cells are more than a sweep may run ({cap} samples, "
+                "{cell_cap} samples x cells; docs/limits.md)",
+                **numbers,
+            )
+        raise ScenarioError([problem("study", message, "study")])
     return engine, size
 
 
@@ -240,7 +250,12 @@ def connect(scheduler: str | None, workers: int, timeout: float = CONNECT_TIMEOU
         try:
             return Client(scheduler, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError, ValueError) as err:
-            message = f"no Dask scheduler answered at {scheduler} within {timeout:g} s ({err})"
+            message = tr(
+                "no Dask scheduler answered at {address} within {seconds} s ({error})",
+                address=scheduler,
+                seconds=format(timeout, "g"),
+                error=err,
+            )
             raise SchedulerUnreachableError(message) from None
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=workers,

@@ -44,8 +44,9 @@ import numpy as np
 import numpy.typing as npt
 
 from optimizer.checks import WEIGHT_TOLERANCE
-from optimizer.domain import Band, Criterion, Scenario
-from optimizer.errors import Problem, ScenarioError
+from optimizer.domain import Band, Criterion, Language, Scenario
+from optimizer.errors import Message, ScenarioError, problem, tr
+from optimizer.i18n import N_, texts
 from optimizer.limits import MAX_SWEEP_SAMPLES
 
 FloatArray = npt.NDArray[np.float64]
@@ -78,6 +79,15 @@ class WeightNode:
     checks allow the base amount in one place only), so no study moves it."""
 
 
+def _base_labels(parent_es: str = "", parent_en: str = "") -> tuple[str, str]:
+    """The labels of a base amount (the fund's, or a category's or an axis' own), es and en."""
+    es, en = texts(Language.ES), texts(Language.EN)
+    if not parent_es:
+        return es._("Equal base amount"), en._("Equal base amount")
+    template = N_("{parent}: equal base amount")
+    return es._(template).format(parent=parent_es), en._(template).format(parent=parent_en)
+
+
 def weight_nodes(scenario: Scenario) -> tuple[WeightNode, ...]:
     """Every weight of the scenario with its parent, in the scenario's order."""
     nodes: list[WeightNode] = []
@@ -106,8 +116,7 @@ def weight_nodes(scenario: Scenario) -> tuple[WeightNode, ...]:
             BASE,
             ROOT,
             scenario.base_weight,
-            "Monto base",
-            "Equal base amount",
+            *_base_labels(),
             held=base_place != ROOT,
         )
     )
@@ -129,8 +138,7 @@ def weight_nodes(scenario: Scenario) -> tuple[WeightNode, ...]:
                 unique(f"{category.id}:{BASE}"),
                 key,
                 category.base_weight,
-                f"{category.id}: monto base",
-                f"{category.id}: base amount",
+                *_base_labels(category.label(Language.ES), category.label(Language.EN)),
                 held=base_place != category.id,
             )
         )
@@ -155,8 +163,9 @@ def weight_nodes(scenario: Scenario) -> tuple[WeightNode, ...]:
                 f"{axis.id}:{BASE}",
                 parent,
                 axis.base_weight or 0.0,
-                f"{axis.id}: monto base",
-                f"{axis.id}: base amount",
+                *_base_labels(
+                    f"{axis.id} {axis.name_es}", f"{axis.id} {axis.name_en or axis.name_es}"
+                ),
             )
         )
     return tuple(nodes)
@@ -288,22 +297,32 @@ class StudyContext:
         )
 
 
-def _bad(where: str, message: str) -> ScenarioError:
-    return ScenarioError([Problem(location=where, message=message, field=where)])
+def _bad(where: str, message: Message) -> ScenarioError:
+    """A problem located at an option: English ``message`` kept, translated where shown."""
+    return ScenarioError([problem(where, message, where)])
 
 
 def _positive(where: str, value: float, limit: float | None = None) -> None:
     if not (math.isfinite(value) and value > 0):
-        raise _bad(where, f"{value!r} is not a positive number; give a number above 0")
+        raise _bad(
+            where, tr("{value} is not a positive number; give a number above 0", value=repr(value))
+        )
     if limit is not None and value > limit:
-        raise _bad(where, f"{value!r} is above the largest accepted, {limit:g}")
+        message = tr(
+            "{value} is above the largest accepted, {limit}",
+            value=repr(value),
+            limit=format(limit, "g"),
+        )
+        raise _bad(where, message)
 
 
 def _check_count(where: str, count: int) -> None:
     if count > MAX_SWEEP_SAMPLES:
-        message = (
-            f"{count:,} samples are more than the {MAX_SWEEP_SAMPLES:,} a sweep may run "
-            "(docs/limits.md); use fewer samples or a coarser grid"
+        message = tr(
+            "{count} samples are more than the {cap} a sweep may run "
+            "(docs/limits.md); use fewer samples or a coarser grid",
+            count=format(count, ","),
+            cap=format(MAX_SWEEP_SAMPLES, ","),
         )
         raise _bad(where, message)
 
@@ -398,20 +417,24 @@ class MonteCarlo(Study):
 
     def validate(self, context: StudyContext | None = None) -> None:
         if self.samples < 1:
-            raise _bad("--monte-carlo", f"{self.samples} samples: give at least 1")
+            raise _bad("--monte-carlo", tr("{n} samples: give at least 1", n=self.samples))
         _check_count("--monte-carlo", self.samples)
         _positive("--concentration", self.concentration, MAX_CONCENTRATION)
         if not (math.isfinite(self.indicator_error) and self.indicator_error >= 0):
-            message = f"{self.indicator_error!r} is not a relative error: give a number >= 0"
+            message = tr(
+                "{value} is not a relative error: give a number >= 0",
+                value=repr(self.indicator_error),
+            )
             raise _bad("--indicator-error", message)
         if self.indicator_error > MAX_RELATIVE_ERROR:
-            message = (
-                f"{self.indicator_error!r} is above the largest accepted relative error, "
-                f"{MAX_RELATIVE_ERROR:g}"
+            message = tr(
+                "{value} is above the largest accepted relative error, {limit}",
+                value=repr(self.indicator_error),
+                limit=format(MAX_RELATIVE_ERROR, "g"),
             )
             raise _bad("--indicator-error", message)
         if not 0 <= self.seed < 2**63:
-            raise _bad("--seed", f"{self.seed} is not a seed: give a whole number >= 0")
+            raise _bad("--seed", tr("{n} is not a seed: give a whole number >= 0", n=self.seed))
 
     def size(self, context: StudyContext) -> int:
         return self.samples
@@ -475,15 +498,21 @@ class Grid(Study):
 
     def validate(self, context: StudyContext | None = None) -> None:
         if not 1 <= len(self.axes) <= 2:
-            raise _bad("--grid", f"{len(self.axes)} grid weights: give one or two")
+            raise _bad("--grid", tr("{n} grid weights: give one or two", n=len(self.axes)))
         for g in self.axes:
             where = f"--grid {g.name}"
             _positive(where, g.step)
             for value in (g.start, g.stop):
                 if not (math.isfinite(value) and 0 <= value <= 1):
-                    raise _bad(where, f"{value!r} is not a weight: give values in [0, 1]")
+                    message = tr(
+                        "{value} is not a weight: give values in [0, 1]", value=repr(value)
+                    )
+                    raise _bad(where, message)
             if g.stop < g.start:
-                raise _bad(where, f"the end {g.stop} is below the start {g.start}")
+                message = tr(
+                    "the end {stop} is below the start {start}", stop=g.stop, start=g.start
+                )
+                raise _bad(where, message)
             if (g.stop - g.start) / g.step > MAX_SWEEP_SAMPLES:
                 _check_count(where, MAX_SWEEP_SAMPLES + 1)
         _check_count("--grid", math.prod(len(g.values()) for g in self.axes))
@@ -494,23 +523,30 @@ class Grid(Study):
         for g in self.axes:
             if g.name not in names:
                 known = ", ".join(n.name for n in context.nodes)
-                message = f"unknown weight '{g.name}'; the scenario's weights are: {known}"
+                message = tr(
+                    "unknown weight '{name}'; the scenario's weights are: {known}",
+                    name=g.name,
+                    known=known,
+                )
                 raise _bad(f"--grid {g.name}", message)
             if names[g.name].held:
-                message = (
-                    f"'{g.name}' is a base amount the scenario does not use: the base amount "
-                    "sits in one place only; grid the one the scenario states"
+                message = tr(
+                    "'{name}' is a base amount the scenario does not use: the base amount "
+                    "sits in one place only; grid the one the scenario states",
+                    name=g.name,
                 )
                 raise _bad(f"--grid {g.name}", message)
             chosen.append(names[g.name])
         if len(chosen) == 2:
             a, b = chosen
             if a.key == b.key:
-                raise _bad("--grid", f"the weight '{a.name}' is given twice")
+                raise _bad("--grid", tr("the weight '{name}' is given twice", name=a.name))
             if a.parent == b.parent and self.axes[0].start + self.axes[1].start > 1 + 1e-9:
-                message = (
-                    f"'{a.name}' and '{b.name}' share a parent whose weights sum to 1: "
-                    "every point of this grid adds them up to more than 1"
+                message = tr(
+                    "'{first}' and '{second}' share a parent whose weights sum to 1: "
+                    "every point of this grid adds them up to more than 1",
+                    first=a.name,
+                    second=b.name,
                 )
                 raise _bad("--grid", message)
 

@@ -7,11 +7,12 @@ elasticities are ratios (floats, informative, not money).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
+from optimizer.domain import Language, Scenario
 from optimizer.sweep.engine import OK
 from optimizer.sweep.runner import SweepResult
 from optimizer.sweep.study import Grid, MonteCarlo, OneAtATime
@@ -90,6 +91,25 @@ class Summary:
     effects: tuple[Effect, ...] = ()
     grid: tuple[GridRow, ...] = ()
     grid_names: tuple[str, ...] = ()
+    grid_stated: tuple[float, ...] = ()
+    """The stated value of each grid weight."""
+    weight_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Weight name -> how a planner reads it (Spanish, English): the criterion's label."""
+    indicator_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Indicator -> its label (Spanish, English), as the criteria that use it name it."""
+
+
+def indicator_labels(scenario: Scenario) -> dict[str, tuple[str, str]]:
+    """Each indicator's label (Spanish, English): a declared indicator's own, else the first
+    criterion's that uses it, else its name."""
+    found: dict[str, tuple[str, str]] = {}
+    for d in scenario.derived:
+        if d.label_es or d.label_en:
+            found[d.name] = (d.label(Language.ES), d.label(Language.EN))
+    criteria = [*scenario.criteria, *(c for axis in scenario.axes for c in axis.criteria)]
+    for c in criteria:
+        found.setdefault(c.indicator, (c.label(Language.ES), c.label(Language.EN)))
+    return found
 
 
 def _ranks(totals: IntArray) -> IntArray:
@@ -120,6 +140,11 @@ def summarise(result: SweepResult) -> Summary:
         "seconds": result.seconds,
         "names": names,
         "baseline": baseline,
+        "weight_labels": {
+            n.name: (n.label_es or n.name, n.label_en or n.label_es or n.name)
+            for n in result.context.nodes
+        },
+        "indicator_labels": indicator_labels(result.spec.scenario),
     }
     study = result.spec.study
     if isinstance(study, MonteCarlo):
@@ -192,8 +217,17 @@ def summarise(result: SweepResult) -> Summary:
         kind=study.kind,
         grid=tuple(rows),
         grid_names=tuple(g.name for g in study.axes),
+        grid_stated=tuple(_stated_weight(result, g.name) for g in study.axes),
         **common,  # type: ignore[arg-type]
     )
+
+
+def _stated_weight(result: SweepResult, name: str) -> float:
+    """The stated value of a weight named by its name or location key."""
+    for node in result.context.nodes:
+        if name in (node.name, node.key):
+            return node.weight
+    return float("nan")
 
 
 def tornado(summary: Summary, region: str, top: int = 8) -> list[Effect]:
