@@ -744,7 +744,7 @@ def build_parser(lang: str = "es") -> argparse.ArgumentParser:
 
     from optimizer.sweep.command import add_parser as add_sweep_parser
 
-    add_sweep_parser(sub)  # fsf sweep (docs/sweep.md); its imports stay inside its command
+    add_sweep_parser(sub, lang)  # fsf sweep (docs/sweep.md); its imports stay inside its command
 
     for p in sub.choices.values():
         # `fsf solve X -v` works like `fsf -v solve X`, since messages say "run with -v".

@@ -224,6 +224,8 @@ HELP_DENY = (
     "show this help message",
     "required",
     "invalid choice",
+    "default",
+    "samples",
 )
 """argparse's English, which ``fsf``'s help and usage errors must not show in Spanish."""
 
@@ -242,6 +244,7 @@ def _usage_words(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[i
     [
         (["--help"], EXIT_OK),
         (["solve", "--help"], EXIT_OK),
+        (["sweep", "--help"], EXIT_OK),
         (["solve"], 2),  # the following arguments are required
         (["solve", "x.yaml", "--format", "xml"], 2),  # invalid choice
     ],

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from optimizer.errors import Message, Problem, ScenarioError, problem, text_of, tr
+from optimizer.i18n import N_
 
 if TYPE_CHECKING:
     from optimizer.i18n import Texts
@@ -81,86 +82,92 @@ def _numbers(args: argparse.Namespace) -> None:
             raise _bad(option, message) from None
 
 
-def add_parser(sub: Any) -> None:
-    """The ``sweep`` subcommand's arguments."""
+def add_parser(sub: Any, lang: str = "es") -> None:
+    """The ``sweep`` subcommand's arguments (``lang``: the default of ``--lang``)."""
     p = sub.add_parser(
         "sweep",
-        help="sensitivity sweeps: one weight or indicator at a time, Monte Carlo, weight grids",
+        help=N_("sensitivity sweeps: one weight or indicator at a time, Monte Carlo, weight grids"),
     )
-    p.add_argument("scenario", help="path to the scenario YAML file")
+    p.add_argument("scenario", help=N_("path to the scenario YAML file"))
     p.add_argument(
         "--monte-carlo",
         type=str,
         metavar="N",
-        help="N samples: Dirichlet weights, noisy indicators",
+        help=N_("N samples: Dirichlet weights, noisy indicators"),
     )
-    p.add_argument("--seed", type=str, default=0, help="seed of the Monte Carlo draws (default 0)")
+    p.add_argument(
+        "--seed", type=str, default=0, help=N_("seed of the Monte Carlo draws (default 0)")
+    )
     p.add_argument(
         "--concentration",
         type=str,
         default=100.0,
-        help="Dirichlet concentration around the stated weights (default 100; larger: closer)",
+        help=N_("Dirichlet concentration around the stated weights (default 100; larger: closer)"),
     )
     p.add_argument(
         "--indicator-error",
         type=str,
         default=0.05,
-        help="relative error of the indicator values in Monte Carlo (default 0.05; 0: none)",
+        help=N_("relative error of the indicator values in Monte Carlo (default 0.05; 0: none)"),
     )
     p.add_argument(
         "--grid",
         action="append",
         metavar="WEIGHT=START:STOP:STEP",
-        help="a grid over one weight (give it twice for two), e.g. pop_2026=0.30:0.50:0.01",
+        help=N_("a grid over one weight (give it twice for two), e.g. pop_2026=0.30:0.50:0.01"),
     )
     p.add_argument(
-        "--step", type=str, default=0.05, help="one at a time: weight step (default 0.05)"
+        "--step", type=str, default=0.05, help=N_("one at a time: weight step (default 0.05)")
     )
     p.add_argument(
         "--indicator-step",
         type=str,
         default=0.10,
-        help="one at a time: relative step of each indicator value (default 0.10)",
+        help=N_("one at a time: relative step of each indicator value (default 0.10)"),
     )
     p.add_argument(
         "--band-step",
         type=str,
         default=0.02,
-        help="one at a time: step of each band limit (default 0.02)",
+        help=N_("one at a time: step of each band limit (default 0.02)"),
     )
     p.add_argument(
         "--no-one-at-a-time",
         action="store_true",
-        help="skip the one-at-a-time study (and the tornado charts)",
+        help=N_("skip the one-at-a-time study (and the tornado charts)"),
     )
     p.add_argument(
         "--workers",
         type=str,
         default=None,
-        help="processes of the local Dask cluster (default: one per core; 0: in this process, "
-        "without Dask)",
+        help=N_(
+            "processes of the local Dask cluster (default: one per core; 0: in this process, "
+            "without Dask)"
+        ),
     )
     p.add_argument(
-        "--scheduler", metavar="tcp://HOST:PORT", help="run on an existing Dask cluster instead"
+        "--scheduler", metavar="tcp://HOST:PORT", help=N_("run on an existing Dask cluster instead")
     )
     p.add_argument(
         "--connect-timeout",
         type=str,
         default=10.0,
         metavar="SECONDS",
-        help="how long to wait for --scheduler (default 10)",
+        help=N_("how long to wait for --scheduler (default 10)"),
     )
-    p.add_argument("--chunk", type=str, default=None, help="samples per task (default: automatic)")
+    p.add_argument(
+        "--chunk", type=str, default=None, help=N_("samples per task (default: automatic)")
+    )
     p.add_argument(
         "--out",
         metavar="DIR",
-        help="write sweep_*.csv, sweep.xlsx, sweep_*.parquet and sweep_report.html into DIR",
+        help=N_("write sweep_*.csv, sweep.xlsx, sweep_*.parquet and sweep_report.html into DIR"),
     )
-    p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the texts")
+    p.add_argument("--lang", choices=["es", "en"], default=lang, help=N_("language of the texts"))
     p.add_argument(
         "--objective",
         metavar="{proportional,min_total_deviation,max_min_coverage}",
-        help="override the scenario's objective (only proportional has the fast path)",
+        help=N_("override the scenario's objective (only proportional has the fast path)"),
     )
     p.set_defaults(func=run)
 
