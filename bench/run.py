@@ -64,13 +64,13 @@ STAGES = (
 
 # (label, regions, axes); regions None means the shipped fasp-2026 scenario.
 FULL_SIZES: tuple[tuple[str, int | None, int], ...] = (
-    ("fasp-2026 (32 x 9)", None, 9),
+    ("fasp-2026 (shipped)", None, 9),
     (f"{MUNICIPALITIES:,} x 9", MUNICIPALITIES, 9),
     (f"{MUNICIPALITIES:,} x 24", MUNICIPALITIES, 24),
     ("10,000 x 24", 10_000, 24),
 )
 QUICK_SIZES: tuple[tuple[str, int | None, int], ...] = (
-    ("fasp-2026 (32 x 9)", None, 9),
+    ("fasp-2026 (shipped)", None, 9),
     ("120 x 6", 120, 6),
 )
 

@@ -26,7 +26,7 @@ def test_quick_run_prints_and_leaves_results_md_alone(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert RESULTS.read_bytes() == before
     assert done.stdout.startswith("# Benchmark results")
-    assert "| fasp-2026 (32 x 9) | 1 |" in done.stdout
+    assert "| fasp-2026 (shipped) | 1 |" in done.stdout
     assert list(tmp_path.iterdir()) == []
 
 
@@ -71,5 +71,5 @@ def test_startup_section_is_recorded_and_survives_a_full_rewrite(tmp_path: Path)
     assert run.returncode == 0, run.stderr
     rewritten = results.read_text(encoding="utf-8")
     assert "older numbers" not in rewritten
-    assert "| fasp-2026 (32 x 9) | 1 |" in rewritten
+    assert "| fasp-2026 (shipped) | 1 |" in rewritten
     assert rewritten.endswith(section)
