@@ -257,7 +257,8 @@ def allocate(scenario: Scenario, options: AllocateOptions | None = None) -> Allo
             replace(row, parent=by_id[row.id].parent, level=by_id[row.id].level) for row in axes
         )
     lap("cells")
-    extras = _along_the_axes(scenario, data, cells, cell_targets, options)
+    deadline = None if options.time_limit is None else started + options.time_limit
+    extras = _along_the_axes(scenario, data, cells, cell_targets, options, deadline)
     gaps = extras.get("proposal_gaps")
     if isinstance(gaps, tuple) and gaps:
         justifications = with_proposal_gaps(justifications, gaps, data, options.language)
@@ -297,6 +298,7 @@ def _along_the_axes(
     cells: npt.NDArray[np.int64],
     cell_targets: npt.NDArray[np.int64],
     options: AllocateOptions,
+    deadline: float | None = None,
 ) -> dict[str, object]:
     """The plan's parts beyond the cells: tree totals, proposals, co-financing, calendar,
     municipalities (each only when the scenario asks for it)."""
@@ -322,16 +324,21 @@ def _along_the_axes(
         amounts = pass_through(scenario.municipal, data.regions, totals, data.unit)
         out["pass_through"] = amounts
         if scenario.municipal.municipalities:
-            out["municipalities"] = allocate_municipalities(scenario, amounts, options)
+            out["municipalities"] = allocate_municipalities(scenario, amounts, options, deadline)
     return out
 
 
 def allocate_municipalities(
-    scenario: Scenario, amounts: Sequence[PassThrough], options: AllocateOptions
+    scenario: Scenario,
+    amounts: Sequence[PassThrough],
+    options: AllocateOptions,
+    deadline: float | None = None,
 ) -> tuple[MunicipalAmount, ...]:
     """Each state's pass-through split among its municipalities by the same engine.
 
-    Each state's municipalities sum exactly to its pass-through (each sub-plan is exact).
+    Each state's municipalities sum exactly to its pass-through (each sub-plan is exact). With a
+    ``deadline`` (``time.perf_counter()`` time: the whole ``allocate()`` call's time limit), each
+    sub-plan gets only the time left, so the states together stay within the caller's limit.
     """
     assert scenario.municipal is not None
     names = {m.code: m for m in scenario.municipal.municipalities}
@@ -339,7 +346,10 @@ def allocate_municipalities(
     for sub in municipal_scenarios(scenario, scenario.municipal, amounts):
         state = sub.name.rsplit("/", 1)[-1]
         try:
-            plan = allocate(sub, replace(options, objective=None))
+            limit = options.time_limit
+            if deadline is not None:
+                limit = max(deadline - time.perf_counter(), 0.001)
+            plan = allocate(sub, replace(options, objective=None, time_limit=limit))
         except ScenarioError as err:
             # The sub-scenario has no file locations: name the state and the municipal table.
             raise ScenarioError(

@@ -437,3 +437,25 @@ def test_the_terminal_tree_lists_every_programa_and_each_eje_is_the_sum_of_its_p
     for eje in ("E1", "E2", "E3", "E4", "E5"):
         assert listed[eje] == sum(v for p, v in listed.items() if eje_of.get(p) == eje)
     assert sum(listed[f"E{i}"] for i in range(1, 6)) == 9_941_162_915
+
+
+def test_municipal_sub_plans_share_the_callers_time_limit() -> None:
+    """Each state's municipal split gets only the time left of the whole call, not the whole
+    limit again: with the call's deadline already past, the split stops with the deadline error
+    (and with time left it completes, each state's municipalities summing to its pass-through)."""
+    import time
+
+    from optimizer.errors import DeadlineExceededError
+    from optimizer.pipeline import allocate_municipalities
+
+    s = load_scenario(CONCERTACION)
+    options = AllocateOptions(time_limit=60.0)
+    plan = allocate(s, options)
+    done = allocate_municipalities(s, plan.pass_through, options, time.perf_counter() + 60.0)
+    by_state: dict[str, int] = {}
+    for m in done:
+        by_state[m.region] = by_state.get(m.region, 0) + m.amount
+    assert by_state == {p.region: p.amount for p in plan.pass_through if p.region in by_state}
+    assert by_state
+    with pytest.raises(DeadlineExceededError):
+        allocate_municipalities(s, plan.pass_through, options, time.perf_counter() - 1.0)
