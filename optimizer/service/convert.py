@@ -337,23 +337,7 @@ def scenario_from_proto(msg: pb.Scenario, prefix: str = "scenario") -> Scenario:
             locations[f"axes/{key}"] = path
             for name in ("id", "share", "share_min", "share_max", "target_share", "base_weight"):
                 locations[f"axes/{key}/{name}"] = f"{path}.{name}"
-        axes.append(
-            Axis(
-                id=a.id,
-                name_es=a.name_es,
-                name_en=a.name_en,
-                share=_opt(a, "share"),  # type: ignore[arg-type]
-                share_min=_opt(a, "share_min"),  # type: ignore[arg-type]
-                share_max=_opt(a, "share_max"),  # type: ignore[arg-type]
-                target_share=_opt(a, "target_share"),  # type: ignore[arg-type]
-                criteria=tuple(
-                    _criterion(c, f"{path}.criteria[{j}]", shape) for j, c in enumerate(a.criteria)
-                ),
-                base_weight=_opt(a, "base_weight"),  # type: ignore[arg-type]
-                parent=a.parent,
-                level=a.level,
-            )
-        )
+        axes.append(_axis_of(a, path, shape))
     along = _along_axes_from_proto(msg, prefix, shape, locations)
     rules_msg = msg.rules
     band = (
